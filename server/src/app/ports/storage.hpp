@@ -1,0 +1,103 @@
+// The Storage port: every durable read and write the application needs, as synchronous calls on one
+// connection. Threads and group commit are not the port's business: store/database.hpp runs these calls on
+// its reader and writer threads and wraps writes in shared transactions. Implementations: SqliteStorage
+// (store/sqlite); PostgreSQL follows the same contract (store/contract).
+//
+// Tenant scoping lives here: every operator-facing call takes an OperatorScope, and implementations filter
+// by the scope's account and site membership in one place.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+#include "core/chat/model.hpp"
+#include "core/tenancy/scope.hpp"
+
+namespace otk {
+
+/// A message to store. Idempotent by (author, client_id): a second append with the same pair returns the
+/// first message with duplicate = true and stores nothing.
+struct NewMessage {
+  std::string client_id;
+  std::string text;
+  TimePoint at;
+};
+
+struct Appended {
+  Message message;
+  Conversation conversation;
+  bool created_conversation = false;  // this append opened the conversation
+  bool duplicate = false;             // already stored by an earlier append
+};
+
+struct Credentials {
+  OperatorAccount op;
+  std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
+};
+
+struct AuthSession {
+  OperatorScope scope;
+  std::string csrf;
+  TimePoint expires;
+};
+
+class Storage {
+ public:
+  virtual ~Storage() = default;
+
+  // ---- transactions: for store/database.cpp's group commit only; these throw on failure ----
+  virtual void tx_begin() = 0;
+  virtual void tx_end(bool commit) = 0;
+  virtual void savepoint_begin() = 0;
+  virtual void savepoint_end(bool keep) = 0;
+
+  // ---- health, administration ----
+  virtual Result<void> ping() = 0;
+  virtual Result<AccountId> ensure_account(std::string_view name, TimePoint now) = 0;
+  /// Creates the site, or updates every field of the site with the same key. Returns its id.
+  virtual Result<SiteId> upsert_site(const Site& site, TimePoint now) = 0;
+  /// Creates the operator, or updates name, role and password of the one with the same email (same account).
+  virtual Result<OperatorId> upsert_operator(AccountId account, std::string_view email, std::string_view name,
+                                             std::string_view password_hash, Role role, TimePoint now) = 0;
+  virtual Result<void> add_site_member(SiteId site, OperatorId op) = 0;
+  virtual Result<std::optional<AccountId>> account_by_name(std::string_view name) = 0;
+
+  // ---- sites ----
+  virtual Result<std::optional<Site>> site_by_key(std::string_view key) = 0;
+  virtual Result<std::vector<Site>> sites_of(const OperatorScope& scope) = 0;
+
+  // ---- visitors ----
+  virtual Result<std::optional<Visitor>> visitor_by_token(SiteId site, std::string_view token_hash) = 0;
+  virtual Result<Visitor> create_visitor(SiteId site, std::string_view token_hash, TimePoint now) = 0;
+  /// Records a page view; opens a new visit when the last activity is older than 30 minutes.
+  virtual Result<void> record_page_view(const Visitor& visitor, const PageRef& page, TimePoint now) = 0;
+
+  // ---- conversations and messages ----
+  virtual Result<std::optional<Conversation>> open_conversation_of(const Visitor& visitor) = 0;
+  /// The conversation if the visitor owns it.
+  virtual Result<std::optional<Conversation>> visitor_conversation(const Visitor& visitor, ConversationId id) = 0;
+  /// The conversation if the scope may see it: the single tenant filter for conversations.
+  virtual Result<std::optional<Conversation>> conversation_for(const OperatorScope& scope, ConversationId id) = 0;
+  virtual Result<std::vector<ConversationSummary>> open_conversations(const OperatorScope& scope) = 0;
+  virtual Result<std::optional<ConversationSummary>> summary_for(const OperatorScope& scope, ConversationId id) = 0;
+  /// Up to `limit` messages with seq > after, in seq order; `more` tells whether further ones exist.
+  virtual Result<std::vector<Message>> messages_after(ConversationId id, Seq after, int limit, bool& more) = 0;
+  /// Appends to the visitor's open conversation, opening one when there is none.
+  virtual Result<Appended> append_visitor_message(const Visitor& visitor, const NewMessage& m) = 0;
+  virtual Result<Appended> append_operator_message(const OperatorScope& scope, ConversationId id,
+                                                   const NewMessage& m) = 0;
+  /// Moves the operator's read marker forward (never back). Returns the marker now stored.
+  virtual Result<Seq> mark_read(const OperatorScope& scope, ConversationId id, Seq seq) = 0;
+
+  // ---- operators and sessions ----
+  virtual Result<std::optional<Credentials>> credentials_by_email(std::string_view email) = 0;
+  virtual Result<void> create_session(std::string_view token_hash, std::string_view csrf, OperatorId op,
+                                      TimePoint now, TimePoint expires) = 0;
+  virtual Result<std::optional<AuthSession>> session(std::string_view token_hash, TimePoint now) = 0;
+  virtual Result<void> delete_session(std::string_view token_hash) = 0;
+};
+
+}  // namespace otk

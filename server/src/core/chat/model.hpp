@@ -1,0 +1,105 @@
+// The chat domain: account -> sites -> operators, visitors -> conversations -> messages.
+// Plain data; no I/O. Storage fills these, proto/ turns them into frames.
+#pragma once
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.hpp"
+#include "common/ids.hpp"
+
+namespace otk {
+
+enum class Role { owner, admin, supervisor, operator_ };
+enum class AuthorKind { visitor, operator_, system };
+enum class ConversationStatus { open, closed };
+
+std::string_view role_name(Role r);
+std::optional<Role> parse_role(std::string_view s);
+std::string_view author_kind_name(AuthorKind k);
+std::optional<AuthorKind> parse_author_kind(std::string_view s);
+
+/// Public settings of a site's widget; sent to every visitor, so nothing secret belongs here.
+struct SiteAppearance {
+  std::string color = "#2f6fed";
+  std::string position = "right";  // "right" | "left"
+  std::string title;               // empty: the widget's own lively default
+  std::string greeting;
+  std::string launcher;
+  std::string operator_name;
+  std::string operator_photo;
+  bool vendor_link = false;
+};
+
+struct Site {
+  SiteId id;
+  AccountId account;
+  std::string key;   // public, in the embed snippet
+  std::string name;
+  std::vector<std::string> allowed_origins;  // "https://shop.example" (scheme://host[:port])
+  std::string language = "ru";               // "ru" | "en"
+  std::string timezone = "Europe/Moscow";
+  SiteAppearance appearance;
+};
+
+struct OperatorAccount {
+  OperatorId id;
+  AccountId account;
+  std::string email;
+  std::string name;
+  Role role = Role::operator_;
+};
+
+struct Visitor {
+  VisitorId id;
+  SiteId site;
+  std::string name;  // empty until the visitor gives it
+};
+
+struct PageRef {
+  std::string url;
+  std::string title;
+  std::string referrer;
+};
+
+struct Author {
+  AuthorKind kind = AuthorKind::visitor;
+  std::string name;
+  OperatorId operator_id;
+};
+
+struct Message {
+  MessageId id;
+  ConversationId conversation;
+  Seq seq = 0;
+  std::string client_id;
+  Author author;
+  std::string text;
+  TimePoint at;
+};
+
+struct Conversation {
+  ConversationId id;
+  SiteId site;
+  AccountId account;
+  VisitorId visitor;
+  ConversationStatus status = ConversationStatus::open;
+  Seq last_seq = 0;
+  TimePoint created_at;
+};
+
+/// What an operator's list shows of one conversation; read_seq and unread are per operator.
+struct ConversationSummary {
+  Conversation conversation;
+  std::string site_name;
+  std::string visitor_name;
+  Seq read_seq = 0;
+  std::int64_t unread = 0;
+  std::optional<Message> last_message;
+  std::optional<PageRef> page;
+};
+
+/// A visitor's display name when they gave none: "Посетитель 17" / "Visitor 17".
+std::string default_visitor_name(VisitorId id, std::string_view language);
+
+}  // namespace otk

@@ -1,0 +1,26 @@
+// Validation of what people type: message texts and client ids. Pure functions.
+#pragma once
+#include <string>
+#include <string_view>
+
+#include "common/result.hpp"
+
+namespace otk {
+
+inline constexpr std::size_t kMaxMessageChars = 4000;  // Unicode code points, after trimming
+inline constexpr std::size_t kMaxClientIdChars = 64;
+
+/// Checks UTF-8, drops CR and other control characters except LF and TAB, trims white space at both ends,
+/// and counts code points. Errors: bad_frame (invalid UTF-8), text_empty, text_too_long.
+[[nodiscard]] Result<std::string> normalize_message_text(std::string_view raw);
+
+/// 1..64 characters of [A-Za-z0-9_-]. Error: bad_frame.
+[[nodiscard]] Result<std::string> parse_client_id(std::string_view raw);
+
+/// True when s is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
+[[nodiscard]] bool is_valid_utf8(std::string_view s);
+
+/// s cut to at most max_chars code points (s must be valid UTF-8).
+[[nodiscard]] std::string truncate_utf8(std::string_view s, std::size_t max_chars);
+
+}  // namespace otk

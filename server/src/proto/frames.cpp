@@ -1,0 +1,290 @@
+#include "proto/frames.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "core/chat/text.hpp"
+
+namespace otk::proto {
+namespace {
+
+using json = nlohmann::json;
+
+struct Parse {
+  const json& j;
+  std::string ref;
+
+  FrameError bad(std::string msg) const { return FrameError{Error{Errc::bad_frame, std::move(msg)}, ref}; }
+
+  std::expected<std::int64_t, FrameError> id(const char* field, bool positive = true) const {
+    auto it = j.find(field);
+    if (it == j.end()) return std::unexpected(bad(std::string("missing field '") + field + "'"));
+    if (!it->is_number_integer()) return std::unexpected(bad(std::string("'") + field + "' must be an integer"));
+    const auto v = it->get<std::int64_t>();
+    if (positive ? v <= 0 : v < 0) {
+      return std::unexpected(bad(std::string("'") + field + (positive ? "' must be positive" : "' must not be negative")));
+    }
+    return v;
+  }
+
+  std::expected<bool, FrameError> boolean(const char* field) const {
+    auto it = j.find(field);
+    if (it == j.end() || !it->is_boolean()) return std::unexpected(bad(std::string("'") + field + "' must be true or false"));
+    return it->get<bool>();
+  }
+
+  // An optional string field, cut to max_chars; refuses a non-string.
+  std::expected<std::optional<std::string>, FrameError> opt_string(const json& obj, const char* field,
+                                                                   std::size_t max_chars) const {
+    auto it = obj.find(field);
+    if (it == obj.end() || it->is_null()) return std::optional<std::string>{};
+    if (!it->is_string()) return std::unexpected(bad(std::string("'") + field + "' must be a string"));
+    return std::optional<std::string>(truncate_utf8(it->get_ref<const std::string&>(), max_chars));
+  }
+
+  std::expected<std::string, FrameError> text() const {
+    auto it = j.find("text");
+    if (it == j.end() || !it->is_string()) return std::unexpected(bad("'text' must be a string"));
+    auto t = normalize_message_text(it->get_ref<const std::string&>());
+    if (!t) return std::unexpected(FrameError{t.error(), ref});
+    return *t;
+  }
+
+  std::expected<PageRef, FrameError> page(const json& obj) const {
+    if (!obj.is_object()) return std::unexpected(bad("'page' must be an object"));
+    auto url = opt_string(obj, "url", kMaxUrlChars);
+    if (!url) return std::unexpected(url.error());
+    if (!*url || (*url)->empty()) return std::unexpected(bad("'page.url' must be a non-empty string"));
+    auto title = opt_string(obj, "title", kMaxTitleChars);
+    if (!title) return std::unexpected(title.error());
+    auto referrer = opt_string(obj, "referrer", kMaxUrlChars);
+    if (!referrer) return std::unexpected(referrer.error());
+    return PageRef{**url, title->value_or(""), referrer->value_or("")};
+  }
+
+  std::expected<History, FrameError> history() const {
+    auto conv = id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto after = id("after", false);
+    if (!after) return std::unexpected(after.error());
+    History h{ConversationId{*conv}, *after, kDefaultHistoryPage};
+    if (auto it = j.find("limit"); it != j.end()) {
+      if (!it->is_number_integer()) return std::unexpected(bad("'limit' must be an integer"));
+      h.limit = static_cast<int>(std::clamp<std::int64_t>(it->get<std::int64_t>(), 1, kMaxHistoryPage));
+    }
+    return h;
+  }
+};
+
+// Common first step: JSON object with a string type; computes ref.
+std::expected<std::pair<json, std::string>, FrameError> open_frame(std::string_view text) {
+  json j = json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded() || !j.is_object()) {
+    return std::unexpected(FrameError{Error{Errc::bad_json, "frame is not a JSON object"}, ""});
+  }
+  auto t = j.find("type");
+  if (t == j.end() || !t->is_string()) {
+    return std::unexpected(FrameError{Error{Errc::bad_frame, "missing string field 'type'"}, ""});
+  }
+  std::string type = t->get<std::string>();
+  std::string ref = type;
+  if (auto c = j.find("client_id"); c != j.end() && c->is_string()) {
+    auto id = parse_client_id(c->get_ref<const std::string&>());
+    if (id) ref = *id;
+  }
+  return std::pair{std::move(j), std::move(ref)};
+}
+
+std::expected<std::string, FrameError> client_id_of(const Parse& p) {
+  auto it = p.j.find("client_id");
+  if (it == p.j.end() || !it->is_string()) return std::unexpected(p.bad("'client_id' must be a string"));
+  auto id = parse_client_id(it->get_ref<const std::string&>());
+  if (!id) return std::unexpected(FrameError{id.error(), p.ref});
+  return *id;
+}
+
+FrameError unknown(const std::string& type) {
+  return FrameError{Error{Errc::unknown_type, "unknown frame type '" + truncate_utf8(type, 40) + "'"}, ""};
+}
+
+}  // namespace
+
+std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view text) {
+  auto opened = open_frame(text);
+  if (!opened) return std::unexpected(opened.error());
+  const auto& [j, ref] = *opened;
+  const Parse p{j, ref};
+  const auto& type = j["type"].get_ref<const std::string&>();
+  if (type == "hello") {
+    Hello h;
+    auto tok = p.opt_string(j, "visitor", kMaxTokenChars);
+    if (!tok) return std::unexpected(tok.error());
+    h.visitor_token = *tok;
+    if (auto it = j.find("page"); it != j.end() && !it->is_null()) {
+      auto pg = p.page(*it);
+      if (!pg) return std::unexpected(pg.error());
+      h.page = *pg;
+    }
+    return h;
+  }
+  if (type == "send") {
+    auto cid = client_id_of(p);
+    if (!cid) return std::unexpected(cid.error());
+    auto t = p.text();
+    if (!t) return std::unexpected(t.error());
+    return Send{ConversationId{}, *cid, *t};
+  }
+  if (type == "typing") {
+    auto a = p.boolean("active");
+    if (!a) return std::unexpected(a.error());
+    return Typing{ConversationId{}, *a};
+  }
+  if (type == "history") {
+    auto h = p.history();
+    if (!h) return std::unexpected(h.error());
+    return *h;
+  }
+  if (type == "page") {
+    auto pg = p.page(j);
+    if (!pg) return std::unexpected(pg.error());
+    return PageView{*pg};
+  }
+  return std::unexpected(unknown(type));
+}
+
+std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view text) {
+  auto opened = open_frame(text);
+  if (!opened) return std::unexpected(opened.error());
+  const auto& [j, ref] = *opened;
+  const Parse p{j, ref};
+  const auto& type = j["type"].get_ref<const std::string&>();
+  if (type == "hello") return Hello{};
+  if (type == "send") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto cid = client_id_of(p);
+    if (!cid) return std::unexpected(cid.error());
+    auto t = p.text();
+    if (!t) return std::unexpected(t.error());
+    return Send{ConversationId{*conv}, *cid, *t};
+  }
+  if (type == "typing") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto a = p.boolean("active");
+    if (!a) return std::unexpected(a.error());
+    return Typing{ConversationId{*conv}, *a};
+  }
+  if (type == "history") {
+    auto h = p.history();
+    if (!h) return std::unexpected(h.error());
+    return *h;
+  }
+  if (type == "read") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto seq = p.id("seq", false);
+    if (!seq) return std::unexpected(seq.error());
+    return Read{ConversationId{*conv}, *seq};
+  }
+  return std::unexpected(unknown(type));
+}
+
+// ---- serialisation -------------------------------------------------------------------------------
+
+namespace {
+
+json author_to_json(const Author& a) {
+  json j{{"kind", author_kind_name(a.kind)}};
+  if (!a.name.empty()) j["name"] = a.name;
+  return j;
+}
+
+json message_to_json(const Message& m) {
+  return json{{"conversation", m.conversation.value}, {"id", m.id.value}, {"seq", m.seq},
+              {"client_id", m.client_id}, {"author", author_to_json(m.author)}, {"text", m.text},
+              {"at", to_unix_ms(m.at)}};
+}
+
+json summary_to_json(const ConversationSummary& s) {
+  const auto& c = s.conversation;
+  json j{{"id", c.id.value},
+         {"site", c.site.value},
+         {"site_name", s.site_name},
+         {"visitor", {{"id", c.visitor.value}, {"name", s.visitor_name}}},
+         {"status", c.status == ConversationStatus::open ? "open" : "closed"},
+         {"created_at", to_unix_ms(c.created_at)},
+         {"last_seq", c.last_seq},
+         {"read_seq", s.read_seq},
+         {"unread", s.unread},
+         {"last_message", s.last_message ? message_to_json(*s.last_message) : json(nullptr)},
+         {"page", s.page ? json{{"url", s.page->url}, {"title", s.page->title}} : json(nullptr)}};
+  return j;
+}
+
+json operator_to_json(const OperatorAccount& op) {
+  return json{{"id", op.id.value}, {"name", op.name}, {"email", op.email}, {"role", role_name(op.role)}};
+}
+
+json site_to_json(const Site& s) { return json{{"id", s.id.value}, {"name", s.name}, {"key", s.key}}; }
+
+// Invalid UTF-8 cannot reach here (parsers refuse it), but a dump must never throw on a bad byte.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+}  // namespace
+
+std::string error_frame(const Error& e, std::string_view ref) {
+  json j{{"type", "error"}, {"code", errc_name(e.code)}, {"message", e.message}};
+  if (!ref.empty()) j["ref"] = ref;
+  return dump(j);
+}
+
+std::string ack_frame(const Message& m) {
+  return dump(json{{"type", "ack"}, {"client_id", m.client_id}, {"conversation", m.conversation.value},
+                   {"id", m.id.value}, {"seq", m.seq}, {"at", to_unix_ms(m.at)}});
+}
+
+std::string message_frame(const Message& m) {
+  json j = message_to_json(m);
+  j["type"] = "message";
+  return dump(j);
+}
+
+std::string history_frame(ConversationId conv, std::span<const Message> messages, bool more) {
+  json arr = json::array();
+  for (const auto& m : messages) arr.push_back(message_to_json(m));
+  return dump(json{{"type", "history"}, {"conversation", conv.value}, {"messages", std::move(arr)}, {"more", more}});
+}
+
+std::string typing_frame(ConversationId conv, bool active, const Author& author) {
+  return dump(json{{"type", "typing"}, {"conversation", conv.value}, {"active", active},
+                   {"author", author_to_json(author)}});
+}
+
+std::string read_frame(ConversationId conv, Seq seq) {
+  return dump(json{{"type", "read"}, {"conversation", conv.value}, {"seq", seq}});
+}
+
+std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv) {
+  json c = conv ? json{{"id", conv->id.value}, {"last_seq", conv->last_seq}} : json(nullptr);
+  return dump(json{{"type", "welcome"}, {"visitor", token}, {"conversation", std::move(c)}});
+}
+
+std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
+                                   std::span<const ConversationSummary> conversations) {
+  json s = json::array(), c = json::array();
+  for (const auto& site : sites) s.push_back(site_to_json(site));
+  for (const auto& conv : conversations) c.push_back(summary_to_json(conv));
+  return dump(json{{"type", "welcome"}, {"operator", operator_to_json(scope.op)}, {"sites", std::move(s)},
+                   {"conversations", std::move(c)}});
+}
+
+std::string conversation_frame(const ConversationSummary& s) {
+  return dump(json{{"type", "conversation"}, {"conversation", summary_to_json(s)}});
+}
+
+std::string message_json(const Message& m) { return dump(message_to_json(m)); }
+std::string summary_json(const ConversationSummary& s) { return dump(summary_to_json(s)); }
+std::string operator_json(const OperatorAccount& op) { return dump(operator_to_json(op)); }
+std::string site_json(const Site& s) { return dump(site_to_json(s)); }
+
+}  // namespace otk::proto

@@ -1,0 +1,82 @@
+// Wire frames of docs/protocol.md <-> core types. Parsers take untrusted bytes and return either a typed
+// frame or a FrameError naming the precise problem; serializers produce the JSON text sent on the wire.
+#pragma once
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "common/result.hpp"
+#include "core/chat/model.hpp"
+#include "core/tenancy/scope.hpp"
+
+namespace otk::proto {
+
+inline constexpr std::size_t kMaxVisitorFrame = 16 * 1024;
+inline constexpr std::size_t kMaxOperatorFrame = 64 * 1024;
+inline constexpr int kDefaultHistoryPage = 200;
+inline constexpr int kMaxHistoryPage = 500;
+inline constexpr std::size_t kMaxUrlChars = 2048;
+inline constexpr std::size_t kMaxTitleChars = 300;
+inline constexpr std::size_t kMaxTokenChars = 128;
+
+struct Hello {
+  std::optional<std::string> visitor_token;
+  std::optional<PageRef> page;
+};
+struct Send {
+  ConversationId conversation;  // operators: required; visitors: absent (their own conversation)
+  std::string client_id;
+  std::string text;  // normalised
+};
+struct Typing {
+  ConversationId conversation;
+  bool active = false;
+};
+struct History {
+  ConversationId conversation;
+  Seq after = 0;
+  int limit = kDefaultHistoryPage;
+};
+struct Read {
+  ConversationId conversation;
+  Seq seq = 0;
+};
+struct PageView {
+  PageRef page;
+};
+
+using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView>;
+using OperatorFrame = std::variant<Hello, Send, Typing, History, Read>;
+
+/// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
+struct FrameError {
+  Error error;
+  std::string ref;
+};
+
+[[nodiscard]] std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view text);
+[[nodiscard]] std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view text);
+
+// ---- server -> client ----------------------------------------------------------------------------
+
+std::string error_frame(const Error& e, std::string_view ref = {});
+std::string ack_frame(const Message& m);
+std::string message_frame(const Message& m);
+std::string history_frame(ConversationId conv, std::span<const Message> messages, bool more);
+std::string typing_frame(ConversationId conv, bool active, const Author& author);
+std::string read_frame(ConversationId conv, Seq seq);
+std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv);
+std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
+                                   std::span<const ConversationSummary> conversations);
+std::string conversation_frame(const ConversationSummary& s);
+
+/// JSON text of one Message / ConversationSummary as in docs/protocol.md (also used by REST).
+std::string message_json(const Message& m);
+std::string summary_json(const ConversationSummary& s);
+std::string operator_json(const OperatorAccount& op);
+std::string site_json(const Site& s);
+
+}  // namespace otk::proto

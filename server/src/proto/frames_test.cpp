@@ -1,0 +1,104 @@
+#include "proto/frames.hpp"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+namespace otk::proto {
+namespace {
+
+Errc visitor_error(std::string_view text) {
+  auto r = parse_visitor_frame(text);
+  EXPECT_FALSE(r.has_value()) << text;
+  return r ? Errc::internal : r.error().error.code;
+}
+
+TEST(VisitorFrames, ParsesHelloWithTokenAndPage) {
+  auto r = parse_visitor_frame(R"({"type":"hello","visitor":"v1.abc","page":{"url":"https://a.ru/x","title":"X"}})");
+  ASSERT_TRUE(r.has_value());
+  const auto& h = std::get<Hello>(*r);
+  EXPECT_EQ(h.visitor_token, "v1.abc");
+  ASSERT_TRUE(h.page);
+  EXPECT_EQ(h.page->url, "https://a.ru/x");
+  EXPECT_EQ(h.page->title, "X");
+}
+
+TEST(VisitorFrames, ParsesSendAndNormalisesText) {
+  auto r = parse_visitor_frame(R"({"type":"send","client_id":"m1","text":"  Привет  "})");
+  ASSERT_TRUE(r.has_value());
+  const auto& s = std::get<Send>(*r);
+  EXPECT_EQ(s.client_id, "m1");
+  EXPECT_EQ(s.text, "Привет");
+}
+
+TEST(VisitorFrames, PreciseErrors) {
+  EXPECT_EQ(visitor_error("not json"), Errc::bad_json);
+  EXPECT_EQ(visitor_error("[1,2]"), Errc::bad_json);
+  EXPECT_EQ(visitor_error(R"({"kind":"send"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"fly"})"), Errc::unknown_type);
+  EXPECT_EQ(visitor_error(R"({"type":"send","text":"x"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"send","client_id":"a b","text":"x"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"send","client_id":"m1","text":"   "})"), Errc::text_empty);
+  EXPECT_EQ(visitor_error(R"({"type":"send","client_id":"m1","text":42})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"typing","active":"yes"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"history","conversation":-1,"after":0})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"history","conversation":1,"after":-5})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"history","conversation":1.5,"after":0})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"hello","visitor":7})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"hello","page":{"title":"no url"}})"), Errc::bad_frame);
+}
+
+TEST(VisitorFrames, TooLongTextEchoesClientId) {
+  std::string text(4001, 'a');
+  auto r = parse_visitor_frame(R"({"type":"send","client_id":"m9","text":")" + text + "\"}");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().error.code, Errc::text_too_long);
+  EXPECT_EQ(r.error().ref, "m9");
+}
+
+TEST(VisitorFrames, OperatorOnlyTypesAreUnknownForVisitors) {
+  EXPECT_EQ(visitor_error(R"({"type":"read","conversation":1,"seq":1})"), Errc::unknown_type);
+}
+
+TEST(VisitorFrames, HistoryLimitIsClamped) {
+  auto r = parse_visitor_frame(R"({"type":"history","conversation":3,"after":10,"limit":100000})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<History>(*r).limit, kMaxHistoryPage);
+}
+
+TEST(OperatorFrames, SendNeedsConversation) {
+  auto r = parse_operator_frame(R"({"type":"send","client_id":"o1","text":"hi"})");
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().error.code, Errc::bad_frame);
+  EXPECT_EQ(r.error().ref, "o1");
+  auto ok = parse_operator_frame(R"({"type":"send","conversation":5,"client_id":"o1","text":"hi"})");
+  ASSERT_TRUE(ok.has_value());
+  EXPECT_EQ(std::get<Send>(*ok).conversation, ConversationId{5});
+}
+
+TEST(OperatorFrames, ParsesRead) {
+  auto r = parse_operator_frame(R"({"type":"read","conversation":5,"seq":0})");
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(std::get<Read>(*r).seq, 0);
+}
+
+TEST(Serialise, MessageFrameRoundTripsFields) {
+  Message m{MessageId{7}, ConversationId{3}, 2, "c1", Author{AuthorKind::operator_, "Анна", OperatorId{1}},
+            "<b>hi</b>", from_unix_ms(1234)};
+  auto j = nlohmann::json::parse(message_frame(m));
+  EXPECT_EQ(j["type"], "message");
+  EXPECT_EQ(j["conversation"], 3);
+  EXPECT_EQ(j["seq"], 2);
+  EXPECT_EQ(j["author"]["kind"], "operator");
+  EXPECT_EQ(j["author"]["name"], "Анна");
+  EXPECT_EQ(j["text"], "<b>hi</b>");
+  EXPECT_EQ(j["at"], 1234);
+}
+
+TEST(Serialise, ErrorFrameCarriesCodeAndRef) {
+  auto j = nlohmann::json::parse(error_frame(Error{Errc::text_too_long, "too long"}, "m1"));
+  EXPECT_EQ(j["code"], "text_too_long");
+  EXPECT_EQ(j["ref"], "m1");
+}
+
+}  // namespace
+}  // namespace otk::proto

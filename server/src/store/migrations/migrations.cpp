@@ -1,0 +1,112 @@
+#include "store/migrations/migrations.hpp"
+
+namespace otk::migrations {
+namespace {
+
+constexpr Migration kMigrations[] = {
+    {1, "chat foundation", R"SQL(
+CREATE TABLE accounts (
+  id INTEGER PRIMARY KEY,
+  name TEXT NOT NULL UNIQUE,
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE sites (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  key TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  allowed_origins TEXT NOT NULL DEFAULT '[]',
+  language TEXT NOT NULL DEFAULT 'ru' CHECK (language IN ('ru', 'en')),
+  timezone TEXT NOT NULL DEFAULT 'Europe/Moscow',
+  appearance TEXT NOT NULL DEFAULT '{}',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX sites_account ON sites(account_id);
+CREATE TABLE operators (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  email TEXT NOT NULL UNIQUE COLLATE NOCASE,
+  name TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'supervisor', 'operator')),
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE site_members (
+  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+  PRIMARY KEY (operator_id, site_id)
+) WITHOUT ROWID;
+CREATE TABLE sessions (
+  token_hash TEXT PRIMARY KEY,
+  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+  csrf TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  expires_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE visitors (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  token_hash TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL
+);
+CREATE TABLE visits (
+  id INTEGER PRIMARY KEY,
+  visitor_id INTEGER NOT NULL REFERENCES visitors(id),
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  number INTEGER NOT NULL,
+  started_at INTEGER NOT NULL,
+  last_seen_at INTEGER NOT NULL,
+  referrer TEXT NOT NULL DEFAULT '',
+  landing_url TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX visits_visitor ON visits(visitor_id, id);
+CREATE TABLE page_views (
+  id INTEGER PRIMARY KEY,
+  visit_id INTEGER NOT NULL REFERENCES visits(id),
+  url TEXT NOT NULL,
+  title TEXT NOT NULL DEFAULT '',
+  at INTEGER NOT NULL
+);
+CREATE INDEX page_views_visit ON page_views(visit_id, id);
+CREATE TABLE conversations (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  visitor_id INTEGER NOT NULL REFERENCES visitors(id),
+  status TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'closed')),
+  last_seq INTEGER NOT NULL DEFAULT 0,
+  created_at INTEGER NOT NULL,
+  last_message_at INTEGER NOT NULL
+);
+CREATE INDEX conversations_site_status ON conversations(site_id, status, last_message_at);
+CREATE INDEX conversations_visitor ON conversations(visitor_id, status);
+CREATE TABLE messages (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  seq INTEGER NOT NULL,
+  sender TEXT NOT NULL,            -- 'v<visitor id>' or 'o<operator id>': the idempotency scope
+  client_id TEXT NOT NULL,
+  author_kind TEXT NOT NULL CHECK (author_kind IN ('visitor', 'operator', 'system')),
+  operator_id INTEGER REFERENCES operators(id),
+  author_name TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (conversation_id, seq),
+  UNIQUE (sender, client_id)
+);
+CREATE TABLE read_markers (
+  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  seq INTEGER NOT NULL,
+  PRIMARY KEY (operator_id, conversation_id)
+) WITHOUT ROWID;
+)SQL"},
+};
+
+}  // namespace
+
+std::span<const Migration> all() { return kMigrations; }
+
+}  // namespace otk::migrations

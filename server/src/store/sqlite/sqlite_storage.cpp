@@ -1,0 +1,543 @@
+#include "store/sqlite/sqlite_storage.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include "store/migrations/migrations.hpp"
+
+namespace otk {
+namespace {
+
+using sqlite::SqliteError;
+using sqlite::Stmt;
+using json = nlohmann::json;
+
+constexpr std::int64_t kVisitGapMs = 30 * 60 * 1000;
+
+// Runs f, turning adapter exceptions into the storage error contract: a full disk or an I/O failure is
+// `unavailable` (nothing stored, try later); anything else is `internal`.
+template <class F>
+auto guarded(F&& f) -> decltype(f()) {
+  try {
+    return f();
+  } catch (const SqliteError& e) {
+    const int c = e.code();
+    if (c == SQLITE_FULL || c == SQLITE_IOERR || c == SQLITE_BUSY || c == SQLITE_LOCKED || c == SQLITE_READONLY ||
+        c == SQLITE_CANTOPEN) {
+      return fail(Errc::unavailable, std::string("storage unavailable: ") + e.what());
+    }
+    return fail(Errc::internal, e.what());
+  } catch (const json::exception& e) {
+    return fail(Errc::internal, std::string("stored JSON is malformed: ") + e.what());
+  }
+}
+
+std::string operator_sender(OperatorId op) { return "o" + std::to_string(op.value); }
+std::string visitor_sender(VisitorId v) { return "v" + std::to_string(v.value); }
+
+SiteAppearance appearance_from(const std::string& text) {
+  SiteAppearance a;
+  const json j = json::parse(text);
+  a.color = j.value("color", a.color);
+  a.position = j.value("position", a.position);
+  a.title = j.value("title", "");
+  a.greeting = j.value("greeting", "");
+  a.launcher = j.value("launcher", "");
+  a.operator_name = j.value("operator_name", "");
+  a.operator_photo = j.value("operator_photo", "");
+  a.vendor_link = j.value("vendor_link", false);
+  return a;
+}
+
+std::string appearance_to(const SiteAppearance& a) {
+  return json{{"color", a.color},       {"position", a.position},           {"title", a.title},
+              {"greeting", a.greeting}, {"launcher", a.launcher},           {"operator_name", a.operator_name},
+              {"operator_photo", a.operator_photo}, {"vendor_link", a.vendor_link}}
+      .dump();
+}
+
+constexpr const char* kSiteColumns =
+    "id, account_id, key, name, allowed_origins, language, timezone, appearance";
+
+Site site_from(const Stmt& s) {
+  Site site;
+  site.id = SiteId{s.i64(0)};
+  site.account = AccountId{s.i64(1)};
+  site.key = s.str(2);
+  site.name = s.str(3);
+  site.allowed_origins = json::parse(s.str(4)).get<std::vector<std::string>>();
+  site.language = s.str(5);
+  site.timezone = s.str(6);
+  site.appearance = appearance_from(s.str(7));
+  return site;
+}
+
+// Columns: id, site_id, account_id, visitor_id, status, last_seq, created_at
+Conversation conversation_from(const Stmt& s, int base = 0) {
+  Conversation c;
+  c.id = ConversationId{s.i64(base + 0)};
+  c.site = SiteId{s.i64(base + 1)};
+  c.account = AccountId{s.i64(base + 2)};
+  c.visitor = VisitorId{s.i64(base + 3)};
+  c.status = s.str(base + 4) == "closed" ? ConversationStatus::closed : ConversationStatus::open;
+  c.last_seq = s.i64(base + 5);
+  c.created_at = from_unix_ms(s.i64(base + 6));
+  return c;
+}
+
+// Columns: id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at
+Message message_from(const Stmt& s) {
+  Message m;
+  m.id = MessageId{s.i64(0)};
+  m.conversation = ConversationId{s.i64(1)};
+  m.seq = s.i64(2);
+  m.client_id = s.str(3);
+  m.author.kind = parse_author_kind(s.str(4)).value_or(AuthorKind::system);
+  m.author.operator_id = OperatorId{s.is_null(5) ? 0 : s.i64(5)};
+  m.author.name = s.str(6);
+  m.text = s.str(7);
+  m.at = from_unix_ms(s.i64(8));
+  return m;
+}
+
+constexpr const char* kMessageSelect =
+    "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
+    "FROM messages ";
+
+}  // namespace
+
+SqliteStorage::SqliteStorage(const std::string& path, bool migrate_now) : db_(path) {
+  if (migrate_now) migrate();
+}
+
+int SqliteStorage::schema_version() {
+  auto s = db_.prepare("PRAGMA user_version");
+  s.step();
+  return static_cast<int>(s.i64(0));
+}
+
+void SqliteStorage::migrate() {
+  const int current = schema_version();
+  for (const auto& m : migrations::all()) {
+    if (m.version <= current) continue;
+    db_.exec("BEGIN IMMEDIATE");
+    try {
+      db_.exec(m.sqlite_sql);
+      db_.exec(("PRAGMA user_version=" + std::to_string(m.version)).c_str());
+      db_.exec("COMMIT");
+    } catch (...) {
+      db_.exec("ROLLBACK");
+      throw;
+    }
+  }
+}
+
+Result<void> SqliteStorage::ping() {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare("SELECT 1");
+    s.step();
+    return {};
+  });
+}
+
+Result<std::optional<AccountId>> SqliteStorage::account_by_name(std::string_view name) {
+  return guarded([&]() -> Result<std::optional<AccountId>> {
+    auto s = db_.prepare("SELECT id FROM accounts WHERE name = ?");
+    s.bind(1, name);
+    if (!s.step()) return std::optional<AccountId>{};
+    return std::optional(AccountId{s.i64(0)});
+  });
+}
+
+Result<AccountId> SqliteStorage::ensure_account(std::string_view name, TimePoint now) {
+  return guarded([&]() -> Result<AccountId> {
+    auto ins = db_.prepare("INSERT INTO accounts(name, created_at) VALUES (?, ?) ON CONFLICT(name) DO NOTHING");
+    ins.bind(1, name).bind(2, to_unix_ms(now)).run();
+    auto s = db_.prepare("SELECT id FROM accounts WHERE name = ?");
+    s.bind(1, name);
+    s.step();
+    return AccountId{s.i64(0)};
+  });
+}
+
+Result<SiteId> SqliteStorage::upsert_site(const Site& site, TimePoint now) {
+  return guarded([&]() -> Result<SiteId> {
+    auto s = db_.prepare(
+        "INSERT INTO sites(account_id, key, name, allowed_origins, language, timezone, appearance, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+        "allowed_origins = excluded.allowed_origins, language = excluded.language, timezone = excluded.timezone, "
+        "appearance = excluded.appearance WHERE account_id = excluded.account_id RETURNING id");
+    s.bind(1, site.account.value).bind(2, site.key).bind(3, site.name).bind(4, json(site.allowed_origins).dump());
+    s.bind(5, site.language).bind(6, site.timezone).bind(7, appearance_to(site.appearance)).bind(8, to_unix_ms(now));
+    if (!s.step()) return fail(Errc::conflict, "site key '" + site.key + "' belongs to another account");
+    return SiteId{s.i64(0)};
+  });
+}
+
+Result<OperatorId> SqliteStorage::upsert_operator(AccountId account, std::string_view email, std::string_view name,
+                                                  std::string_view password_hash, Role role, TimePoint now) {
+  return guarded([&]() -> Result<OperatorId> {
+    auto s = db_.prepare(
+        "INSERT INTO operators(account_id, email, name, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?, ?) "
+        "ON CONFLICT(email) DO UPDATE SET name = excluded.name, password_hash = excluded.password_hash, "
+        "role = excluded.role WHERE account_id = excluded.account_id RETURNING id");
+    s.bind(1, account.value).bind(2, email).bind(3, name).bind(4, password_hash).bind(5, role_name(role));
+    s.bind(6, to_unix_ms(now));
+    if (!s.step()) return fail(Errc::conflict, "email belongs to an operator of another account");
+    return OperatorId{s.i64(0)};
+  });
+}
+
+Result<void> SqliteStorage::add_site_member(SiteId site, OperatorId op) {
+  return guarded([&]() -> Result<void> {
+    // Membership only within one account: the site and the operator must share it.
+    auto s = db_.prepare(
+        "INSERT INTO site_members(operator_id, site_id) SELECT o.id, s.id FROM operators o JOIN sites s "
+        "ON s.account_id = o.account_id WHERE o.id = ? AND s.id = ? ON CONFLICT DO NOTHING");
+    s.bind(1, op.value).bind(2, site.value).run();
+    auto check = db_.prepare("SELECT 1 FROM site_members WHERE operator_id = ? AND site_id = ?");
+    check.bind(1, op.value).bind(2, site.value);
+    if (!check.step()) return fail(Errc::forbidden, "operator and site belong to different accounts");
+    return {};
+  });
+}
+
+Result<std::optional<Site>> SqliteStorage::site_by_key(std::string_view key) {
+  return guarded([&]() -> Result<std::optional<Site>> {
+    auto s = db_.prepare(
+        "SELECT id, account_id, key, name, allowed_origins, language, timezone, appearance FROM sites WHERE key = ?");
+    s.bind(1, key);
+    if (!s.step()) return std::optional<Site>{};
+    return std::optional(site_from(s));
+  });
+}
+
+Result<std::vector<Site>> SqliteStorage::sites_of(const OperatorScope& scope) {
+  return guarded([&]() -> Result<std::vector<Site>> {
+    auto s = db_.prepare(
+        "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance "
+        "FROM sites s JOIN site_members m ON m.site_id = s.id WHERE m.operator_id = ? AND s.account_id = ? "
+        "ORDER BY s.name");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    std::vector<Site> out;
+    while (s.step()) out.push_back(site_from(s));
+    return out;
+  });
+}
+
+Result<std::optional<Visitor>> SqliteStorage::visitor_by_token(SiteId site, std::string_view token_hash) {
+  return guarded([&]() -> Result<std::optional<Visitor>> {
+    auto s = db_.prepare("SELECT id, site_id, name FROM visitors WHERE token_hash = ? AND site_id = ?");
+    s.bind(1, token_hash).bind(2, site.value);
+    if (!s.step()) return std::optional<Visitor>{};
+    return std::optional(Visitor{VisitorId{s.i64(0)}, SiteId{s.i64(1)}, s.str(2)});
+  });
+}
+
+Result<Visitor> SqliteStorage::create_visitor(SiteId site, std::string_view token_hash, TimePoint now) {
+  return guarded([&]() -> Result<Visitor> {
+    auto s = db_.prepare("INSERT INTO visitors(site_id, token_hash, created_at, last_seen_at) VALUES (?, ?, ?, ?)");
+    s.bind(1, site.value).bind(2, token_hash).bind(3, to_unix_ms(now)).bind(4, to_unix_ms(now)).run();
+    return Visitor{VisitorId{db_.last_insert_id()}, site, ""};
+  });
+}
+
+Result<void> SqliteStorage::record_page_view(const Visitor& visitor, const PageRef& page, TimePoint now) {
+  return guarded([&]() -> Result<void> {
+    const auto now_ms = to_unix_ms(now);
+    std::int64_t visit_id = 0, number = 0;
+    {
+      auto s = db_.prepare("SELECT id, number, last_seen_at FROM visits WHERE visitor_id = ? ORDER BY id DESC LIMIT 1");
+      s.bind(1, visitor.id.value);
+      if (s.step()) {
+        number = s.i64(1);
+        if (now_ms - s.i64(2) < kVisitGapMs) visit_id = s.i64(0);
+      }
+    }
+    if (visit_id == 0) {
+      auto ins = db_.prepare(
+          "INSERT INTO visits(visitor_id, site_id, number, started_at, last_seen_at, referrer, landing_url) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?)");
+      ins.bind(1, visitor.id.value).bind(2, visitor.site.value).bind(3, number + 1).bind(4, now_ms).bind(5, now_ms);
+      ins.bind(6, page.referrer).bind(7, page.url).run();
+      visit_id = db_.last_insert_id();
+    } else {
+      auto upd = db_.prepare("UPDATE visits SET last_seen_at = ? WHERE id = ?");
+      upd.bind(1, now_ms).bind(2, visit_id).run();
+    }
+    auto pv = db_.prepare("INSERT INTO page_views(visit_id, url, title, at) VALUES (?, ?, ?, ?)");
+    pv.bind(1, visit_id).bind(2, page.url).bind(3, page.title).bind(4, now_ms).run();
+    auto seen = db_.prepare("UPDATE visitors SET last_seen_at = ? WHERE id = ?");
+    seen.bind(1, now_ms).bind(2, visitor.id.value).run();
+    return {};
+  });
+}
+
+Result<std::optional<Conversation>> SqliteStorage::open_conversation_of(const Visitor& visitor) {
+  return guarded([&]() -> Result<std::optional<Conversation>> {
+    auto s = db_.prepare(
+        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at FROM conversations "
+        "WHERE visitor_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1");
+    s.bind(1, visitor.id.value);
+    if (!s.step()) return std::optional<Conversation>{};
+    return std::optional(conversation_from(s));
+  });
+}
+
+Result<std::optional<Conversation>> SqliteStorage::visitor_conversation(const Visitor& visitor, ConversationId id) {
+  return guarded([&]() -> Result<std::optional<Conversation>> {
+    auto s = db_.prepare(
+        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at FROM conversations "
+        "WHERE id = ? AND visitor_id = ?");
+    s.bind(1, id.value).bind(2, visitor.id.value);
+    if (!s.step()) return std::optional<Conversation>{};
+    return std::optional(conversation_from(s));
+  });
+}
+
+// The tenant filter: a conversation is visible to an operator only inside their account and only on a site
+// they are a member of.
+Result<std::optional<Conversation>> SqliteStorage::conversation_for(const OperatorScope& scope, ConversationId id) {
+  return guarded([&]() -> Result<std::optional<Conversation>> {
+    auto s = db_.prepare(
+        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at "
+        "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
+        "WHERE c.id = ? AND c.account_id = ?");
+    s.bind(1, scope.op.id.value).bind(2, id.value).bind(3, scope.op.account.value);
+    if (!s.step()) return std::optional<Conversation>{};
+    return std::optional(conversation_from(s));
+  });
+}
+
+ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Conversation c, std::string site_name,
+                                             std::string site_language, std::string visitor_name) {
+  ConversationSummary out;
+  out.site_name = std::move(site_name);
+  out.visitor_name = visitor_name.empty() ? default_visitor_name(c.visitor, site_language) : std::move(visitor_name);
+  {
+    auto r = db_.prepare("SELECT seq FROM read_markers WHERE operator_id = ? AND conversation_id = ?");
+    r.bind(1, scope.op.id.value).bind(2, c.id.value);
+    if (r.step()) out.read_seq = r.i64(0);
+  }
+  {
+    auto u = db_.prepare("SELECT COUNT(*) FROM messages WHERE conversation_id = ? AND seq > ? AND sender != ?");
+    u.bind(1, c.id.value).bind(2, out.read_seq).bind(3, operator_sender(scope.op.id));
+    u.step();
+    out.unread = u.i64(0);
+  }
+  if (c.last_seq > 0) {
+    auto m = db_.prepare(
+        "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
+        "FROM messages WHERE conversation_id = ? AND seq = ?");
+    m.bind(1, c.id.value).bind(2, c.last_seq);
+    if (m.step()) out.last_message = message_from(m);
+  }
+  {
+    auto p = db_.prepare(
+        "SELECT pv.url, pv.title FROM page_views pv JOIN visits v ON v.id = pv.visit_id WHERE v.visitor_id = ? "
+        "ORDER BY pv.id DESC LIMIT 1");
+    p.bind(1, c.visitor.value);
+    if (p.step()) out.page = PageRef{p.str(0), p.str(1), ""};
+  }
+  out.conversation = std::move(c);
+  return out;
+}
+
+Result<std::vector<ConversationSummary>> SqliteStorage::open_conversations(const OperatorScope& scope) {
+  return guarded([&]() -> Result<std::vector<ConversationSummary>> {
+    auto s = db_.prepare(
+        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, s.name, "
+        "s.language, v.name FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
+        "JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id "
+        "WHERE c.account_id = ? AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    std::vector<std::tuple<Conversation, std::string, std::string, std::string>> rows;
+    while (s.step()) rows.emplace_back(conversation_from(s), s.str(7), s.str(8), s.str(9));
+    std::vector<ConversationSummary> out;
+    out.reserve(rows.size());
+    for (auto& [c, site, lang, visitor] : rows) out.push_back(summarise(scope, c, site, lang, visitor));
+    return out;
+  });
+}
+
+Result<std::optional<ConversationSummary>> SqliteStorage::summary_for(const OperatorScope& scope, ConversationId id) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return std::optional<ConversationSummary>{};
+  return guarded([&]() -> Result<std::optional<ConversationSummary>> {
+    auto s = db_.prepare(
+        "SELECT s.name, s.language, v.name FROM sites s, visitors v WHERE s.id = ? AND v.id = ?");
+    s.bind(1, (*conv)->site.value).bind(2, (*conv)->visitor.value);
+    s.step();
+    return std::optional(summarise(scope, **conv, s.str(0), s.str(1), s.str(2)));
+  });
+}
+
+Result<std::vector<Message>> SqliteStorage::messages_after(ConversationId id, Seq after, int limit, bool& more) {
+  return guarded([&]() -> Result<std::vector<Message>> {
+    auto s = db_.prepare(
+        "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
+        "FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    s.bind(1, id.value).bind(2, after).bind(3, limit + 1);
+    std::vector<Message> out;
+    while (s.step()) out.push_back(message_from(s));
+    more = out.size() > static_cast<std::size_t>(limit);
+    if (more) out.pop_back();
+    return out;
+  });
+}
+
+std::optional<Message> SqliteStorage::find_by_client_id(const std::string& sender, const std::string& client_id) {
+  auto s = db_.prepare(
+      "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
+      "FROM messages WHERE sender = ? AND client_id = ?");
+  s.bind(1, sender).bind(2, client_id);
+  if (!s.step()) return std::nullopt;
+  return message_from(s);
+}
+
+Appended SqliteStorage::append(const Conversation& conv, const std::string& sender, const Author& author,
+                               const NewMessage& m, bool created) {
+  Appended out;
+  out.conversation = conv;
+  out.created_conversation = created;
+  out.message.conversation = conv.id;
+  out.message.seq = conv.last_seq + 1;
+  out.message.client_id = m.client_id;
+  out.message.author = author;
+  out.message.text = m.text;
+  out.message.at = m.at;
+  auto ins = db_.prepare(
+      "INSERT INTO messages(conversation_id, seq, sender, client_id, author_kind, operator_id, author_name, body, "
+      "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  ins.bind(1, conv.id.value).bind(2, out.message.seq).bind(3, sender).bind(4, m.client_id);
+  ins.bind(5, author_kind_name(author.kind));
+  if (author.operator_id) ins.bind(6, author.operator_id.value); else ins.bind_null(6);
+  ins.bind(7, author.name).bind(8, m.text).bind(9, to_unix_ms(m.at)).run();
+  out.message.id = MessageId{db_.last_insert_id()};
+  auto upd = db_.prepare("UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?");
+  upd.bind(1, out.message.seq).bind(2, to_unix_ms(m.at)).bind(3, conv.id.value).run();
+  out.conversation.last_seq = out.message.seq;
+  return out;
+}
+
+Result<Appended> SqliteStorage::append_visitor_message(const Visitor& visitor, const NewMessage& m) {
+  return guarded([&]() -> Result<Appended> {
+    const auto sender = visitor_sender(visitor.id);
+    if (auto dup = find_by_client_id(sender, m.client_id)) {
+      auto conv = visitor_conversation(visitor, dup->conversation);
+      if (!conv || !*conv) return fail(Errc::internal, "message without its conversation");
+      return Appended{*dup, **conv, false, true};
+    }
+    auto open = open_conversation_of(visitor);
+    if (!open) return std::unexpected(open.error());
+    bool created = false;
+    Conversation conv;
+    if (*open) {
+      conv = **open;
+    } else {
+      auto ins = db_.prepare(
+          "INSERT INTO conversations(account_id, site_id, visitor_id, created_at, last_message_at) "
+          "SELECT account_id, id, ?, ?, ? FROM sites WHERE id = ?");
+      ins.bind(1, visitor.id.value).bind(2, to_unix_ms(m.at)).bind(3, to_unix_ms(m.at)).bind(4, visitor.site.value);
+      ins.run();
+      if (db_.changes() != 1) return fail(Errc::not_found, "site no longer exists");
+      auto got = visitor_conversation(visitor, ConversationId{db_.last_insert_id()});
+      if (!got || !*got) return fail(Errc::internal, "conversation vanished after insert");
+      conv = **got;
+      created = true;
+    }
+    return append(conv, sender, Author{AuthorKind::visitor, "", OperatorId{}}, m, created);
+  });
+}
+
+Result<Appended> SqliteStorage::append_operator_message(const OperatorScope& scope, ConversationId id,
+                                                        const NewMessage& m) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<Appended> {
+    const auto sender = operator_sender(scope.op.id);
+    if (auto dup = find_by_client_id(sender, m.client_id)) {
+      if (dup->conversation != id) return fail(Errc::conflict, "client_id already used in another conversation");
+      return Appended{*dup, **conv, false, true};
+    }
+    return append(**conv, sender, Author{AuthorKind::operator_, scope.op.name, scope.op.id}, m, false);
+  });
+}
+
+Result<Seq> SqliteStorage::mark_read(const OperatorScope& scope, ConversationId id, Seq seq) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<Seq> {
+    const Seq capped = std::min(seq, (*conv)->last_seq);
+    auto s = db_.prepare(
+        "INSERT INTO read_markers(operator_id, conversation_id, seq) VALUES (?, ?, ?) "
+        "ON CONFLICT(operator_id, conversation_id) DO UPDATE SET seq = max(seq, excluded.seq) RETURNING seq");
+    s.bind(1, scope.op.id.value).bind(2, id.value).bind(3, capped);
+    s.step();
+    return s.i64(0);
+  });
+}
+
+Result<std::optional<Credentials>> SqliteStorage::credentials_by_email(std::string_view email) {
+  return guarded([&]() -> Result<std::optional<Credentials>> {
+    auto s = db_.prepare("SELECT id, account_id, email, name, role, password_hash FROM operators WHERE email = ?");
+    s.bind(1, email);
+    if (!s.step()) return std::optional<Credentials>{};
+    Credentials c;
+    c.op = OperatorAccount{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2), s.str(3),
+                           parse_role(s.str(4)).value_or(Role::operator_)};
+    c.password_hash = s.str(5);
+    return std::optional(std::move(c));
+  });
+}
+
+Result<void> SqliteStorage::create_session(std::string_view token_hash, std::string_view csrf, OperatorId op,
+                                           TimePoint now, TimePoint expires) {
+  return guarded([&]() -> Result<void> {
+    auto gc = db_.prepare("DELETE FROM sessions WHERE expires_at < ?");
+    gc.bind(1, to_unix_ms(now)).run();
+    auto s = db_.prepare(
+        "INSERT INTO sessions(token_hash, operator_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)");
+    s.bind(1, token_hash).bind(2, op.value).bind(3, csrf).bind(4, to_unix_ms(now)).bind(5, to_unix_ms(expires)).run();
+    return {};
+  });
+}
+
+std::vector<SiteId> SqliteStorage::member_sites(OperatorId op, AccountId account) {
+  auto s = db_.prepare(
+      "SELECT m.site_id FROM site_members m JOIN sites s ON s.id = m.site_id WHERE m.operator_id = ? "
+      "AND s.account_id = ? ORDER BY m.site_id");
+  s.bind(1, op.value).bind(2, account.value);
+  std::vector<SiteId> out;
+  while (s.step()) out.push_back(SiteId{s.i64(0)});
+  return out;
+}
+
+Result<std::optional<AuthSession>> SqliteStorage::session(std::string_view token_hash, TimePoint now) {
+  return guarded([&]() -> Result<std::optional<AuthSession>> {
+    auto s = db_.prepare(
+        "SELECT o.id, o.account_id, o.email, o.name, o.role, se.csrf, se.expires_at FROM sessions se "
+        "JOIN operators o ON o.id = se.operator_id WHERE se.token_hash = ? AND se.expires_at > ?");
+    s.bind(1, token_hash).bind(2, to_unix_ms(now));
+    if (!s.step()) return std::optional<AuthSession>{};
+    AuthSession a;
+    a.scope.op = OperatorAccount{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2), s.str(3),
+                                 parse_role(s.str(4)).value_or(Role::operator_)};
+    a.csrf = s.str(5);
+    a.expires = from_unix_ms(s.i64(6));
+    a.scope.sites = member_sites(a.scope.op.id, a.scope.op.account);
+    return std::optional(std::move(a));
+  });
+}
+
+Result<void> SqliteStorage::delete_session(std::string_view token_hash) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare("DELETE FROM sessions WHERE token_hash = ?");
+    s.bind(1, token_hash).run();
+    return {};
+  });
+}
+
+}  // namespace otk

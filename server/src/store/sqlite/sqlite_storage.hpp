@@ -1,0 +1,65 @@
+// Storage on one SQLite connection. Not thread-safe: Database gives each thread its own instance.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "app/ports/storage.hpp"
+#include "store/sqlite/sqlite.hpp"
+
+namespace otk {
+
+class SqliteStorage final : public Storage {
+ public:
+  /// Opens the file; with migrate = true applies pending migrations first (throws on failure: start-up).
+  SqliteStorage(const std::string& path, bool migrate);
+
+  /// The schema version of the open database.
+  int schema_version();
+  sqlite::Connection& connection() { return db_; }
+
+  void tx_begin() override { db_.exec("BEGIN IMMEDIATE"); }
+  void tx_end(bool commit) override { db_.exec(commit ? "COMMIT" : "ROLLBACK"); }
+  void savepoint_begin() override { db_.exec("SAVEPOINT job"); }
+  void savepoint_end(bool keep) override { db_.exec(keep ? "RELEASE job" : "ROLLBACK TO job; RELEASE job"); }
+
+  Result<void> ping() override;
+  Result<AccountId> ensure_account(std::string_view name, TimePoint now) override;
+  Result<SiteId> upsert_site(const Site& site, TimePoint now) override;
+  Result<OperatorId> upsert_operator(AccountId account, std::string_view email, std::string_view name,
+                                     std::string_view password_hash, Role role, TimePoint now) override;
+  Result<void> add_site_member(SiteId site, OperatorId op) override;
+  Result<std::optional<AccountId>> account_by_name(std::string_view name) override;
+  Result<std::optional<Site>> site_by_key(std::string_view key) override;
+  Result<std::vector<Site>> sites_of(const OperatorScope& scope) override;
+  Result<std::optional<Visitor>> visitor_by_token(SiteId site, std::string_view token_hash) override;
+  Result<Visitor> create_visitor(SiteId site, std::string_view token_hash, TimePoint now) override;
+  Result<void> record_page_view(const Visitor& visitor, const PageRef& page, TimePoint now) override;
+  Result<std::optional<Conversation>> open_conversation_of(const Visitor& visitor) override;
+  Result<std::optional<Conversation>> visitor_conversation(const Visitor& visitor, ConversationId id) override;
+  Result<std::optional<Conversation>> conversation_for(const OperatorScope& scope, ConversationId id) override;
+  Result<std::vector<ConversationSummary>> open_conversations(const OperatorScope& scope) override;
+  Result<std::optional<ConversationSummary>> summary_for(const OperatorScope& scope, ConversationId id) override;
+  Result<std::vector<Message>> messages_after(ConversationId id, Seq after, int limit, bool& more) override;
+  Result<Appended> append_visitor_message(const Visitor& visitor, const NewMessage& m) override;
+  Result<Appended> append_operator_message(const OperatorScope& scope, ConversationId id,
+                                           const NewMessage& m) override;
+  Result<Seq> mark_read(const OperatorScope& scope, ConversationId id, Seq seq) override;
+  Result<std::optional<Credentials>> credentials_by_email(std::string_view email) override;
+  Result<void> create_session(std::string_view token_hash, std::string_view csrf, OperatorId op, TimePoint now,
+                              TimePoint expires) override;
+  Result<std::optional<AuthSession>> session(std::string_view token_hash, TimePoint now) override;
+  Result<void> delete_session(std::string_view token_hash) override;
+
+ private:
+  void migrate();
+  std::optional<Message> find_by_client_id(const std::string& sender, const std::string& client_id);
+  Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,
+                  bool created);
+  std::vector<SiteId> member_sites(OperatorId op, AccountId account);
+  ConversationSummary summarise(const OperatorScope& scope, Conversation c, std::string site_name,
+                                std::string site_language, std::string visitor_name);
+
+  sqlite::Connection db_;
+};
+
+}  // namespace otk

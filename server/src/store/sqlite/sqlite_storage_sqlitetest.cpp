@@ -1,0 +1,205 @@
+#include "store/sqlite/sqlite_storage.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+namespace otk {
+namespace {
+
+namespace fs = std::filesystem;
+
+class SqliteStorageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("otk-store-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    db_ = std::make_unique<SqliteStorage>((dir_ / "otklik.db").string(), true);
+    // Two accounts, each with a site and an operator; a second site in account A the operator is not in.
+    a_ = *db_->ensure_account("Agency A", clock_.now());
+    b_ = *db_->ensure_account("Agency B", clock_.now());
+    site_a_ = *db_->upsert_site(site(a_, "key-a", "Shop A"), clock_.now());
+    site_a2_ = *db_->upsert_site(site(a_, "key-a2", "Shop A2"), clock_.now());
+    site_b_ = *db_->upsert_site(site(b_, "key-b", "Shop B"), clock_.now());
+    op_a_ = *db_->upsert_operator(a_, "anna@a.ru", "Анна", "hash", Role::operator_, clock_.now());
+    op_b_ = *db_->upsert_operator(b_, "boris@b.ru", "Борис", "hash", Role::owner, clock_.now());
+    ASSERT_TRUE(db_->add_site_member(site_a_, op_a_).has_value());
+    ASSERT_TRUE(db_->add_site_member(site_b_, op_b_).has_value());
+  }
+  void TearDown() override {
+    db_.reset();
+    fs::remove_all(dir_);
+  }
+
+  static Site site(AccountId acc, std::string key, std::string name) {
+    Site s;
+    s.account = acc;
+    s.key = std::move(key);
+    s.name = std::move(name);
+    s.allowed_origins = {"https://shop.example"};
+    return s;
+  }
+  OperatorScope scope_of(std::string_view email) {
+    db_->create_session(std::string("tok-") + std::string(email), "csrf", db_->credentials_by_email(email)->value().op.id,
+                        clock_.now(), clock_.now() + std::chrono::hours(1));
+    return db_->session(std::string("tok-") + std::string(email), clock_.now())->value().scope;
+  }
+  NewMessage msg(std::string cid, std::string text) { return NewMessage{std::move(cid), std::move(text), clock_.now()}; }
+
+  ManualClock clock_;
+  fs::path dir_;
+  std::unique_ptr<SqliteStorage> db_;
+  AccountId a_, b_;
+  SiteId site_a_, site_a2_, site_b_;
+  OperatorId op_a_, op_b_;
+};
+
+TEST_F(SqliteStorageTest, MigrationsAreAppliedOnceAndRecorded) {
+  EXPECT_EQ(db_->schema_version(), 1);
+  SqliteStorage again((dir_ / "otklik.db").string(), true);  // re-opening applies nothing twice
+  EXPECT_EQ(again.schema_version(), 1);
+}
+
+TEST_F(SqliteStorageTest, SequenceIsGapFreeAndConversationIsReused) {
+  auto v = *db_->create_visitor(site_a_, "vt1", clock_.now());
+  for (int i = 1; i <= 5; ++i) {
+    auto r = db_->append_visitor_message(v, msg("m" + std::to_string(i), "hi"));
+    ASSERT_TRUE(r.has_value());
+    EXPECT_EQ(r->message.seq, i);
+    EXPECT_EQ(r->created_conversation, i == 1);
+  }
+  bool more = true;
+  auto conv = db_->open_conversation_of(v)->value();
+  auto all = *db_->messages_after(conv.id, 0, 100, more);
+  ASSERT_EQ(all.size(), 5u);
+  EXPECT_FALSE(more);
+  for (std::size_t i = 0; i < all.size(); ++i) EXPECT_EQ(all[i].seq, static_cast<Seq>(i + 1));
+}
+
+TEST_F(SqliteStorageTest, ResendWithSameClientIdStoresNothing) {
+  auto v = *db_->create_visitor(site_a_, "vt1", clock_.now());
+  auto first = *db_->append_visitor_message(v, msg("same", "one"));
+  auto again = *db_->append_visitor_message(v, msg("same", "one"));
+  EXPECT_TRUE(again.duplicate);
+  EXPECT_EQ(again.message.id, first.message.id);
+  EXPECT_EQ(again.message.seq, 1);
+  bool more;
+  EXPECT_EQ(db_->messages_after(first.conversation.id, 0, 10, more)->size(), 1u);
+}
+
+TEST_F(SqliteStorageTest, ClientIdsOfDifferentAuthorsDoNotCollide) {
+  auto v1 = *db_->create_visitor(site_a_, "vt1", clock_.now());
+  auto v2 = *db_->create_visitor(site_a_, "vt2", clock_.now());
+  EXPECT_FALSE(db_->append_visitor_message(v1, msg("m1", "a"))->duplicate);
+  EXPECT_FALSE(db_->append_visitor_message(v2, msg("m1", "b"))->duplicate);
+}
+
+TEST_F(SqliteStorageTest, HistoryPagesBySequence) {
+  auto v = *db_->create_visitor(site_a_, "vt1", clock_.now());
+  for (int i = 1; i <= 7; ++i) db_->append_visitor_message(v, msg("m" + std::to_string(i), "x"));
+  auto conv = db_->open_conversation_of(v)->value();
+  bool more = false;
+  auto page = *db_->messages_after(conv.id, 2, 3, more);
+  ASSERT_EQ(page.size(), 3u);
+  EXPECT_EQ(page.front().seq, 3);
+  EXPECT_TRUE(more);
+  page = *db_->messages_after(conv.id, 5, 3, more);
+  EXPECT_EQ(page.size(), 2u);
+  EXPECT_FALSE(more);
+}
+
+TEST_F(SqliteStorageTest, OperatorSeesOnlyConversationsOfTheirSitesAndAccount) {
+  auto va = *db_->create_visitor(site_a_, "va", clock_.now());
+  auto va2 = *db_->create_visitor(site_a2_, "va2", clock_.now());
+  auto vb = *db_->create_visitor(site_b_, "vb", clock_.now());
+  auto ca = db_->append_visitor_message(va, msg("m", "A"))->conversation.id;
+  auto ca2 = db_->append_visitor_message(va2, msg("m", "A2"))->conversation.id;
+  auto cb = db_->append_visitor_message(vb, msg("m", "B"))->conversation.id;
+  auto anna = scope_of("anna@a.ru");
+  auto boris = scope_of("boris@b.ru");
+
+  auto list = *db_->open_conversations(anna);
+  ASSERT_EQ(list.size(), 1u);
+  EXPECT_EQ(list[0].conversation.id, ca);
+  EXPECT_EQ(list[0].site_name, "Shop A");
+  EXPECT_EQ(list[0].unread, 1);
+
+  EXPECT_TRUE(db_->conversation_for(anna, ca)->has_value());
+  EXPECT_FALSE(db_->conversation_for(anna, ca2)->has_value());  // same account, not a member
+  EXPECT_FALSE(db_->conversation_for(anna, cb)->has_value());   // other account
+  EXPECT_FALSE(db_->conversation_for(boris, ca)->has_value());
+  EXPECT_EQ(db_->append_operator_message(anna, cb, msg("o1", "hi")).error().code, Errc::not_found);
+  EXPECT_EQ(db_->mark_read(boris, ca, 1).error().code, Errc::not_found);
+  EXPECT_FALSE(db_->summary_for(boris, ca)->has_value());
+}
+
+TEST_F(SqliteStorageTest, MembershipAcrossAccountsIsRefused) {
+  EXPECT_EQ(db_->add_site_member(site_b_, op_a_).error().code, Errc::forbidden);
+}
+
+TEST_F(SqliteStorageTest, SiteKeyOfAnotherAccountCannotBeTakenOver) {
+  auto r = db_->upsert_site(site(a_, "key-b", "Hijack"), clock_.now());
+  ASSERT_FALSE(r.has_value());
+  EXPECT_EQ(r.error().code, Errc::conflict);
+  EXPECT_EQ(db_->site_by_key("key-b")->value().name, "Shop B");
+}
+
+TEST_F(SqliteStorageTest, ReadMarkerMovesForwardOnlyAndDrivesUnread) {
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  for (int i = 1; i <= 4; ++i) db_->append_visitor_message(v, msg("m" + std::to_string(i), "x"));
+  auto anna = scope_of("anna@a.ru");
+  auto conv = db_->open_conversation_of(v)->value().id;
+  db_->append_operator_message(anna, conv, msg("o1", "reply"));
+  EXPECT_EQ(*db_->mark_read(anna, conv, 3), 3);
+  EXPECT_EQ(*db_->mark_read(anna, conv, 1), 3);
+  EXPECT_EQ(*db_->mark_read(anna, conv, 999), 5);  // capped at last_seq
+  auto s = db_->summary_for(anna, conv)->value();
+  EXPECT_EQ(s.unread, 0);
+  EXPECT_EQ(s.last_message->author.name, "Анна");
+}
+
+TEST_F(SqliteStorageTest, UnreadIgnoresOperatorsOwnMessages) {
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  auto anna = scope_of("anna@a.ru");
+  auto conv = db_->append_visitor_message(v, msg("m1", "q"))->conversation.id;
+  db_->append_operator_message(anna, conv, msg("o1", "a"));
+  EXPECT_EQ(db_->summary_for(anna, conv)->value().unread, 1);
+}
+
+TEST_F(SqliteStorageTest, SessionsExpireAndCarryMembership) {
+  auto creds = db_->credentials_by_email("ANNA@a.ru")->value();  // e-mail is case-insensitive
+  EXPECT_EQ(creds.op.name, "Анна");
+  ASSERT_TRUE(db_->create_session("t", "c", creds.op.id, clock_.now(), clock_.now() + std::chrono::minutes(5)));
+  auto s = db_->session("t", clock_.now())->value();
+  EXPECT_EQ(s.csrf, "c");
+  EXPECT_EQ(s.scope.sites, std::vector<SiteId>{site_a_});
+  EXPECT_FALSE(db_->session("t", clock_.now() + std::chrono::minutes(6))->has_value());
+  db_->delete_session("t");
+  EXPECT_FALSE(db_->session("t", clock_.now())->has_value());
+}
+
+TEST_F(SqliteStorageTest, VisitorTokenIsScopedToItsSite) {
+  db_->create_visitor(site_a_, "vt", clock_.now());
+  EXPECT_TRUE(db_->visitor_by_token(site_a_, "vt")->has_value());
+  EXPECT_FALSE(db_->visitor_by_token(site_b_, "vt")->has_value());
+}
+
+TEST_F(SqliteStorageTest, PageViewsOpenVisitsAndFeedTheSummary) {
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  ASSERT_TRUE(db_->record_page_view(v, PageRef{"https://a/1", "One", ""}, clock_.now()));
+  clock_.advance(std::chrono::minutes(40));
+  ASSERT_TRUE(db_->record_page_view(v, PageRef{"https://a/2", "Two", ""}, clock_.now()));
+  auto conv = db_->append_visitor_message(v, msg("m", "x"))->conversation.id;
+  auto s = db_->summary_for(scope_of("anna@a.ru"), conv)->value();
+  ASSERT_TRUE(s.page);
+  EXPECT_EQ(s.page->url, "https://a/2");
+  auto visits = db_->connection().prepare("SELECT MAX(number) FROM visits");
+  visits.step();
+  EXPECT_EQ(visits.i64(0), 2);
+}
+
+}  // namespace
+}  // namespace otk

@@ -1,0 +1,68 @@
+// Shared fixtures for tests that need the real server and a real browser.
+// startServer() runs build/otklik on a free loopback port with a fresh data directory and --demo;
+// launchBrowser() starts Debian's Chromium through playwright-core. Both are stopped by the caller.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const otklikBin = process.env.OTK_BIN || path.join(root, 'build', 'otklik');
+
+/** Starts the server; resolves to {url, port, dataDir, proc, stop(), kill()} once it listens. */
+export async function startServer({ dataDir, demo = true, extraArgs = [], keepData = false } = {}) {
+  const dir = dataDir || mkdtempSync(path.join(tmpdir(), 'otk-data-'));
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data', dir, ...(demo ? ['--demo'] : []), ...extraArgs];
+  const proc = spawn(otklikBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let log = '';
+  const port = await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('server did not start in 15 s:\n' + log)), 15000);
+    const onData = (chunk) => {
+      log += chunk.toString();
+      const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)/);
+      if (m) { clearTimeout(timer); resolve(Number(m[1])); }
+    };
+    proc.stdout.on('data', onData);
+    proc.stderr.on('data', (c) => { log += c.toString(); });
+    proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${log}`)); });
+  });
+  proc.removeAllListeners('exit');
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    url, port, dataDir: dir, proc, log: () => log,
+    /** SIGTERM and wait for a clean exit; removes the data directory unless keepData */
+    async stop() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
+      const r = await exited;
+      if (!keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
+      return r;
+    },
+    /** SIGKILL: the crash case */
+    async kill() {
+      if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
+      return exited;
+    },
+  };
+}
+
+export const chromiumArgs = [
+  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+  '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic',
+];
+
+export async function launchBrowser() {
+  const { chromium } = await import('playwright-core');
+  return chromium.launch({ executablePath: process.env.CHROMIUM || '/usr/bin/chromium', args: chromiumArgs });
+}
+
+/** Logs in through the REST API inside a fresh browser context and returns the page at /console/. */
+export async function demoOperatorPage(browser, url) {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(url + '/console/');
+  return { context, page };
+}
+
+export const demo = { email: 'demo@example.com', password: 'demo' };

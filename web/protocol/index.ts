@@ -1,0 +1,141 @@
+// Wire types of the Otklik chat protocol, version 1. Mirrors docs/protocol.md; the server's parsers are
+// server/src/proto/. Keep the three in step.
+
+export type AuthorKind = 'visitor' | 'operator' | 'system';
+
+export interface Author {
+  kind: AuthorKind;
+  name?: string;
+  photo?: string | null;
+}
+
+export interface Message {
+  conversation: number;
+  id: number;
+  seq: number;
+  client_id: string;
+  author: Author;
+  text: string;
+  /** commit time, ms since the Unix epoch; display only, order is by seq */
+  at: number;
+}
+
+export interface PageRef {
+  url: string;
+  title?: string;
+  referrer?: string;
+}
+
+export interface ConversationSummary {
+  id: number;
+  site: number;
+  site_name: string;
+  visitor: { id: number; name: string };
+  status: 'open' | 'closed';
+  created_at: number;
+  last_seq: number;
+  read_seq: number;
+  unread: number;
+  last_message: Message | null;
+  page: PageRef | null;
+}
+
+export interface OperatorInfo {
+  id: number;
+  name: string;
+  email: string;
+  role: 'owner' | 'admin' | 'supervisor' | 'operator';
+}
+
+export interface SiteInfo {
+  id: number;
+  name: string;
+  key: string;
+}
+
+// ---- frames shared by both endpoints -------------------------------------------------------------
+
+export type ErrorCode =
+  | 'bad_json' | 'bad_frame' | 'unknown_type' | 'not_ready' | 'text_empty' | 'text_too_long'
+  | 'not_found' | 'rate_limited' | 'unavailable' | 'internal';
+
+export interface ErrorFrame { type: 'error'; code: ErrorCode; message: string; ref?: string }
+export interface AckFrame { type: 'ack'; client_id: string; conversation: number; id: number; seq: number; at: number }
+export interface MessageFrame extends Message { type: 'message' }
+export interface HistoryFrame { type: 'history'; conversation: number; messages: Message[]; more: boolean }
+export interface TypingFrame { type: 'typing'; conversation: number; active: boolean; author: Author }
+
+// ---- visitor endpoint: /ws/visitor?site=KEY -------------------------------------------------------
+
+export type VisitorOut =
+  | { type: 'hello'; visitor?: string; page?: PageRef }
+  | { type: 'send'; client_id: string; text: string }
+  | { type: 'typing'; active: boolean }
+  | { type: 'history'; conversation: number; after: number; limit?: number }
+  | { type: 'page'; url: string; title?: string };
+
+export interface VisitorWelcome {
+  type: 'welcome';
+  visitor: string;
+  conversation: { id: number; last_seq: number } | null;
+}
+
+export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
+
+// ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
+
+export type OperatorOut =
+  | { type: 'hello' }
+  | { type: 'send'; conversation: number; client_id: string; text: string }
+  | { type: 'typing'; conversation: number; active: boolean }
+  | { type: 'history'; conversation: number; after: number; limit?: number }
+  | { type: 'read'; conversation: number; seq: number };
+
+export interface OperatorWelcome {
+  type: 'welcome';
+  operator: OperatorInfo;
+  sites: SiteInfo[];
+  conversations: ConversationSummary[];
+}
+
+export type OperatorIn =
+  | OperatorWelcome
+  | { type: 'conversation'; conversation: ConversationSummary }
+  | { type: 'read'; conversation: number; seq: number }
+  | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
+
+// ---- widget configuration, built into /widget.js?site=KEY by the server ----------------------------
+
+export interface WidgetConfig {
+  /** public site key */
+  site: string;
+  lang: 'ru' | 'en';
+  /** accent colour, CSS hex */
+  color: string;
+  position: 'right' | 'left';
+  /** the site's name, shown in the panel header */
+  site_name: string;
+  /** optional owner-set texts; the widget has lively defaults in both languages */
+  texts: { title?: string; greeting?: string; launcher?: string };
+  /** name and photo shown for the team; photo is a path on the Otklik server or null */
+  operator_name: string | null;
+  operator_photo: string | null;
+  /** a small "chat by Otklik" text link, off unless the owner enables it */
+  vendor_link: boolean;
+}
+
+export const LIMITS = {
+  visitorFrameBytes: 16 * 1024,
+  operatorFrameBytes: 64 * 1024,
+  textChars: 4000,
+  clientIdChars: 64,
+  historyPage: 200,
+} as const;
+
+export const CLOSE = {
+  goingAway: 1001,
+  tooBig: 1009,
+  noHello: 4000,
+  unauthorized: 4001,
+  tooSlow: 4008,
+} as const;
