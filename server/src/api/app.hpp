@@ -1,0 +1,60 @@
+// The HTTP face of Otklik: REST under /api/v1, the WebSocket endpoints, widget and console assets, demo
+// pages, health and metrics. Implements net's Router; all domain work goes through Storage and Hub.
+#pragma once
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+#include "api/assets.hpp"
+#include "api/services.hpp"
+#include "app/ports/storage.hpp"
+#include "net/http_server.hpp"
+
+namespace otk {
+
+struct AppConfig {
+  std::filesystem::path assets_dir;
+  bool demo = false;
+  double login_per_minute = 10;  // per client address and per e-mail
+  std::chrono::hours session_lifetime{24 * 14};
+};
+
+class App final : public Router {
+ public:
+  App(Services services, AppConfig config);
+  ~App() override;
+
+  net::awaitable<HttpResponse> handle(const HttpRequest& req, const std::string& peer_ip) override;
+  net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) override;
+
+ private:
+  net::awaitable<HttpResponse> route(const HttpRequest& req, const std::string& peer_ip);
+  net::awaitable<HttpResponse> login(const HttpRequest& req, const std::string& peer_ip);
+  net::awaitable<HttpResponse> logout(const HttpRequest& req);
+  net::awaitable<HttpResponse> me(const HttpRequest& req);
+  net::awaitable<HttpResponse> conversations(const HttpRequest& req);
+  net::awaitable<HttpResponse> messages(const HttpRequest& req, ConversationId id);
+  net::awaitable<HttpResponse> widget_loader(const HttpRequest& req);
+  net::awaitable<HttpResponse> healthz();
+  HttpResponse asset(const HttpRequest& req, const std::string& rel, bool frame_deny);
+
+  /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
+  net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);
+  bool login_allowed(const std::string& ip, const std::string& email, double& retry_after);
+
+  Services s_;
+  AppConfig config_;
+  Assets assets_;
+  net::thread_pool cpu_{1};  // argon2id runs here, never on an I/O thread
+  std::mutex limiter_mu_;
+  KeyedLimiter login_by_ip_, login_by_email_;
+};
+
+/// Origin of the server as the browser sees it: "http(s)://" + Host.
+std::string own_origin(const HttpRequest& req);
+/// The value of one cookie, or empty.
+std::string cookie_value(const HttpRequest& req, std::string_view name);
+/// Decoded value of one query parameter, or nullopt.
+std::optional<std::string> query_param(std::string_view target, std::string_view name);
+
+}  // namespace otk

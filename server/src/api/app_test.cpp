@@ -1,0 +1,54 @@
+#include "api/app.hpp"
+
+#include <gtest/gtest.h>
+
+namespace otk {
+namespace {
+
+HttpRequest with_header(http::field f, std::string v) {
+  HttpRequest r{http::verb::get, "/", 11};
+  r.set(f, v);
+  return r;
+}
+
+TEST(QueryParam, DecodesPercentAndPlus) {
+  EXPECT_EQ(query_param("/ws/visitor?site=demo-shop", "site"), "demo-shop");
+  EXPECT_EQ(query_param("/x?a=1&site=a%20b+c", "site"), "a b c");
+  EXPECT_EQ(query_param("/x?site=", "site"), "");
+  EXPECT_EQ(query_param("/x?sites=1", "site"), std::nullopt);
+  EXPECT_EQ(query_param("/x", "site"), std::nullopt);
+  EXPECT_EQ(query_param("/x?site=%", "site"), "%");    // a broken escape is kept, never read past the end
+  EXPECT_EQ(query_param("/x?site=%4", "site"), "%4");
+}
+
+TEST(CookieValue, FindsExactName) {
+  auto r = with_header(http::field::cookie, "a=1; otk_session_x=2; otk_session=tok; b=3");
+  EXPECT_EQ(cookie_value(r, "otk_session"), "tok");
+  EXPECT_EQ(cookie_value(with_header(http::field::cookie, "x=1"), "otk_session"), "");
+}
+
+TEST(OwnOrigin, FollowsHostAndForwardedProto) {
+  auto r = with_header(http::field::host, "chat.example.com");
+  EXPECT_EQ(own_origin(r), "http://chat.example.com");
+  r.set("X-Forwarded-Proto", "https");
+  EXPECT_EQ(own_origin(r), "https://chat.example.com");
+}
+
+TEST(HttpStatusOf, MapsEveryCodeDeliberately) {
+  EXPECT_EQ(http_status_of(Errc::not_found), http::status::not_found);
+  EXPECT_EQ(http_status_of(Errc::csrf), http::status::forbidden);
+  EXPECT_EQ(http_status_of(Errc::rate_limited), http::status::too_many_requests);
+  EXPECT_EQ(http_status_of(Errc::unavailable), http::status::service_unavailable);
+  EXPECT_EQ(http_status_of(Errc::bad_credentials), http::status::unauthorized);
+}
+
+TEST(RandomToken, IsUrlSafeAndUnique) {
+  auto a = random_token(), b = random_token();
+  EXPECT_NE(a, b);
+  EXPECT_EQ(a.size(), 43u);
+  EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
+  EXPECT_EQ(token_hash("abc").size(), 64u);
+}
+
+}  // namespace
+}  // namespace otk

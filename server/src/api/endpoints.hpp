@@ -1,0 +1,19 @@
+// The two WebSocket protocols of docs/protocol.md: the visitor's (widget) and the operator's (console).
+// Each connection gets its own handler object; its state lives on the connection's strand.
+#pragma once
+#include <memory>
+
+#include "api/services.hpp"
+#include "app/ports/storage.hpp"
+#include "net/ws_connection.hpp"
+
+namespace otk {
+
+inline constexpr std::chrono::seconds kHelloDeadline{10};
+inline constexpr double kFramesPerSecond = 20;
+inline constexpr double kFrameBurst = 40;
+
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site);
+std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key);
+
+}  // namespace otk

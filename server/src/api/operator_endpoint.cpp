@@ -1,0 +1,164 @@
+#include <unordered_map>
+
+#include "api/db_await.hpp"
+#include "api/endpoints.hpp"
+#include "core/chat/rate_limit.hpp"
+#include "proto/frames.hpp"
+
+namespace otk {
+namespace {
+
+class OperatorHandler final : public WsHandler {
+ public:
+  OperatorHandler(Services& s, AuthSession session, std::string session_key)
+      : s_(s), session_(std::move(session)), session_key_(std::move(session_key)) {}
+
+  net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
+    if (!bucket_.try_take(s_.clock.now())) {
+      conn.send(error_frame_counted(s_.metrics, {Errc::rate_limited, "too many frames; slow down"}, ""));
+      co_return;
+    }
+    auto frame = proto::parse_operator_frame(text);
+    if (!frame) {
+      conn.send(error_frame_counted(s_.metrics, frame.error().error, frame.error().ref));
+      co_return;
+    }
+    const bool is_hello = std::holds_alternative<proto::Hello>(*frame);
+    if (is_hello == ready_) {
+      conn.send(error_frame_counted(
+          s_.metrics, {Errc::not_ready, is_hello ? "hello was already sent" : "send hello first"}, is_hello ? "hello" : ""));
+      co_return;
+    }
+    if (is_hello) co_await hello(conn);
+    else if (auto* m = std::get_if<proto::Send>(&*frame)) co_await send(conn, *m);
+    else if (auto* t = std::get_if<proto::Typing>(&*frame)) co_await typing(conn, *t);
+    else if (auto* h = std::get_if<proto::History>(&*frame)) co_await history(conn, *h);
+    else if (auto* r = std::get_if<proto::Read>(&*frame)) co_await read(conn, *r);
+  }
+
+  void on_binary(WsConnection& conn) override {
+    conn.send(error_frame_counted(s_.metrics, {Errc::bad_json, "binary frames are not part of the protocol"}, ""));
+  }
+
+  void on_close(WsConnection& conn) override {
+    if (ready_) s_.hub.remove_operator(session_.scope.op.id, session_.scope.sites, &conn);
+    s_.metrics.operator_connections--;
+  }
+
+ private:
+  const OperatorScope& scope() const { return session_.scope; }
+
+  net::awaitable<void> hello(WsConnection& conn) {
+    struct Snapshot {
+      std::vector<Site> sites;
+      std::vector<ConversationSummary> conversations;
+    };
+    const OperatorScope sc = scope();
+    auto job19 = [sc](Storage& st) -> Result<Snapshot> {
+      auto sites = st.sites_of(sc);
+      if (!sites) return std::unexpected(sites.error());
+      auto convs = st.open_conversations(sc);
+      if (!convs) return std::unexpected(convs.error());
+      return Snapshot{std::move(*sites), std::move(*convs)};
+    };
+    auto snap = co_await db_read<Snapshot>(s_.db, job19);
+    if (!snap) co_return conn.send(error_frame_counted(s_.metrics, snap.error(), "hello"));
+    for (const auto& c : snap->conversations) remember(c.conversation);
+    // Subscribe before sending the snapshot: anything committed after the snapshot was read arrives live,
+    // and the client closes any gap by sequence.
+    ready_ = true;
+    conn.disarm_deadline();
+    s_.hub.add_operator(scope().op.id, scope().sites, session_key_, conn.shared_from_this());
+    conn.send(proto::operator_welcome_frame(scope(), snap->sites, snap->conversations));
+  }
+
+  net::awaitable<void> send(WsConnection& conn, const proto::Send& m) {
+    const OperatorScope sc = scope();
+    const NewMessage msg{m.client_id, m.text, s_.clock.now()};
+    const auto id = m.conversation;
+    Hub& hub = s_.hub;
+    auto job20 = [sc, id, msg](Storage& st) { return st.append_operator_message(sc, id, msg); };
+    auto job21 = [&hub](const Appended& a) {
+          if (a.duplicate) return;
+          hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
+        };
+    auto appended = co_await db_write<Appended>(s_.db, job20, job21);
+    if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
+    if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::operator_);
+    remember(appended->conversation);
+    conn.send(proto::ack_frame(appended->message));
+  }
+
+  net::awaitable<void> typing(WsConnection& conn, const proto::Typing& t) {
+    auto conv = co_await find(t.conversation);
+    if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "typing"));
+    s_.hub.to_conversation(conv->site, conv->visitor,
+                           share(proto::typing_frame(t.conversation, t.active,
+                                                     Author{AuthorKind::operator_, scope().op.name, scope().op.id})),
+                           &conn);
+  }
+
+  net::awaitable<void> history(WsConnection& conn, const proto::History& h) {
+    struct Page {
+      std::vector<Message> messages;
+      bool more = false;
+    };
+    const OperatorScope sc = scope();
+    auto job22 = [sc, h](Storage& st) -> Result<Page> {
+      auto conv = st.conversation_for(sc, h.conversation);
+      if (!conv) return std::unexpected(conv.error());
+      if (!*conv) return fail(Errc::not_found, "no such conversation");
+      Page p;
+      auto msgs = st.messages_after(h.conversation, h.after, h.limit, p.more);
+      if (!msgs) return std::unexpected(msgs.error());
+      p.messages = std::move(*msgs);
+      return p;
+    };
+    auto page = co_await db_read<Page>(s_.db, job22);
+    if (!page) co_return conn.send(error_frame_counted(s_.metrics, page.error(), "history"));
+    conn.send(proto::history_frame(h.conversation, page->messages, page->more));
+  }
+
+  net::awaitable<void> read(WsConnection& conn, const proto::Read& r) {
+    const OperatorScope sc = scope();
+    Hub& hub = s_.hub;
+    const auto op = sc.op.id;
+    const auto id = r.conversation;
+    auto job23 = [sc, r](Storage& st) { return st.mark_read(sc, r.conversation, r.seq); };
+    auto job24 = [&hub, op, id](const Seq& seq) { hub.to_operator(op, share(proto::read_frame(id, seq))); };
+    auto stored = co_await db_write<Seq>(s_.db, job23, job24);
+    if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "read"));
+  }
+
+  // Conversation -> (site, visitor), cached per connection so typing does not touch the database.
+  void remember(const Conversation& c) {
+    if (known_.size() > 10'000) known_.clear();
+    known_[c.id] = c;
+  }
+
+  net::awaitable<Result<Conversation>> find(ConversationId id) {
+    if (auto it = known_.find(id); it != known_.end()) co_return it->second;
+    const OperatorScope sc = scope();
+    auto job25 = [sc, id](Storage& st) { return st.conversation_for(sc, id); };
+    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, job25);
+    if (!conv) co_return std::unexpected(conv.error());
+    if (!*conv) co_return fail(Errc::not_found, "no such conversation");
+    remember(**conv);
+    co_return **conv;
+  }
+
+  Services& s_;
+  AuthSession session_;
+  std::string session_key_;
+  bool ready_ = false;
+  std::unordered_map<ConversationId, Conversation> known_;
+  TokenBucket bucket_{kFramesPerSecond, kFrameBurst};
+};
+
+}  // namespace
+
+std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key) {
+  return std::make_unique<OperatorHandler>(s, std::move(session), std::move(session_key));
+}
+
+}  // namespace otk

@@ -1,0 +1,169 @@
+#include <optional>
+
+#include "api/db_await.hpp"
+#include "api/endpoints.hpp"
+#include "core/chat/rate_limit.hpp"
+#include "proto/frames.hpp"
+
+namespace otk {
+namespace {
+
+class VisitorHandler final : public WsHandler {
+ public:
+  VisitorHandler(Services& s, Site site) : s_(s), site_(std::move(site)) {}
+
+  net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
+    if (!bucket_.try_take(s_.clock.now())) {
+      conn.send(error_frame_counted(s_.metrics, {Errc::rate_limited, "too many frames; slow down"}, ""));
+      co_return;
+    }
+    auto frame = proto::parse_visitor_frame(text);
+    if (!frame) {
+      conn.send(error_frame_counted(s_.metrics, frame.error().error, frame.error().ref));
+      co_return;
+    }
+    const bool is_hello = std::holds_alternative<proto::Hello>(*frame);
+    if (is_hello == visitor_.has_value()) {
+      conn.send(error_frame_counted(
+          s_.metrics, {Errc::not_ready, is_hello ? "hello was already sent" : "send hello first"}, is_hello ? "hello" : ""));
+      co_return;
+    }
+    if (auto* h = std::get_if<proto::Hello>(&*frame)) co_await hello(conn, *h);
+    else if (auto* m = std::get_if<proto::Send>(&*frame)) co_await send(conn, *m);
+    else if (auto* t = std::get_if<proto::Typing>(&*frame)) typing(*t);
+    else if (auto* hi = std::get_if<proto::History>(&*frame)) co_await history(conn, *hi);
+    else if (auto* p = std::get_if<proto::PageView>(&*frame)) co_await page(conn, p->page);
+  }
+
+  void on_binary(WsConnection& conn) override {
+    conn.send(error_frame_counted(s_.metrics, {Errc::bad_json, "binary frames are not part of the protocol"}, ""));
+  }
+
+  void on_close(WsConnection& conn) override {
+    if (visitor_) s_.hub.remove_visitor(visitor_->id, &conn);
+    s_.metrics.visitor_connections--;
+  }
+
+ private:
+  net::awaitable<void> hello(WsConnection& conn, const proto::Hello& h) {
+    const auto site_id = site_.id;
+    std::optional<Visitor> visitor;
+    std::string token;
+    if (h.visitor_token) {
+      auto hash = token_hash(*h.visitor_token);
+      auto job11 = [site_id, hash](Storage& st) { return st.visitor_by_token(site_id, hash); };
+      auto found = co_await db_read<std::optional<Visitor>>(s_.db, job11);
+      if (!found) co_return conn.send(error_frame_counted(s_.metrics, found.error(), "hello"));
+      if (*found) {
+        visitor = **found;
+        token = *h.visitor_token;
+      }
+    }
+    if (!visitor) {
+      // An unknown or foreign token is treated as absent: a new visitor with a new token.
+      token = random_token();
+      auto hash = token_hash(token);
+      auto now = s_.clock.now();
+      auto job12 = [site_id, hash, now](Storage& st) { return st.create_visitor(site_id, hash, now); };
+      auto created = co_await db_write<Visitor>(s_.db, job12);
+      if (!created) co_return conn.send(error_frame_counted(s_.metrics, created.error(), "hello"));
+      visitor = *created;
+    }
+    if (h.page) {
+      page_ = *h.page;
+      auto v = *visitor;
+      auto pg = *h.page;
+      auto now = s_.clock.now();
+      auto job13 = [v, pg, now](Storage& st) { return st.record_page_view(v, pg, now); };
+      (void)co_await db_write<void>(s_.db, job13);
+    }
+    auto v = *visitor;
+    auto job14 = [v](Storage& st) { return st.open_conversation_of(v); };
+    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, job14);
+    if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "hello"));
+    visitor_ = visitor;
+    conversation_ = *conv;
+    conn.disarm_deadline();
+    s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
+    conn.send(proto::visitor_welcome_frame(token, conversation_));
+  }
+
+  net::awaitable<void> send(WsConnection& conn, const proto::Send& m) {
+    const Visitor v = *visitor_;
+    const NewMessage msg{m.client_id, m.text, s_.clock.now()};
+    Hub& hub = s_.hub;
+    const Site site = site_;
+    const std::optional<PageRef> page = page_;
+    auto job15 = [v, msg](Storage& st) { return st.append_visitor_message(v, msg); };
+    auto job16 = [&hub, site, page, v](const Appended& a) {
+          if (a.duplicate) return;
+          if (a.created_conversation) {
+            ConversationSummary s;
+            s.conversation = a.conversation;
+            s.site_name = site.name;
+            s.visitor_name = v.name.empty() ? default_visitor_name(v.id, site.language) : v.name;
+            s.unread = 1;
+            s.last_message = a.message;
+            s.page = page;
+            hub.to_site_operators(site.id, share(proto::conversation_frame(s)));
+          }
+          hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
+        };
+    auto appended = co_await db_write<Appended>(s_.db, job15, job16);
+    if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
+    if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::visitor);
+    conversation_ = appended->conversation;
+    conn.send(proto::ack_frame(appended->message));
+  }
+
+  void typing(const proto::Typing& t) {
+    if (!conversation_) return;  // nobody to tell before the first message
+    s_.hub.to_site_operators(site_.id, share(proto::typing_frame(conversation_->id, t.active,
+                                                                 Author{AuthorKind::visitor, "", OperatorId{}})));
+  }
+
+  net::awaitable<void> history(WsConnection& conn, const proto::History& h) {
+    struct Page {
+      std::vector<Message> messages;
+      bool more = false;
+    };
+    const Visitor v = *visitor_;
+    auto job17 = [v, h](Storage& st) -> Result<Page> {
+      auto conv = st.visitor_conversation(v, h.conversation);
+      if (!conv) return std::unexpected(conv.error());
+      if (!*conv) return fail(Errc::not_found, "no such conversation");
+      Page p;
+      auto msgs = st.messages_after(h.conversation, h.after, h.limit, p.more);
+      if (!msgs) return std::unexpected(msgs.error());
+      p.messages = std::move(*msgs);
+      return p;
+    };
+    auto page = co_await db_read<Page>(s_.db, job17);
+    if (!page) co_return conn.send(error_frame_counted(s_.metrics, page.error(), "history"));
+    conn.send(proto::history_frame(h.conversation, page->messages, page->more));
+  }
+
+  net::awaitable<void> page(WsConnection& conn, const PageRef& p) {
+    page_ = p;
+    const Visitor v = *visitor_;
+    const auto now = s_.clock.now();
+    auto job18 = [v, p, now](Storage& st) { return st.record_page_view(v, p, now); };
+    auto r = co_await db_write<void>(s_.db, job18);
+    if (!r) conn.send(error_frame_counted(s_.metrics, r.error(), "page"));
+  }
+
+  Services& s_;
+  Site site_;
+  std::optional<Visitor> visitor_;
+  std::optional<Conversation> conversation_;
+  std::optional<PageRef> page_;
+  TokenBucket bucket_{kFramesPerSecond, kFrameBurst};
+};
+
+}  // namespace
+
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site) {
+  return std::make_unique<VisitorHandler>(s, std::move(site));
+}
+
+}  // namespace otk

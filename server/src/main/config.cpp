@@ -1,0 +1,69 @@
+#include "main/config.hpp"
+
+#include <charconv>
+#include <toml++/toml.h>
+
+namespace otk {
+
+Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& cfg) {
+  toml::table t;
+  try {
+    t = toml::parse_file(file.string());
+  } catch (const toml::parse_error& e) {
+    return fail(Errc::bad_request, file.string() + ": " + std::string(e.description()));
+  }
+  auto bad = [&](const char* key, const char* want) {
+    return fail(Errc::bad_request, file.string() + ": '" + key + "' must be " + want);
+  };
+  if (auto n = t["listen"]) {
+    if (!n.is_string()) return bad("listen", "a string \"HOST:PORT\"");
+    cfg.listen = *n.value<std::string>();
+  }
+  if (auto n = t["data"]) {
+    if (!n.is_string()) return bad("data", "a directory path");
+    cfg.data_dir = *n.value<std::string>();
+  }
+  if (auto n = t["assets"]) {
+    if (!n.is_string()) return bad("assets", "a directory path");
+    cfg.assets_dir = *n.value<std::string>();
+  }
+  if (auto n = t["threads"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 0 || *n.value<int64_t>() > 256) return bad("threads", "0..256");
+    cfg.threads = static_cast<int>(*n.value<int64_t>());
+  }
+  if (auto n = t["auth"]["login_per_minute"]) {
+    if (!n.is_number() || *n.value<double>() < 1) return bad("auth.login_per_minute", "a number >= 1");
+    cfg.login_per_minute = *n.value<double>();
+  }
+  if (auto n = t["demo"]["origins"]) {
+    auto* arr = n.as_array();
+    if (!arr) return bad("demo.origins", "an array of origins");
+    for (auto& o : *arr) {
+      if (!o.is_string()) return bad("demo.origins", "an array of strings");
+      cfg.demo_origins.push_back(*o.value<std::string>());
+    }
+  }
+  for (auto&& [k, _] : t) {
+    const auto key = std::string(k.str());
+    if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo") {
+      return fail(Errc::bad_request, file.string() + ": unknown key '" + key + "'");
+    }
+  }
+  return {};
+}
+
+Result<std::pair<std::string, unsigned short>> parse_listen(std::string_view text) {
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || colon == 0) return fail(Errc::bad_request, "listen address must be HOST:PORT");
+  unsigned port = 0;
+  auto p = text.substr(colon + 1);
+  auto [end, ec] = std::from_chars(p.data(), p.data() + p.size(), port);
+  if (ec != std::errc{} || end != p.data() + p.size() || port > 65535) {
+    return fail(Errc::bad_request, "port must be a number from 0 to 65535");
+  }
+  std::string host(text.substr(0, colon));
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return std::pair{host, static_cast<unsigned short>(port)};
+}
+
+}  // namespace otk

@@ -1,0 +1,48 @@
+#include "main/config.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <fstream>
+
+namespace otk {
+namespace {
+
+std::filesystem::path write(const std::string& text) {
+  auto p = std::filesystem::temp_directory_path() / ("otk-config-" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(p) << text;
+  return p;
+}
+
+TEST(Config, ReadsKnownKeys) {
+  ServerConfig cfg;
+  auto r = load_config_file(write("listen = \"0.0.0.0:9000\"\ndata = \"/var/lib/otklik\"\nthreads = 4\n"
+                                  "[auth]\nlogin_per_minute = 5\n[demo]\norigins = [\"https://x.example\"]\n"),
+                            cfg);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(cfg.listen, "0.0.0.0:9000");
+  EXPECT_EQ(cfg.data_dir, "/var/lib/otklik");
+  EXPECT_EQ(cfg.threads, 4);
+  EXPECT_EQ(cfg.login_per_minute, 5);
+  EXPECT_EQ(cfg.demo_origins, std::vector<std::string>{"https://x.example"});
+}
+
+TEST(Config, RefusesUnknownKeysAndWrongTypes) {
+  ServerConfig cfg;
+  auto unknown = load_config_file(write("lisen = \"x\"\n"), cfg);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message.find("lisen"), std::string::npos);
+  EXPECT_FALSE(load_config_file(write("threads = \"many\"\n"), cfg).has_value());
+  EXPECT_FALSE(load_config_file(write("listen = [\n"), cfg).has_value());
+}
+
+TEST(ParseListen, HostAndPort) {
+  EXPECT_EQ(parse_listen("127.0.0.1:8080")->second, 8080);
+  EXPECT_EQ(parse_listen("[::1]:0")->first, "::1");
+  EXPECT_FALSE(parse_listen("127.0.0.1").has_value());
+  EXPECT_FALSE(parse_listen("127.0.0.1:99999").has_value());
+  EXPECT_FALSE(parse_listen("host:80x").has_value());
+}
+
+}  // namespace
+}  // namespace otk

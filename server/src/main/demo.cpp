@@ -1,0 +1,35 @@
+#include "main/demo.hpp"
+
+namespace otk {
+
+Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, const std::string& password_hash,
+                       TimePoint now) {
+  auto account = st.ensure_account("Demo agency", now);
+  if (!account) return std::unexpected(account.error());
+
+  Site shop;
+  shop.account = *account;
+  shop.key = "demo-shop";
+  shop.name = "Demo shop";
+  shop.allowed_origins = origins;
+  shop.language = "ru";
+  shop.appearance.color = "#2f6fed";
+  shop.appearance.operator_name = "Анна";
+  Site bikes = shop;
+  bikes.key = "demo-bikes";
+  bikes.name = "Demo bikes";
+  bikes.appearance.color = "#0f8a5f";
+  bikes.appearance.position = "left";
+  bikes.appearance.operator_name = "Велокоманда";
+
+  auto shop_id = st.upsert_site(shop, now);
+  if (!shop_id) return std::unexpected(shop_id.error());
+  auto bikes_id = st.upsert_site(bikes, now);
+  if (!bikes_id) return std::unexpected(bikes_id.error());
+  auto op = st.upsert_operator(*account, kDemoEmail, "Демо Оператор", password_hash, Role::owner, now);
+  if (!op) return std::unexpected(op.error());
+  if (auto r = st.add_site_member(*shop_id, *op); !r) return r;
+  return st.add_site_member(*bikes_id, *op);
+}
+
+}  // namespace otk

@@ -1,0 +1,235 @@
+// The composition root: parses the command line, and the only place that names concrete adapters.
+//   otklik serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--assets DIR] [--demo]
+//   otklik migrate [--data DIR]
+//   otklik user add --email E --name N --account A [--role R] [--site KEY]... (password on stdin or --password)
+//   otklik site add --account A --key K --name N --origin O... [--lang ru|en]
+#include <sodium.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <csignal>
+#include <filesystem>
+#include <iostream>
+#include <thread>
+
+#include "api/app.hpp"
+#include "main/config.hpp"
+#include "main/demo.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
+
+namespace fs = std::filesystem;
+using namespace otk;
+
+namespace {
+
+fs::path exe_dir() {
+  std::error_code ec;
+  auto p = fs::read_symlink("/proc/self/exe", ec);
+  return ec ? fs::current_path() : p.parent_path();
+}
+
+std::string db_path(const fs::path& data) { return (data / "otklik.db").string(); }
+
+std::string hash_password(const std::string& password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    throw std::runtime_error("out of memory while hashing the password");
+  }
+  return out;
+}
+
+int serve(ServerConfig cfg) {
+  fs::create_directories(cfg.data_dir);
+  if (cfg.assets_dir.empty()) cfg.assets_dir = exe_dir() / "web";
+  auto listen = parse_listen(cfg.listen);
+  if (!listen) throw std::runtime_error(listen.error().message);
+
+  auto writer = std::make_unique<SqliteStorage>(db_path(cfg.data_dir), true);
+  auto reader = std::make_unique<SqliteStorage>(db_path(cfg.data_dir), false);
+
+  const int threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
+  net::io_context ioc(threads);
+  SystemClock clock;
+  Metrics metrics;
+  Hub hub;
+
+  // Bind before seeding the demo: the demo sites allow the origin of the port actually bound.
+  std::unique_ptr<App> app;
+  struct Forward : Router {
+    std::unique_ptr<App>* app;
+    net::awaitable<HttpResponse> handle(const HttpRequest& r, const std::string& ip) override {
+      co_return co_await (*app)->handle(r, ip);
+    }
+    net::awaitable<void> upgrade(beast::tcp_stream& s, const HttpRequest& r, const std::string& ip) override {
+      co_await (*app)->upgrade(s, r, ip);
+    }
+  } forward;
+  forward.app = &app;
+  HttpServer server(ioc, forward);
+  const auto bound = server.listen(tcp::endpoint(net::ip::make_address(listen->first), listen->second));
+  const std::string host = bound.address().is_v6() ? "[" + bound.address().to_string() + "]" : bound.address().to_string();
+  const std::string origin = "http://" + host + ":" + std::to_string(bound.port());
+
+  if (cfg.demo) {
+    std::vector<std::string> origins{origin, "http://localhost:" + std::to_string(bound.port())};
+    origins.insert(origins.end(), cfg.demo_origins.begin(), cfg.demo_origins.end());
+    auto r = seed_demo(*writer, origins, hash_password(std::string(kDemoPassword)), clock.now());
+    if (!r) throw std::runtime_error("demo data: " + r.error().message);
+  }
+
+  Database db(std::move(writer), std::move(reader),
+              [&metrics](double s, std::size_t jobs, bool ok) { metrics.commit(s, jobs, ok); });
+  app = std::make_unique<App>(Services{db, hub, metrics, clock},
+                              AppConfig{cfg.assets_dir, cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
+  server.start();
+
+  std::cout << "otklik listening on " << origin << std::endl;
+  if (cfg.demo) {
+    std::cout << "  demo shop:        " << origin << "/demo/shop\n"
+              << "  demo bikes:       " << origin << "/demo/bikes\n"
+              << "  operator console: " << origin << "/console/  (" << kDemoEmail << " / " << kDemoPassword << ")"
+              << std::endl;
+  }
+
+  // Graceful shutdown: stop accepting, close every socket with 1001 (clients reconnect and resume), give the
+  // close handshakes a moment, stop the I/O threads, then let the database finish every queued commit.
+  net::signal_set signals(ioc, SIGINT, SIGTERM);
+  net::steady_timer grace(ioc);
+  signals.async_wait([&](boost::system::error_code ec, int sig) {
+    if (ec) return;
+    spdlog::info("signal {}: shutting down", sig);
+    server.stop_accepting();
+    hub.close_all(1001, "server restarting");
+    grace.expires_after(std::chrono::milliseconds(500));
+    grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
+  });
+
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
+  ioc.run();
+  for (auto& t : pool) t.join();
+  db.stop();
+  app.reset();
+  spdlog::info("stopped cleanly");
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::signal(SIGPIPE, SIG_IGN);
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%l%$ %v");
+  if (sodium_init() < 0) {
+    std::cerr << "libsodium failed to initialise\n";
+    return 1;
+  }
+  CLI::App cli{"Otklik: a polite online consultant and instant callback for websites"};
+  cli.require_subcommand(1);
+
+  ServerConfig cfg;
+  std::string config_file, listen_flag, data_flag, assets_flag;
+  auto* serve_cmd = cli.add_subcommand("serve", "Run the server");
+  serve_cmd->add_option("--listen", listen_flag, "HOST:PORT to listen on (port 0: any free port)");
+  serve_cmd->add_option("--data", data_flag, "Directory for the SQLite database and uploads");
+  serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
+  serve_cmd->add_option("--assets", assets_flag, "Directory of built web assets (default: <binary dir>/web)");
+  serve_cmd->add_flag("--demo", cfg.demo, "Create the demo agency, sites and operator, and serve /demo pages");
+
+  std::string migrate_data = "./data";
+  auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending database migrations and exit");
+  migrate_cmd->add_option("--data", migrate_data, "Data directory");
+
+  std::string u_data = "./data", u_email, u_name, u_account, u_role = "operator", u_password;
+  std::vector<std::string> u_sites;
+  auto* user_cmd = cli.add_subcommand("user", "Manage operators");
+  auto* user_add = user_cmd->add_subcommand("add", "Add an operator (or update one with the same e-mail)");
+  user_cmd->require_subcommand(1);
+  user_add->add_option("--data", u_data, "Data directory");
+  user_add->add_option("--email", u_email, "Login e-mail")->required();
+  user_add->add_option("--name", u_name, "Name shown to visitors")->required();
+  user_add->add_option("--account", u_account, "Account (agency or business) name; created if missing")->required();
+  user_add->add_option("--role", u_role, "owner, admin, supervisor or operator")
+      ->check(CLI::IsMember({"owner", "admin", "supervisor", "operator"}));
+  user_add->add_option("--site", u_sites, "Site key the operator answers (repeatable)");
+  user_add->add_option("--password", u_password, "Password (default: read one line from standard input)");
+
+  std::string s_data = "./data", s_account, s_key, s_name, s_lang = "ru";
+  std::vector<std::string> s_origins;
+  auto* site_cmd = cli.add_subcommand("site", "Manage sites");
+  site_cmd->require_subcommand(1);
+  auto* site_add = site_cmd->add_subcommand("add", "Add a site (or update the one with the same key)");
+  site_add->add_option("--data", s_data, "Data directory");
+  site_add->add_option("--account", s_account, "Account name; created if missing")->required();
+  site_add->add_option("--key", s_key, "Public site key used in the embed snippet")->required();
+  site_add->add_option("--name", s_name, "Site name shown to operators")->required();
+  site_add->add_option("--origin", s_origins, "Allowed page origin, e.g. https://shop.example (repeatable)")->required();
+  site_add->add_option("--lang", s_lang, "Widget language")->check(CLI::IsMember({"ru", "en"}));
+
+  CLI11_PARSE(cli, argc, argv);
+
+  try {
+    if (*serve_cmd) {
+      if (!config_file.empty()) {
+        if (auto r = load_config_file(config_file, cfg); !r) {
+          std::cerr << r.error().message << "\n";
+          return 2;
+        }
+      }
+      if (!listen_flag.empty()) cfg.listen = listen_flag;
+      if (!data_flag.empty()) cfg.data_dir = data_flag;
+      if (!assets_flag.empty()) cfg.assets_dir = assets_flag;
+      return serve(cfg);
+    }
+    if (*migrate_cmd) {
+      fs::create_directories(migrate_data);
+      SqliteStorage st(db_path(migrate_data), true);
+      std::cout << "schema version " << st.schema_version() << "\n";
+      return 0;
+    }
+    if (*user_add) {
+      if (u_password.empty()) std::getline(std::cin, u_password);
+      if (u_password.size() < 4) {
+        std::cerr << "the password must have at least 4 characters\n";
+        return 2;
+      }
+      fs::create_directories(u_data);
+      SqliteStorage st(db_path(u_data), true);
+      SystemClock clock;
+      auto account = st.ensure_account(u_account, clock.now());
+      if (!account) throw std::runtime_error(account.error().message);
+      auto op = st.upsert_operator(*account, u_email, u_name, hash_password(u_password), *parse_role(u_role), clock.now());
+      if (!op) throw std::runtime_error(op.error().message);
+      for (const auto& key : u_sites) {
+        auto site = st.site_by_key(key);
+        if (!site || !*site || (*site)->account != *account) throw std::runtime_error("no site '" + key + "' in this account");
+        if (auto r = st.add_site_member((*site)->id, *op); !r) throw std::runtime_error(r.error().message);
+      }
+      std::cout << "operator " << u_email << " (id " << op->value << ") is ready\n";
+      return 0;
+    }
+    if (*site_add) {
+      fs::create_directories(s_data);
+      SqliteStorage st(db_path(s_data), true);
+      SystemClock clock;
+      auto account = st.ensure_account(s_account, clock.now());
+      if (!account) throw std::runtime_error(account.error().message);
+      Site site;
+      site.account = *account;
+      site.key = s_key;
+      site.name = s_name;
+      site.allowed_origins = s_origins;
+      site.language = s_lang;
+      auto id = st.upsert_site(site, clock.now());
+      if (!id) throw std::runtime_error(id.error().message);
+      std::cout << "site " << s_key << " (id " << id->value << ") is ready; embed:\n"
+                << "  <script src=\"https://YOUR-OTKLIK-HOST/widget.js?site=" << s_key << "\" async></script>\n";
+      return 0;
+    }
+  } catch (const std::exception& e) {
+    std::cerr << "otklik: " << e.what() << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,101 @@
+#include "net/http_server.hpp"
+
+#include <spdlog/spdlog.h>
+
+namespace otk {
+
+std::atomic<long> HttpServer::open_http{0};
+
+HttpServer::HttpServer(net::io_context& ioc, Router& router) : ioc_(ioc), router_(router), acceptor_(ioc) {}
+
+tcp::endpoint HttpServer::listen(const tcp::endpoint& ep) {
+  acceptor_.open(ep.protocol());
+  acceptor_.set_option(net::socket_base::reuse_address(true));
+  acceptor_.bind(ep);
+  acceptor_.listen(net::socket_base::max_listen_connections);
+  return acceptor_.local_endpoint();
+}
+
+void HttpServer::start() { net::co_spawn(ioc_, accept_loop(), net::detached); }
+
+void HttpServer::stop_accepting() {
+  net::post(acceptor_.get_executor(), [this] {
+    boost::system::error_code ec;
+    acceptor_.close(ec);
+  });
+}
+
+net::awaitable<void> HttpServer::accept_loop() {
+  for (;;) {
+    boost::system::error_code ec;
+    // Each connection gets its own strand: its coroutine and every frame delivered to it run there.
+    tcp::socket socket = co_await acceptor_.async_accept(net::make_strand(ioc_),
+                                                        net::redirect_error(net::use_awaitable, ec));
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) co_return;
+    if (ec) {
+      // EMFILE and friends: back off briefly instead of spinning, keep serving the open connections.
+      spdlog::warn("accept failed: {}", ec.message());
+      net::steady_timer t(ioc_, std::chrono::milliseconds(50));
+      co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+      continue;
+    }
+    socket.set_option(tcp::no_delay(true), ec);
+    auto ex = socket.get_executor();
+    net::co_spawn(ex, session(std::move(socket)), net::detached);
+  }
+}
+
+namespace {
+
+HttpResponse plain_error(http::status status, const char* code, const char* message, unsigned version) {
+  HttpResponse res{status, version};
+  res.set(http::field::content_type, "application/json");
+  res.body() = std::string(R"({"error":{"code":")") + code + R"(","message":")" + message + "\"}}";
+  res.keep_alive(false);
+  res.prepare_payload();
+  return res;
+}
+
+}  // namespace
+
+net::awaitable<void> HttpServer::session(tcp::socket socket) {
+  ++open_http;
+  struct Count {
+    ~Count() { --open_http; }
+  } count;
+  boost::system::error_code ec;
+  std::string peer = socket.remote_endpoint(ec).address().to_string();
+  beast::tcp_stream stream(std::move(socket));
+  beast::flat_buffer buffer;
+  for (;;) {
+    http::request_parser<http::string_body> parser;
+    parser.header_limit(kMaxRequestHeader);
+    parser.body_limit(kMaxRequestBody);
+    stream.expires_after(kRequestDeadline);
+    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof) break;
+    if (ec) {
+      HttpResponse res = ec == http::error::body_limit
+                             ? plain_error(http::status::payload_too_large, "too_large", "request body over 64 KiB", 11)
+                             : plain_error(http::status::bad_request, "bad_request", "malformed HTTP request", 11);
+      co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+      break;
+    }
+    HttpRequest req = parser.release();
+    if (websocket::is_upgrade(req)) {
+      stream.expires_never();
+      co_await router_.upgrade(stream, req, peer);
+      co_return;
+    }
+    HttpResponse res = co_await router_.handle(req, peer);
+    res.version(req.version());
+    res.keep_alive(res.keep_alive() && req.keep_alive());
+    res.prepare_payload();
+    const bool keep = res.keep_alive();
+    co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
+    if (ec || !keep) break;
+  }
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+}
+
+}  // namespace otk
