@@ -13,13 +13,14 @@ class VisitorHandler final : public WsHandler {
   VisitorHandler(Services& s, Site site) : s_(s), site_(std::move(site)) {}
 
   net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
-    if (!bucket_.try_take(s_.clock.now())) {
-      conn.send(error_frame_counted(s_.metrics, {Errc::rate_limited, "too many frames; slow down"}, ""));
-      co_return;
-    }
     auto frame = proto::parse_visitor_frame(text);
     if (!frame) {
       conn.send(error_frame_counted(s_.metrics, frame.error().error, frame.error().ref));
+      co_return;
+    }
+    if (!bucket_.try_take(s_.clock.now())) {
+      const Error e{Errc::rate_limited, "too many frames; slow down"};
+      conn.send(error_frame_counted(s_.metrics, e, proto::ref_of(*frame)));
       co_return;
     }
     const bool is_hello = std::holds_alternative<proto::Hello>(*frame);

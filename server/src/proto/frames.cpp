@@ -189,6 +189,20 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
   return std::unexpected(unknown(type));
 }
 
+namespace {
+struct RefOf {
+  std::string operator()(const Hello&) const { return "hello"; }
+  std::string operator()(const Send& s) const { return s.client_id; }
+  std::string operator()(const Typing&) const { return "typing"; }
+  std::string operator()(const History&) const { return "history"; }
+  std::string operator()(const Read&) const { return "read"; }
+  std::string operator()(const PageView&) const { return "page"; }
+};
+}  // namespace
+
+std::string ref_of(const VisitorFrame& f) { return std::visit(RefOf{}, f); }
+std::string ref_of(const OperatorFrame& f) { return std::visit(RefOf{}, f); }
+
 // ---- serialisation -------------------------------------------------------------------------------
 
 namespace {

@@ -57,6 +57,10 @@ struct FrameError {
   std::string ref;
 };
 
+/// What an error about this frame echoes as `ref`: its client_id, else its type.
+std::string ref_of(const VisitorFrame& f);
+std::string ref_of(const OperatorFrame& f);
+
 [[nodiscard]] std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view text);
 [[nodiscard]] std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view text);
 
