@@ -1,0 +1,209 @@
+// The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
+// operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
+// filling by sequence, reconnect with backoff and full jitter.
+import type { ConversationSummary, Message, OperatorIn, OperatorOut, OperatorWelcome } from '../../protocol/index';
+
+export interface Item {
+  key: string;
+  seq: number;
+  mine: boolean;
+  kind: 'visitor' | 'operator' | 'system';
+  author: string;
+  text: string;
+  at: number;
+  state: 'sending' | 'sent' | 'failed';
+}
+
+export interface Conv {
+  summary: ConversationSummary;
+  messages: Map<number, Item>;
+  pending: Map<string, Item>;
+  lastSeq: number;      // highest contiguous seq held
+  loaded: boolean;      // history requested at least once
+  visitorTyping: number; // ms timestamp of the last typing:true, 0 when not typing
+}
+
+const rid = () => {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return 'o' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+};
+
+export class OperatorClient {
+  online = false;
+  me: OperatorWelcome['operator'] | null = null;
+  convs = new Map<number, Conv>();
+  onChange: () => void = () => {};
+  onLoggedOut: () => void = () => {};
+  onIncoming: (c: Conv, m: Message | null) => void = () => {};
+
+  private ws: WebSocket | null = null;
+  private retry = 0;
+  private stopped = false;
+
+  connect(): void {
+    this.stopped = false;
+    const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/operator');
+    this.ws = ws;
+    ws.addEventListener('open', () => this.raw({ type: 'hello' }));
+    ws.addEventListener('message', (ev) => this.receive(JSON.parse(String(ev.data)) as OperatorIn));
+    ws.addEventListener('close', (ev) => {
+      this.online = false;
+      this.ws = null;
+      this.onChange();
+      if (ev.code === 4001) return this.onLoggedOut();
+      if (this.stopped) return;
+      const cap = Math.min(30000, 500 * 2 ** this.retry++);
+      setTimeout(() => this.connect(), Math.random() * cap);
+    });
+  }
+
+  stop(): void {
+    this.stopped = true;
+    this.ws?.close();
+  }
+
+  list(): Conv[] {
+    return [...this.convs.values()].sort(
+      (a, b) => (b.summary.last_message?.at ?? b.summary.created_at) - (a.summary.last_message?.at ?? a.summary.created_at));
+  }
+
+  items(c: Conv): Item[] {
+    return [...c.messages.values()].sort((a, b) => a.seq - b.seq).concat([...c.pending.values()]);
+  }
+
+  /** Loads the transcript the first time a conversation is opened. */
+  open(id: number): void {
+    const c = this.convs.get(id);
+    if (c && !c.loaded) {
+      c.loaded = true;
+      this.history(c);
+    }
+  }
+
+  send(id: number, text: string): void {
+    const c = this.convs.get(id);
+    if (!c) return;
+    const it: Item = { key: rid(), seq: 0, mine: true, kind: 'operator', author: this.me?.name ?? '', text, at: Date.now(), state: 'sending' };
+    c.pending.set(it.key, it);
+    this.raw({ type: 'send', conversation: id, client_id: it.key, text });
+    this.onChange();
+  }
+
+  typing(id: number, active: boolean): void { this.raw({ type: 'typing', conversation: id, active }); }
+
+  markRead(id: number): void {
+    const c = this.convs.get(id);
+    if (!c || c.summary.unread === 0 && c.summary.read_seq >= c.summary.last_seq) return;
+    c.summary.unread = 0;
+    c.summary.read_seq = c.summary.last_seq;
+    this.raw({ type: 'read', conversation: id, seq: c.summary.last_seq });
+    this.onChange();
+  }
+
+  private raw(f: OperatorOut): void {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(f));
+  }
+
+  private history(c: Conv): void {
+    this.raw({ type: 'history', conversation: c.summary.id, after: c.lastSeq, limit: 200 });
+  }
+
+  private conv(s: ConversationSummary): Conv {
+    let c = this.convs.get(s.id);
+    if (!c) {
+      c = { summary: s, messages: new Map(), pending: new Map(), lastSeq: 0, loaded: false, visitorTyping: 0 };
+      this.convs.set(s.id, c);
+    } else {
+      c.summary = { ...s, unread: s.unread };
+    }
+    return c;
+  }
+
+  private add(c: Conv, m: Message): boolean {
+    if (c.messages.has(m.seq)) return false;
+    const mine = m.author.kind === 'operator';
+    c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind: m.author.kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent' });
+    c.pending.delete(m.client_id);
+    while (c.messages.has(c.lastSeq + 1)) c.lastSeq++;
+    if (m.seq > c.summary.last_seq) {
+      c.summary.last_seq = m.seq;
+      c.summary.last_message = m;
+    }
+    return true;
+  }
+
+  private receive(f: OperatorIn): void {
+    switch (f.type) {
+      case 'welcome': {
+        this.online = true;
+        this.me = f.operator;
+        setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
+        for (const s of f.conversations) {
+          const c = this.conv(s);
+          if (c.loaded && s.last_seq > c.lastSeq) this.history(c);
+          for (const p of c.pending.values()) this.raw({ type: 'send', conversation: s.id, client_id: p.key, text: p.text });
+        }
+        break;
+      }
+      case 'conversation': {
+        const isNew = !this.convs.has(f.conversation.id);
+        const c = this.conv(f.conversation);
+        if (isNew) this.onIncoming(c, null);
+        break;
+      }
+      case 'message': {
+        let c = this.convs.get(f.conversation);
+        if (!c) break; // a conversation frame always comes first; an unknown one is not ours to show
+        const gap = c.loaded && f.seq > c.lastSeq + 1;
+        const fresh = this.add(c, f);
+        if (gap) this.history(c);
+        if (fresh && f.author.kind === 'visitor') {
+          c.summary.unread += 1;
+          c.visitorTyping = 0;
+          this.onIncoming(c, f);
+        }
+        break;
+      }
+      case 'ack': {
+        const c = this.convs.get(f.conversation);
+        const p = c?.pending.get(f.client_id);
+        if (c && p) {
+          c.pending.delete(f.client_id);
+          if (!c.messages.has(f.seq)) {
+            c.messages.set(f.seq, { ...p, seq: f.seq, at: f.at, state: 'sent' });
+            while (c.messages.has(c.lastSeq + 1)) c.lastSeq++;
+          }
+          if (f.seq > c.summary.last_seq) c.summary.last_seq = f.seq;
+          if (c.loaded && f.seq > c.lastSeq) this.history(c);
+        }
+        break;
+      }
+      case 'history': {
+        const c = this.convs.get(f.conversation);
+        if (!c) break;
+        for (const m of f.messages) this.add(c, m);
+        if (f.more) this.history(c);
+        break;
+      }
+      case 'typing': {
+        const c = this.convs.get(f.conversation);
+        if (c && f.author.kind === 'visitor') c.visitorTyping = f.active ? Date.now() : 0;
+        break;
+      }
+      case 'read': {
+        const c = this.convs.get(f.conversation);
+        if (c) { c.summary.read_seq = f.seq; if (f.seq >= c.summary.last_seq) c.summary.unread = 0; }
+        break;
+      }
+      case 'error': {
+        for (const c of this.convs.values()) {
+          const p = f.ref ? c.pending.get(f.ref) : undefined;
+          if (p) p.state = 'failed';
+        }
+        break;
+      }
+    }
+    this.onChange();
+  }
+}

@@ -1,0 +1,26 @@
+// Every text of the console, in Russian and English. Russian unless the browser says otherwise.
+const ru = {
+  title: 'Пульт оператора',
+  email: 'Эл. почта', password: 'Пароль', login: 'Войти', logout: 'Выйти',
+  badCredentials: 'Неверная почта или пароль', tooMany: 'Слишком много попыток — подождите минуту',
+  failed: 'Не получилось войти, попробуйте ещё раз',
+  conversations: 'Разговоры', empty: 'Пока тихо. Новые разговоры появятся здесь сами.',
+  pick: 'Выберите разговор слева', placeholder: 'Ответ посетителю…', send: 'Отправить',
+  sending: 'отправляется…', failedSend: 'не отправилось', typing: 'Посетитель печатает…',
+  offline: 'Нет связи, переподключаемся…', sound: 'Звук', notify: 'Уведомления', onPage: 'Сейчас на странице',
+  newChat: 'Новый разговор', newMessage: 'Новое сообщение', back: 'К списку', you: 'Вы',
+};
+type Texts = typeof ru;
+const en: Texts = {
+  title: 'Operator console',
+  email: 'Email', password: 'Password', login: 'Log in', logout: 'Log out',
+  badCredentials: 'Wrong email or password', tooMany: 'Too many attempts — wait a minute',
+  failed: 'Could not log in, please try again',
+  conversations: 'Conversations', empty: 'All quiet. New conversations will show up here.',
+  pick: 'Pick a conversation on the left', placeholder: 'Reply to the visitor…', send: 'Send',
+  sending: 'sending…', failedSend: 'not sent', typing: 'Visitor is typing…',
+  offline: 'Offline, reconnecting…', sound: 'Sound', notify: 'Notifications', onPage: 'Now on',
+  newChat: 'New conversation', newMessage: 'New message', back: 'Back', you: 'You',
+};
+export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
+export const locale = t === ru ? 'ru-RU' : 'en-GB';

@@ -1,0 +1,208 @@
+import { render } from 'preact';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { OperatorInfo } from '../../protocol/index';
+import { OperatorClient, type Conv } from './client';
+import { locale, t } from './i18n';
+import './style.css';
+
+interface Session { operator: OperatorInfo; csrf: string }
+
+function Login({ onIn }: { onIn: (s: Session) => void }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    setBusy(true);
+    setError('');
+    try {
+      const res = await fetch('/api/v1/auth/login', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ email, password }),
+      });
+      const body = await res.json();
+      if (res.ok) onIn({ operator: body.operator, csrf: body.csrf_token });
+      else setError(res.status === 429 ? t.tooMany : res.status === 401 ? t.badCredentials : t.failed);
+    } catch {
+      setError(t.failed);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="login">
+      <form onSubmit={submit} class="card">
+        <h1>Otklik</h1>
+        <p class="muted">{t.title}</p>
+        <label>{t.email}<input type="email" autocomplete="username" required value={email}
+          onInput={(e) => setEmail((e.target as HTMLInputElement).value)} /></label>
+        <label>{t.password}<input type="password" autocomplete="current-password" required value={password}
+          onInput={(e) => setPassword((e.target as HTMLInputElement).value)} /></label>
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" disabled={busy}>{t.login}</button>
+      </form>
+    </main>
+  );
+}
+
+const prefs = {
+  get: (k: string) => localStorage.getItem('otk:' + k) !== '0',
+  set: (k: string, v: boolean) => localStorage.setItem('otk:' + k, v ? '1' : '0'),
+};
+
+function beep() {
+  try {
+    const ctx = new AudioContext();
+    const osc = ctx.createOscillator();
+    const gain = ctx.createGain();
+    osc.frequency.value = 880;
+    gain.gain.setValueAtTime(0.0001, ctx.currentTime);
+    gain.gain.exponentialRampToValueAtTime(0.1, ctx.currentTime + 0.02);
+    gain.gain.exponentialRampToValueAtTime(0.0001, ctx.currentTime + 0.3);
+    osc.connect(gain).connect(ctx.destination);
+    osc.start();
+    osc.stop(ctx.currentTime + 0.35);
+  } catch { /* no audio device */ }
+}
+
+const time = (ms: number) => new Date(ms).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+
+function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
+  const client = useMemo(() => new OperatorClient(), []);
+  const [, setTick] = useState(0);
+  const [openId, setOpenId] = useState(0);
+  const [sound, setSound] = useState(prefs.get('sound'));
+  const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
+  const drafts = useRef(new Map<number, string>());
+  const typingSent = useRef(0);
+  const openRef = useRef(0);
+  const listRef = useRef<HTMLDivElement>(null);
+  openRef.current = openId;
+
+  useEffect(() => {
+    client.onChange = () => setTick((x) => x + 1);
+    client.onLoggedOut = onOut;
+    client.connect();
+    const timer = setInterval(() => setTick((x) => x + 1), 2000); // expire stale typing indicators
+    return () => { clearInterval(timer); client.stop(); };
+  }, []);
+
+  useEffect(() => {
+    client.onIncoming = (c, m) => {
+      const visible = document.visibilityState === 'visible' && openRef.current === c.summary.id;
+      if (visible) { client.markRead(c.summary.id); return; }
+      if (sound) beep();
+      if (notify && 'Notification' in window && Notification.permission === 'granted') {
+        new Notification(`${m ? t.newMessage : t.newChat} · ${c.summary.site_name}`, { body: m?.text ?? c.summary.visitor.name, tag: `otk-${c.summary.id}` });
+      }
+    };
+  }, [sound, notify]);
+
+  const conv = openId ? client.convs.get(openId) : undefined;
+  useEffect(() => {
+    if (!conv) return;
+    client.open(conv.summary.id);
+    client.markRead(conv.summary.id);
+    listRef.current?.scrollTo(0, listRef.current.scrollHeight);
+  });
+
+  const logout = async () => {
+    await fetch('/api/v1/auth/logout', { method: 'POST', headers: { 'X-CSRF-Token': session.csrf } });
+    client.stop();
+    onOut();
+  };
+  const toggleNotify = async () => {
+    if (!notify && 'Notification' in window && Notification.permission !== 'granted') {
+      if ((await Notification.requestPermission()) !== 'granted') return;
+    }
+    prefs.set('notify', !notify);
+    setNotify(!notify);
+  };
+
+  const draft = openId ? drafts.current.get(openId) ?? '' : '';
+  const submit = () => {
+    const text = draft.trim();
+    if (!text || !openId) return;
+    client.send(openId, text);
+    client.typing(openId, false);
+    typingSent.current = 0;
+    drafts.current.set(openId, '');
+    setTick((x) => x + 1);
+  };
+  const onInput = (value: string) => {
+    drafts.current.set(openId, value);
+    const now = Date.now();
+    if (value.trim() && now - typingSent.current > 2000) { client.typing(openId, true); typingSent.current = now; }
+    setTick((x) => x + 1);
+  };
+
+  const visitorTyping = conv && conv.visitorTyping && Date.now() - conv.visitorTyping < 6000;
+  return (
+    <div class={`desk ${openId ? 'has-open' : ''}`}>
+      <header class="top">
+        <b>Otklik</b>
+        <span class="muted">{session.operator.name}</span>
+        <span class="grow" />
+        <label class="toggle"><input type="checkbox" checked={sound} onChange={() => { prefs.set('sound', !sound); setSound(!sound); }} /> {t.sound}</label>
+        <label class="toggle"><input type="checkbox" checked={notify} onChange={toggleNotify} /> {t.notify}</label>
+        <button class="link" onClick={logout}>{t.logout}</button>
+      </header>
+      {!client.online && <div class="offline" role="status">{t.offline}</div>}
+      <aside class="list" aria-label={t.conversations}>
+        {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
+        {client.list().map((c: Conv) => (
+          <button key={c.summary.id} class={`row ${c.summary.id === openId ? 'active' : ''}`} data-conversation={c.summary.id}
+            onClick={() => setOpenId(c.summary.id)}>
+            <span class="site">{c.summary.site_name}</span>
+            <span class="who">{c.summary.visitor.name}
+              {c.summary.unread > 0 && <span class="badge" aria-label={`${c.summary.unread}`}>{c.summary.unread}</span>}</span>
+            <span class="preview">{c.summary.last_message?.text ?? ''}</span>
+          </button>
+        ))}
+      </aside>
+      <section class="chat">
+        {!conv ? <p class="muted pad">{t.pick}</p> : (
+          <>
+            <div class="chat-head">
+              <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
+              <div><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span></div>
+              {conv.summary.page && <div class="muted small">{t.onPage}: <a href={conv.summary.page.url} target="_blank" rel="noopener noreferrer">{conv.summary.page.title || conv.summary.page.url}</a></div>}
+            </div>
+            <div class="messages" ref={listRef} aria-live="polite">
+              {client.items(conv).map((m) => (
+                <div key={m.key} class={`msg ${m.kind === 'visitor' ? 'them' : 'us'} ${m.state}`} data-seq={m.seq}>
+                  <div class="text">{m.text}</div>
+                  <div class="meta">{m.state === 'sending' ? t.sending : m.state === 'failed' ? t.failedSend
+                    : `${m.kind === 'operator' ? (m.author || t.you) + ' · ' : ''}${time(m.at)}`}</div>
+                </div>
+              ))}
+            </div>
+            <div class="typing" aria-live="polite">{visitorTyping ? t.typing : ''}</div>
+            <form class="reply" onSubmit={(e) => { e.preventDefault(); submit(); }}>
+              <textarea value={draft} maxLength={4000} placeholder={t.placeholder} aria-label={t.placeholder}
+                onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
+                onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } }} />
+              <button type="submit">{t.send}</button>
+            </form>
+          </>
+        )}
+      </section>
+    </div>
+  );
+}
+
+function App() {
+  const [session, setSession] = useState<Session | null | undefined>(undefined);
+  useEffect(() => {
+    fetch('/api/v1/me').then(async (r) => {
+      if (!r.ok) return setSession(null);
+      const body = await r.json();
+      setSession({ operator: body.operator, csrf: body.csrf_token });
+    }).catch(() => setSession(null));
+  }, []);
+  if (session === undefined) return null;
+  if (session === null) return <Login onIn={setSession} />;
+  return <Desk session={session} onOut={() => setSession(null)} />;
+}
+
+render(<App />, document.getElementById('app')!);

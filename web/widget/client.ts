@@ -1,0 +1,199 @@
+// The visitor's side of docs/protocol.md, without any DOM: connect, hello, resume by sequence, send with
+// idempotent client ids, reconnect with backoff and jitter. The view subscribes to `onChange`.
+import type { Message, VisitorIn, VisitorOut } from '../protocol/index';
+
+export interface Entry {
+  key: string;           // client_id: stable across pending -> committed
+  seq: number;           // 0 while pending
+  mine: boolean;
+  text: string;
+  author?: string;
+  at: number;
+  state: 'sending' | 'sent' | 'failed';
+}
+
+export type Status = 'connecting' | 'online' | 'offline';
+
+const randomId = (): string => {
+  const b = new Uint8Array(12);
+  crypto.getRandomValues(b);
+  return 'v' + Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+};
+
+export class VisitorClient {
+  status: Status = 'connecting';
+  conversation = 0;
+  lastSeq = 0;
+  operatorTyping = '';
+  onChange: () => void = () => {};
+  onOperatorMessage: (m: Message) => void = () => {};
+
+  private ws: WebSocket | null = null;
+  private bySeq = new Map<number, Entry>();
+  private pending = new Map<string, Entry>();
+  private retry = 0;
+  private stableTimer = 0;
+  private typingTimer = 0;
+  private lastTypingSent = 0;
+  private typingActive = false;
+  private closedByUs = false;
+
+  constructor(private url: string, private tokenKey: string) {}
+
+  /** Every message to show, committed ones by seq, then pending ones in the order written. */
+  entries(): Entry[] {
+    const committed = [...this.bySeq.values()].sort((a, b) => a.seq - b.seq);
+    return committed.concat([...this.pending.values()]);
+  }
+
+  connect(): void {
+    this.closedByUs = false;
+    this.status = 'connecting';
+    this.onChange();
+    const ws = new WebSocket(this.url);
+    this.ws = ws;
+    ws.addEventListener('open', () => {
+      let token: string | null = null;
+      try { token = localStorage.getItem(this.tokenKey); } catch { /* storage may be blocked */ }
+      this.raw({ type: 'hello', ...(token ? { visitor: token } : {}),
+        page: { url: location.href, title: document.title, referrer: document.referrer } });
+    });
+    ws.addEventListener('message', (ev) => this.receive(JSON.parse(String(ev.data)) as VisitorIn));
+    ws.addEventListener('close', () => {
+      clearTimeout(this.stableTimer);
+      this.ws = null;
+      this.status = 'offline';
+      this.operatorTyping = '';
+      this.onChange();
+      if (this.closedByUs) return;
+      // Full jitter: anywhere up to the exponential cap, so a restart is not met by a synchronized storm.
+      const cap = Math.min(30000, 500 * 2 ** this.retry++);
+      setTimeout(() => this.connect(), Math.random() * cap);
+    });
+  }
+
+  close(): void {
+    this.closedByUs = true;
+    this.ws?.close();
+  }
+
+  send(text: string): void {
+    const e: Entry = { key: randomId(), seq: 0, mine: true, text, at: Date.now(), state: 'sending' };
+    this.pending.set(e.key, e);
+    this.typing(false);
+    this.transmit(e);
+    this.onChange();
+  }
+
+  retrySend(key: string): void {
+    const e = this.pending.get(key);
+    if (!e) return;
+    e.state = 'sending';
+    this.transmit(e);
+    this.onChange();
+  }
+
+  /** Call on every keystroke (true) and when the draft is sent or cleared (false). */
+  typing(active: boolean): void {
+    clearTimeout(this.typingTimer);
+    const now = Date.now();
+    if (active) {
+      if (!this.typingActive || now - this.lastTypingSent > 2000) {
+        this.raw({ type: 'typing', active: true });
+        this.lastTypingSent = now;
+        this.typingActive = true;
+      }
+      this.typingTimer = window.setTimeout(() => this.typing(false), 3000);
+    } else if (this.typingActive) {
+      this.typingActive = false;
+      this.raw({ type: 'typing', active: false });
+    }
+  }
+
+  private transmit(e: Entry): void {
+    if (this.status === 'online') this.raw({ type: 'send', client_id: e.key, text: e.text });
+  }
+
+  private raw(f: VisitorOut): void {
+    if (this.ws && this.ws.readyState === WebSocket.OPEN) this.ws.send(JSON.stringify(f));
+  }
+
+  private askHistory(): void {
+    if (this.conversation) this.raw({ type: 'history', conversation: this.conversation, after: this.lastSeq });
+  }
+
+  private add(m: Message): boolean {
+    if (this.conversation && m.conversation !== this.conversation) return false;
+    this.conversation = m.conversation;
+    const known = this.bySeq.has(m.seq);
+    if (!known) {
+      this.bySeq.set(m.seq, {
+        key: m.client_id, seq: m.seq, mine: m.author.kind === 'visitor', text: m.text,
+        author: m.author.name, at: m.at, state: 'sent',
+      });
+      if (m.author.kind === 'visitor') this.pending.delete(m.client_id);
+    }
+    return !known;
+  }
+
+  private advance(): void {
+    while (this.bySeq.has(this.lastSeq + 1)) this.lastSeq++;
+  }
+
+  private receive(f: VisitorIn): void {
+    switch (f.type) {
+      case 'welcome':
+        try { localStorage.setItem(this.tokenKey, f.visitor); } catch { /* private mode */ }
+        this.status = 'online';
+        this.stableTimer = window.setTimeout(() => { this.retry = 0; }, 10000);
+        if (f.conversation) {
+          this.conversation = f.conversation.id;
+          if (f.conversation.last_seq > this.lastSeq) this.askHistory();
+        }
+        for (const e of this.pending.values()) { e.state = 'sending'; this.transmit(e); }
+        break;
+      case 'ack': {
+        const e = this.pending.get(f.client_id);
+        if (e) {
+          this.pending.delete(f.client_id);
+          this.conversation = f.conversation;
+          if (!this.bySeq.has(f.seq)) this.bySeq.set(f.seq, { ...e, seq: f.seq, at: f.at, state: 'sent' });
+        }
+        this.advance();
+        if (f.seq > this.lastSeq + 1) this.askHistory();
+        break;
+      }
+      case 'message': {
+        const gap = f.seq > this.lastSeq + 1 && this.lastSeq < f.seq - 1;
+        const fresh = this.add(f);
+        this.advance();
+        if (gap && this.bySeq.size && this.lastSeq < f.seq) this.askHistory();
+        if (fresh && f.author.kind === 'operator') {
+          this.operatorTyping = '';
+          this.onOperatorMessage(f);
+        }
+        break;
+      }
+      case 'history':
+        for (const m of f.messages) this.add(m);
+        this.advance();
+        if (f.more) this.askHistory();
+        break;
+      case 'typing':
+        this.operatorTyping = f.active ? f.author.name || '…' : '';
+        break;
+      case 'error': {
+        const e = f.ref ? this.pending.get(f.ref) : undefined;
+        if (e) {
+          if (f.code === 'unavailable' || f.code === 'rate_limited') {
+            setTimeout(() => this.transmit(e), 2000 + Math.random() * 2000);
+          } else {
+            e.state = 'failed';
+          }
+        }
+        break;
+      }
+    }
+    this.onChange();
+  }
+}

@@ -1,0 +1,220 @@
+// The chat panel, loaded on the visitor's first click. Plain DOM inside the loader's shadow root: nothing
+// leaks into the page and the page's CSS does not reach in. Opens silently; the only sound is a soft tone for
+// an incoming operator message, which the visitor can mute.
+import type { Boot } from './loader';
+import { VisitorClient, type Entry } from './client';
+
+const T = {
+  ru: {
+    title: 'Мы на связи', greeting: 'Здравствуйте! Спросите что угодно — ответим прямо здесь.',
+    placeholder: 'Напишите сообщение…', send: 'Отправить', close: 'Свернуть чат', mute: 'Выключить звук',
+    unmute: 'Включить звук', sending: 'отправляется…', failed: 'не отправилось — нажмите, чтобы повторить',
+    typing: (n: string) => `${n} печатает…`, reconnecting: 'Связь пропала, переподключаемся…', dialog: 'Чат с поддержкой',
+    powered: 'Работает на Otklik', you: 'Вы', team: 'Команда',
+  },
+  en: {
+    title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
+    placeholder: 'Write a message…', send: 'Send', close: 'Minimise chat', mute: 'Mute sound', unmute: 'Unmute sound',
+    sending: 'sending…', failed: 'not sent — tap to retry', typing: (n: string) => `${n} is typing…`,
+    reconnecting: 'Connection lost, reconnecting…', dialog: 'Support chat', powered: 'Powered by Otklik', you: 'You',
+    team: 'Team',
+  },
+};
+
+const CSS = (color: string, side: string) => `
+.p{position:fixed;${side}:20px;bottom:88px;z-index:2147483000;width:min(380px,calc(100vw - 40px));
+height:min(600px,calc(100vh - 110px));display:flex;flex-direction:column;background:#fff;color:#1d1d1f;
+border-radius:14px;box-shadow:0 8px 30px rgba(0,0,0,.18);font:15px/1.4 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;
+overflow:hidden;box-sizing:border-box}
+.p[hidden]{display:none}
+.h{display:flex;align-items:center;gap:10px;padding:12px 12px 12px 16px;background:${color};color:#fff}
+.av{width:36px;height:36px;border-radius:50%;background:rgba(255,255,255,.25);display:flex;align-items:center;
+justify-content:center;font-weight:600;flex:none;overflow:hidden}.av img{width:100%;height:100%;object-fit:cover}
+.ht{flex:1;min-width:0}.ht b{display:block;font-size:15px}.ht span{font-size:13px;opacity:.9}
+.ib{background:transparent;border:0;color:#fff;width:40px;height:40px;border-radius:8px;cursor:pointer;display:flex;
+align-items:center;justify-content:center;flex:none}.ib:hover{background:rgba(255,255,255,.15)}
+.ib:focus-visible,.sb:focus-visible,textarea:focus-visible{outline:3px solid #111;outline-offset:1px}
+.ib svg{width:22px;height:22px}
+.m{flex:1;overflow-y:auto;padding:14px 14px 6px;display:flex;flex-direction:column;gap:8px;background:#f6f7f9}
+.g{align-self:flex-start;background:#fff;border:1px solid #e3e5e8;border-radius:12px;padding:8px 12px;max-width:85%}
+.b{max-width:85%;padding:8px 12px;border-radius:12px;white-space:pre-wrap;word-wrap:break-word}
+.b.me{align-self:flex-end;background:${color};color:#fff;border-bottom-right-radius:4px}
+.b.op{align-self:flex-start;background:#fff;border:1px solid #e3e5e8;border-bottom-left-radius:4px}
+.b small{display:block;font-size:12px;opacity:.75;margin-top:2px}
+.b.failed{background:#b3261e;cursor:pointer}
+.st{font-size:13px;color:#5f6368;padding:2px 14px 6px;min-height:18px;background:#f6f7f9}
+.f{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e5e8;background:#fff;align-items:flex-end}
+textarea{flex:1;resize:none;border:1px solid #c9ccd1;border-radius:10px;padding:9px 10px;font:inherit;color:inherit;
+max-height:120px;min-height:40px;box-sizing:border-box;background:#fff}
+.sb{border:0;border-radius:10px;background:${color};color:#fff;width:44px;height:40px;cursor:pointer;flex:none;
+display:flex;align-items:center;justify-content:center}.sb svg{width:20px;height:20px}
+.pw{font-size:11px;text-align:center;padding:0 0 6px;background:#fff}.pw a{color:#5f6368}
+@media (max-width:480px){.p{left:0;right:0;top:0;bottom:0;width:100%;height:100%;max-height:100dvh;border-radius:0}}
+`;
+
+const ICON = {
+  close: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
+  sound: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 9v6h4l5 4V5L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z"/></svg>',
+  muted: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 9v6h4l5 4V5L8 9H4zm12.6 3l2.4-2.4-1.1-1.1-2.4 2.4-2.4-2.4-1.1 1.1 2.4 2.4-2.4 2.4 1.1 1.1 2.4-2.4 2.4 2.4 1.1-1.1z"/></svg>',
+  send: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>',
+};
+
+function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+}
+
+function mount(boot: Boot): void {
+  const { cfg, root, launcher, origin } = boot;
+  const t = cfg.lang === 'en' ? T.en : T.ru;
+  const color = /^#[0-9a-f]{3,8}$/i.test(cfg.color) ? cfg.color : '#2f6fed';
+  const style = el('style');
+  style.textContent = CSS(color, cfg.position === 'left' ? 'left' : 'right');
+
+  const panel = el('div', 'p');
+  panel.setAttribute('role', 'dialog');
+  panel.setAttribute('aria-label', t.dialog);
+  panel.id = 'otk-panel';
+  launcher.setAttribute('aria-controls', panel.id);
+
+  const header = el('div', 'h');
+  const avatar = el('div', 'av');
+  const teamName = cfg.operator_name || cfg.site_name || t.team;
+  if (cfg.operator_photo) {
+    const img = el('img');
+    img.alt = '';
+    img.src = new URL(cfg.operator_photo, origin).href;
+    avatar.append(img);
+  } else {
+    avatar.textContent = teamName.trim().charAt(0).toUpperCase();
+  }
+  const titles = el('div', 'ht');
+  titles.append(el('b', '', cfg.texts.title || t.title), el('span', '', teamName));
+  let muted = false;
+  try { muted = localStorage.getItem('otklik:mute') === '1'; } catch { /* blocked */ }
+  const muteBtn = el('button', 'ib');
+  muteBtn.type = 'button';
+  const renderMute = () => {
+    muteBtn.innerHTML = muted ? ICON.muted : ICON.sound;
+    muteBtn.setAttribute('aria-label', muted ? t.unmute : t.mute);
+    muteBtn.setAttribute('aria-pressed', String(muted));
+    muteBtn.title = muted ? t.unmute : t.mute;
+  };
+  renderMute();
+  const closeBtn = el('button', 'ib');
+  closeBtn.type = 'button';
+  closeBtn.innerHTML = ICON.close;
+  closeBtn.setAttribute('aria-label', t.close);
+  closeBtn.title = t.close;
+  header.append(avatar, titles, muteBtn, closeBtn);
+
+  const list = el('div', 'm');
+  list.setAttribute('aria-live', 'polite');
+  const greeting = el('div', 'g', cfg.texts.greeting || t.greeting);
+  const status = el('div', 'st');
+  const form = el('form', 'f');
+  const input = el('textarea');
+  input.rows = 1;
+  input.maxLength = 4000;
+  input.placeholder = t.placeholder;
+  input.setAttribute('aria-label', t.placeholder);
+  const sendBtn = el('button', 'sb');
+  sendBtn.type = 'submit';
+  sendBtn.innerHTML = ICON.send;
+  sendBtn.setAttribute('aria-label', t.send);
+  form.append(input, sendBtn);
+  panel.append(header, list, status, form);
+  if (cfg.vendor_link) {
+    const pw = el('div', 'pw');
+    const a = el('a', '', t.powered);
+    a.href = 'https://otklik.example/';
+    a.target = '_blank';
+    a.rel = 'noopener';
+    pw.append(a);
+    panel.append(pw);
+  }
+  root.append(style, panel);
+
+  const client = new VisitorClient(
+    `${origin.replace(/^http/, 'ws')}/ws/visitor?site=${encodeURIComponent(cfg.site)}`, `otklik:v:${cfg.site}`);
+
+  const time = (ms: number) => new Date(ms).toLocaleTimeString(cfg.lang === 'en' ? 'en-GB' : 'ru-RU', { hour: '2-digit', minute: '2-digit' });
+  const render = () => {
+    const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
+    const nodes: Node[] = [greeting];
+    for (const e of client.entries()) nodes.push(bubble(e));
+    list.replaceChildren(...nodes);
+    if (atBottom) list.scrollTop = list.scrollHeight;
+    status.textContent =
+      client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping) : '';
+  };
+  const bubble = (e: Entry): HTMLElement => {
+    const b = el('div', `b ${e.mine ? 'me' : 'op'}${e.state === 'failed' ? ' failed' : ''}`, e.text);
+    b.setAttribute('data-seq', String(e.seq));
+    const meta = e.state === 'sending' ? t.sending : e.state === 'failed' ? t.failed
+      : `${e.mine ? '' : (e.author || teamName) + ' · '}${time(e.at)}`;
+    b.append(el('small', '', meta));
+    if (e.state === 'failed') b.addEventListener('click', () => client.retrySend(e.key));
+    return b;
+  };
+  client.onChange = render;
+
+  let audio: AudioContext | null = null;
+  client.onOperatorMessage = () => {
+    if (muted) return;
+    try {
+      audio = audio || new AudioContext();
+      const osc = audio.createOscillator();
+      const gain = audio.createGain();
+      osc.frequency.value = 660;
+      gain.gain.setValueAtTime(0.0001, audio.currentTime);
+      gain.gain.exponentialRampToValueAtTime(0.08, audio.currentTime + 0.02);
+      gain.gain.exponentialRampToValueAtTime(0.0001, audio.currentTime + 0.35);
+      osc.connect(gain).connect(audio.destination);
+      osc.start();
+      osc.stop(audio.currentTime + 0.4);
+    } catch { /* no audio: nothing to do */ }
+  };
+
+  const submit = () => {
+    const text = input.value.trim();
+    if (!text) return;
+    client.send(text);
+    input.value = '';
+    input.style.height = '';
+    list.scrollTop = list.scrollHeight;
+  };
+  form.addEventListener('submit', (ev) => { ev.preventDefault(); submit(); input.focus(); });
+  input.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); submit(); }
+  });
+  input.addEventListener('input', () => {
+    client.typing(input.value.trim() !== '');
+    input.style.height = '';
+    input.style.height = Math.min(input.scrollHeight, 120) + 'px';
+  });
+  muteBtn.addEventListener('click', () => {
+    muted = !muted;
+    try { localStorage.setItem('otklik:mute', muted ? '1' : '0'); } catch { /* blocked */ }
+    renderMute();
+  });
+
+  const setOpen = (open: boolean) => {
+    panel.hidden = !open;
+    launcher.setAttribute('aria-expanded', String(open));
+    if (open) input.focus();
+    else launcher.focus();
+  };
+  closeBtn.addEventListener('click', () => setOpen(false));
+  panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.stopPropagation(); setOpen(false); } });
+
+  const ns = (window as unknown as { Otklik: { open?: () => void } }).Otklik;
+  ns.open = () => setOpen(panel.hidden === true);
+  client.connect();
+  render();
+  setOpen(true);
+}
+
+(window as unknown as { Otklik: { mount?: (b: Boot) => void } }).Otklik.mount = mount;
