@@ -37,8 +37,19 @@ export class VisitorClient {
   private lastTypingSent = 0;
   private typingActive = false;
   private closedByUs = false;
+  private reconnectTimer = 0;
 
-  constructor(private url: string, private tokenKey: string) {}
+  constructor(private url: string, private tokenKey: string) {
+    // A dead network can leave a socket looking open for minutes; the browser knows sooner. Drop it at once so
+    // the visitor sees "no connection", and reconnect the moment the network is back.
+    window.addEventListener('offline', () => this.ws?.close());
+    window.addEventListener('online', () => {
+      if (this.closedByUs || this.ws) return;
+      clearTimeout(this.reconnectTimer);
+      this.retry = 0;
+      this.connect();
+    });
+  }
 
   /** Every message to show, committed ones by seq, then pending ones in the order written. */
   entries(): Entry[] {
@@ -68,7 +79,7 @@ export class VisitorClient {
       if (this.closedByUs) return;
       // Full jitter: anywhere up to the exponential cap, so a restart is not met by a synchronized storm.
       const cap = Math.min(30000, 500 * 2 ** this.retry++);
-      setTimeout(() => this.connect(), Math.random() * cap);
+      this.reconnectTimer = window.setTimeout(() => this.connect(), Math.random() * cap);
     });
   }
 

@@ -40,9 +40,12 @@ export class OperatorClient {
   private ws: WebSocket | null = null;
   private retry = 0;
   private stopped = false;
+  private reconnectTimer = 0;
+  private watching = false;
 
   connect(): void {
     this.stopped = false;
+    this.watchNetwork();
     const ws = new WebSocket(location.origin.replace(/^http/, 'ws') + '/ws/operator');
     this.ws = ws;
     ws.addEventListener('open', () => this.raw({ type: 'hello' }));
@@ -54,7 +57,21 @@ export class OperatorClient {
       if (ev.code === 4001) return this.onLoggedOut();
       if (this.stopped) return;
       const cap = Math.min(30000, 500 * 2 ** this.retry++);
-      setTimeout(() => this.connect(), Math.random() * cap);
+      this.reconnectTimer = window.setTimeout(() => this.connect(), Math.random() * cap);
+    });
+  }
+
+  /** A dead network often leaves a socket that looks open for minutes: trust the browser's own signal, drop the
+   *  socket at once (so the "no connection" bar shows and sends wait), and reconnect the moment it is back. */
+  private watchNetwork(): void {
+    if (this.watching) return;
+    this.watching = true;
+    window.addEventListener('offline', () => this.ws?.close());
+    window.addEventListener('online', () => {
+      if (this.stopped || this.ws) return;
+      clearTimeout(this.reconnectTimer);
+      this.retry = 0;
+      this.connect();
     });
   }
 

@@ -1,0 +1,91 @@
+// The whole product in two browsers: a visitor on the demo shop and an operator in the console.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser, demo } from './fixture.mjs';
+
+let srv, browser;
+before(async () => { srv = await startServer(); browser = await launchBrowser(); });
+after(async () => { await browser?.close(); await srv?.stop(); });
+
+async function consolePage() {
+  const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
+  const page = await ctx.newPage();
+  await page.goto(`${srv.url}/console/`);
+  await page.getByLabel('Эл. почта').fill(demo.email);
+  await page.getByLabel('Пароль').fill(demo.password);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('button', { name: 'Выйти' }).waitFor();
+  return { ctx, page };
+}
+
+async function visitorPage(path = '/demo/shop') {
+  const ctx = await browser.newContext();
+  const page = await ctx.newPage();
+  await page.goto(`${srv.url}${path}`);
+  await page.getByRole('button', { name: 'Открыть чат' }).click();
+  await page.getByRole('dialog').waitFor();
+  return { ctx, page };
+}
+
+async function say(page, text) {
+  await page.getByRole('textbox').fill(text);
+  await page.keyboard.press('Enter');
+}
+
+test('visitor writes, operator sees it with the site name and answers, visitor sees the answer', async () => {
+  const v = await visitorPage();
+  await say(v.page, 'Здравствуйте! Плед «Облако» есть в сером?');
+  const op = await consolePage();
+  const row = op.page.locator('.row', { hasText: 'Здравствуйте! Плед «Облако» есть в сером?' });
+  await row.waitFor();
+  assert.match(await row.innerText(), /Demo shop/i);
+  assert.equal(await row.locator('.badge').innerText(), '1');
+  await row.click();
+  await op.page.locator('.msg.them', { hasText: 'Плед «Облако»' }).waitFor();
+  await op.page.getByLabel('Ответ посетителю…').fill('Да, серый есть — отправим завтра.');
+  await op.page.keyboard.press('Enter');
+  const answer = v.page.locator('.b.op', { hasText: 'Да, серый есть — отправим завтра.' });
+  await answer.waitFor();
+  assert.equal(await answer.count(), 1);
+  assert.equal(await op.page.locator('.msg', { hasText: 'Да, серый есть' }).count(), 1);
+  assert.equal(await op.page.locator('.msg', { hasText: 'Плед «Облако»' }).count(), 1);
+  await row.locator('.badge').waitFor({ state: 'detached' });
+  await v.ctx.close(); await op.ctx.close();
+});
+
+test('a console that was offline catches up with nothing lost or doubled', async () => {
+  const v = await visitorPage('/demo/bikes');
+  await say(v.page, 'Подскажите раму под рост 180');
+  const op = await consolePage();
+  const row = op.page.locator('.row', { hasText: 'Подскажите раму' });
+  await row.click();
+  await op.page.locator('.msg.them', { hasText: 'Подскажите раму' }).waitFor();
+  await op.ctx.setOffline(true);
+  await op.page.getByRole('status').waitFor(); // "no connection" bar
+  await say(v.page, 'И ещё: есть ли рассрочка?');
+  await say(v.page, 'И доставка до Химок?');
+  await v.page.locator('.b.me[data-seq="3"]').waitFor();
+  await op.ctx.setOffline(false);
+  await op.page.locator('.msg.them', { hasText: 'доставка до Химок' }).waitFor({ timeout: 40000 });
+  const texts = await op.page.locator('.msg.them .text').allInnerTexts();
+  assert.deepEqual(texts, ['Подскажите раму под рост 180', 'И ещё: есть ли рассрочка?', 'И доставка до Химок?']);
+  await v.ctx.close(); await op.ctx.close();
+});
+
+test('wrong password is refused; logout returns to the login screen for good', async () => {
+  const ctx = await browser.newContext({ locale: 'ru-RU' });
+  const page = await ctx.newPage();
+  await page.goto(`${srv.url}/console/`);
+  await page.getByLabel('Эл. почта').fill(demo.email);
+  await page.getByLabel('Пароль').fill('not-the-password');
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('alert').filter({ hasText: 'Неверная почта или пароль' }).waitFor();
+  await page.getByLabel('Пароль').fill(demo.password);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('button', { name: 'Выйти' }).click();
+  await page.getByRole('button', { name: 'Войти' }).waitFor();
+  await page.reload();
+  await page.getByRole('button', { name: 'Войти' }).waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Выйти' }).count(), 0);
+  await ctx.close();
+});
