@@ -1,7 +1,7 @@
 // The whole product in two browsers: a visitor on the demo shop and an operator in the console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, demo } from './fixture.mjs';
+import { startServer, launchBrowser, demo, png } from './fixture.mjs';
 
 let srv, browser;
 before(async () => { srv = await startServer(); browser = await launchBrowser(); });
@@ -69,6 +69,31 @@ test('a console that was offline catches up with nothing lost or doubled', async
   await op.page.locator('.msg.them', { hasText: 'доставка до Химок' }).waitFor({ timeout: 40000 });
   const texts = await op.page.locator('.msg.them .text').allInnerTexts();
   assert.deepEqual(texts, ['Подскажите раму под рост 180', 'И ещё: есть ли рассрочка?', 'И доставка до Химок?']);
+  await v.ctx.close(); await op.ctx.close();
+});
+
+test("the operator's photo, chosen in the console, is the face the visitor sees on the answer", async () => {
+  const op = await consolePage();
+  await op.page.getByLabel('Ваше фото для посетителей').setInputFiles(
+    { name: 'me.png', mimeType: 'image/png', buffer: png(400, 300, [200, 60, 40]) });
+  const mine = op.page.locator('.top .avatar img');
+  await mine.waitFor();
+  const src = await mine.getAttribute('src');
+  assert.match(src, /^\/media\/operators\/\d+\/[0-9a-f]{16}$/);
+  const served = await op.page.request.get(srv.url + src);
+  assert.equal(served.headers()['content-type'], 'image/webp', 'cropped and re-encoded in the browser');
+
+  const v = await visitorPage('/demo/shop');
+  assert.equal(await v.page.locator('[data-otklik] .av img').count(), 0, 'no operator face before anyone answers');
+  await say(v.page, 'Кто мне ответит?');
+  await op.page.locator('.row', { hasText: 'Кто мне ответит?' }).click();
+  await op.page.getByLabel('Ответ посетителю…').fill('Я, Демо Оператор!');
+  await op.page.keyboard.press('Enter');
+  await v.page.locator('.b.op', { hasText: 'Я, Демо Оператор!' }).waitFor();
+  const face = v.page.locator('[data-otklik] .av img');
+  await face.waitFor();
+  assert.equal(new URL(await face.getAttribute('src')).pathname, src);
+  assert.ok(await face.evaluate((img) => img.complete && img.naturalWidth === 256), 'the photo loads on the shop page');
   await v.ctx.close(); await op.ctx.close();
 });
 

@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { crc32, deflateSync } from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const otklikBin = process.env.OTK_BIN || path.join(root, 'build', 'otklik');
@@ -66,3 +67,20 @@ export async function demoOperatorPage(browser, url) {
 }
 
 export const demo = { email: 'demo@example.com', password: 'demo' };
+
+/** A real, decodable RGBA PNG of one colour. */
+export function png(width, height, [r, g, b]) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4); len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4); crc.writeUInt32BE(crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0); ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; ihdr[9] = 6; // 8-bit RGBA
+  const row = Buffer.concat([Buffer.from([0]), Buffer.from(Array(width).fill([r, g, b, 255]).flat())]);
+  const raw = Buffer.concat(Array(height).fill(row));
+  return Buffer.concat([Buffer.from('\x89PNG\r\n\x1a\n', 'latin1'), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)),
+    chunk('IEND', Buffer.alloc(0))]);
+}

@@ -45,6 +45,8 @@ export interface OperatorInfo {
   name: string;
   email: string;
   role: 'owner' | 'admin' | 'supervisor' | 'operator';
+  /** path of the operator's photo on the Otklik server ("/media/operators/{id}/{version}"), or null */
+  photo: string | null;
 }
 
 export interface SiteInfo {

@@ -8,6 +8,7 @@ export interface Entry {
   mine: boolean;
   text: string;
   author?: string;
+  photo?: string | null; // the operator's photo, a path on the Otklik server
   at: number;
   state: 'sending' | 'sent' | 'failed';
 }
@@ -140,7 +141,7 @@ export class VisitorClient {
     if (!known) {
       this.bySeq.set(m.seq, {
         key: m.client_id, seq: m.seq, mine: m.author.kind === 'visitor', text: m.text,
-        author: m.author.name, at: m.at, state: 'sent',
+        author: m.author.name, photo: m.author.photo, at: m.at, state: 'sent',
       });
       if (m.author.kind === 'visitor') this.pending.delete(m.client_id);
     }

@@ -82,16 +82,26 @@ function mount(boot: Boot): void {
   const header = el('div', 'h');
   const avatar = el('div', 'av');
   const teamName = cfg.operator_name || cfg.site_name || t.team;
-  if (cfg.operator_photo) {
-    const img = el('img');
-    img.alt = '';
-    img.src = new URL(cfg.operator_photo, origin).href;
-    avatar.append(img);
-  } else {
-    avatar.textContent = teamName.trim().charAt(0).toUpperCase();
-  }
+  const who = el('span');
+  // The header shows who answers: the site's chosen face until an operator writes, then that operator.
+  let shown = '';
+  const face = (name: string, photo?: string | null) => {
+    const key = name + '\n' + (photo || '');
+    if (key === shown) return;
+    shown = key;
+    who.textContent = name;
+    if (photo) {
+      const img = el('img');
+      img.alt = '';
+      img.src = new URL(photo, origin).href;
+      avatar.replaceChildren(img);
+    } else {
+      avatar.textContent = name.trim().charAt(0).toUpperCase();
+    }
+  };
+  face(teamName, cfg.operator_photo);
   const titles = el('div', 'ht');
-  titles.append(el('b', '', cfg.texts.title || t.title), el('span', '', teamName));
+  titles.append(el('b', '', cfg.texts.title || t.title), who);
   let muted = false;
   try { muted = localStorage.getItem('otklik:mute') === '1'; } catch { /* blocked */ }
   const muteBtn = el('button', 'ib');
@@ -144,7 +154,12 @@ function mount(boot: Boot): void {
   const render = () => {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const nodes: Node[] = [greeting];
-    for (const e of client.entries()) nodes.push(bubble(e));
+    let last: Entry | undefined;
+    for (const e of client.entries()) {
+      nodes.push(bubble(e));
+      if (!e.mine && e.author) last = e;
+    }
+    if (last) face(last.author!, last.photo);
     list.replaceChildren(...nodes);
     if (atBottom) list.scrollTop = list.scrollHeight;
     status.textContent =

@@ -21,7 +21,9 @@ constexpr std::size_t kMaxPasswordBytes = 1024;
 const std::string& dummy_hash() {
   static const std::string hash = [] {
     char out[crypto_pwhash_STRBYTES];
-    crypto_pwhash_str(out, "dummy", 5, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE);
+    if (crypto_pwhash_str(out, "dummy", 5, crypto_pwhash_OPSLIMIT_INTERACTIVE, crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+      throw std::runtime_error("argon2id: out of memory");
+    }
     return std::string(out);
   }();
   return hash;
@@ -45,10 +47,6 @@ HttpResponse redirect(std::string location) {
   HttpResponse res{http::status::found, 11};
   res.set(http::field::location, location);
   return res;
-}
-
-bool is_state_changing(http::verb v) {
-  return v == http::verb::post || v == http::verb::put || v == http::verb::patch || v == http::verb::delete_;
 }
 
 std::string session_cookie(const HttpRequest& req, std::string_view value, long max_age) {
@@ -137,6 +135,8 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/auth/logout" && verb == http::verb::post) co_return co_await logout(req);
     if (path == "/api/v1/me" && get) co_return co_await me(req);
     if (path == "/api/v1/conversations" && get) co_return co_await conversations(req);
+    if (path == "/api/v1/me/photo" && verb == http::verb::put) co_return co_await put_photo(req);
+    if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
     constexpr std::string_view kConv = "/api/v1/conversations/";
     if (path.starts_with(kConv) && path.ends_with("/messages") && get) {
       auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/messages").size());
@@ -158,6 +158,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     co_return res;
   }
   if (path == "/widget.js") co_return co_await widget_loader(req);
+  if (path.starts_with("/media/operators/")) co_return co_await get_photo(req, path.substr(17));
   if (path == "/widget-ui.js") co_return asset(req, "widget-ui.js", false);
   if (path == "/" ) co_return redirect("/console/");
   if (path == "/console") co_return redirect("/console/");
@@ -445,20 +446,16 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
     const auto origin = std::string(req[http::field::origin]);
     const auto& allowed = (*site)->allowed_origins;
     if (std::find(allowed.begin(), allowed.end(), origin) == allowed.end()) {
-      {
       const Error e{Errc::origin_not_allowed, "this page's origin is not allowed for the site"};
       co_return co_await refuse(e);
-    }
     }
     handler = make_visitor_handler(s_, std::move(**site));
     max_frame = proto::kMaxVisitorFrame;
     gauge = &s_.metrics.visitor_connections;
   } else if (path == "/ws/operator") {
     if (req[http::field::origin] != own_origin(req)) {
-      {
       const Error e{Errc::origin_not_allowed, "the operator socket accepts only the console's origin"};
       co_return co_await refuse(e);
-    }
     }
     auto session = co_await authenticate(req, false);
     if (!session) {
@@ -469,10 +466,8 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
     max_frame = proto::kMaxOperatorFrame;
     gauge = &s_.metrics.operator_connections;
   } else {
-    {
-      const Error e{Errc::not_found, "no such WebSocket endpoint"};
-      co_return co_await refuse(e);
-    }
+    const Error e{Errc::not_found, "no such WebSocket endpoint"};
+    co_return co_await refuse(e);
   }
 
   WsStream ws(std::move(stream));

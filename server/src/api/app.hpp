@@ -14,6 +14,7 @@ namespace otk {
 
 struct AppConfig {
   std::filesystem::path assets_dir;
+  std::filesystem::path media_dir;  // uploads: <data>/media
   bool demo = false;
   double login_per_minute = 10;  // per client address and per e-mail
   std::chrono::hours session_lifetime{24 * 14};
@@ -26,6 +27,7 @@ class App final : public Router {
 
   net::awaitable<HttpResponse> handle(const HttpRequest& req, const std::string& peer_ip) override;
   net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) override;
+  std::size_t body_limit(std::string_view target) const override;
 
  private:
   net::awaitable<HttpResponse> route(const HttpRequest& req, const std::string& peer_ip);
@@ -36,6 +38,10 @@ class App final : public Router {
   net::awaitable<HttpResponse> messages(const HttpRequest& req, ConversationId id);
   net::awaitable<HttpResponse> widget_loader(const HttpRequest& req);
   net::awaitable<HttpResponse> healthz();
+  // Operator photos (api/media.cpp).
+  net::awaitable<HttpResponse> put_photo(const HttpRequest& req);
+  net::awaitable<HttpResponse> delete_photo(const HttpRequest& req);
+  net::awaitable<HttpResponse> get_photo(const HttpRequest& req, std::string_view rest);
   HttpResponse asset(const HttpRequest& req, const std::string& rel, bool frame_deny);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
@@ -45,7 +51,7 @@ class App final : public Router {
   Services s_;
   AppConfig config_;
   Assets assets_;
-  net::thread_pool cpu_{1};  // argon2id runs here, never on an I/O thread
+  net::thread_pool cpu_{1};  // argon2id and file writes run here, never on an I/O thread
   std::mutex limiter_mu_;
   KeyedLimiter login_by_ip_, login_by_email_;
 };

@@ -25,6 +25,8 @@ http::status http_status_of(Errc code) {
     case Errc::origin_not_allowed: return http::status::forbidden;
     case Errc::rate_limited: return http::status::too_many_requests;
     case Errc::conflict: return http::status::conflict;
+    case Errc::too_large: return http::status::payload_too_large;
+    case Errc::unsupported_media: return http::status::unsupported_media_type;
     case Errc::unavailable: return http::status::service_unavailable;
     case Errc::internal: return http::status::internal_server_error;
   }

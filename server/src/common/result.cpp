@@ -22,6 +22,8 @@ std::string_view errc_name(Errc code) {
     case Errc::origin_not_allowed: return "origin_not_allowed";
     case Errc::unknown_site: return "unknown_site";
     case Errc::conflict: return "conflict";
+    case Errc::too_large: return "too_large";
+    case Errc::unsupported_media: return "unsupported_media";
   }
   return "internal";
 }

@@ -27,6 +27,8 @@ enum class Errc {
   origin_not_allowed,
   unknown_site,
   conflict,
+  too_large,
+  unsupported_media,
 };
 
 /// The wire name of a code, e.g. "text_too_long".

@@ -82,7 +82,7 @@ int serve(ServerConfig cfg) {
   Database db(std::move(writer), std::move(reader),
               [&metrics](double s, std::size_t jobs, bool ok) { metrics.commit(s, jobs, ok); });
   app = std::make_unique<App>(Services{db, hub, metrics, clock},
-                              AppConfig{cfg.assets_dir, cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
+                              AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
   server.start();
 
   std::cout << "otklik listening on " << origin << std::endl;

@@ -70,13 +70,16 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxRequestHeader);
-    parser.body_limit(kMaxRequestBody);
     stream.expires_after(kRequestDeadline);
-    co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    if (!ec) {
+      parser.body_limit(router_.body_limit(parser.get().target()));
+      co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+    }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof) break;
     if (ec) {
       HttpResponse res = ec == http::error::body_limit
-                             ? plain_error(http::status::payload_too_large, "too_large", "request body over 64 KiB", 11)
+                             ? plain_error(http::status::payload_too_large, "too_large", "request body is too large", 11)
                              : plain_error(http::status::bad_request, "bad_request", "malformed HTTP request", 11);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       break;

@@ -8,7 +8,7 @@
 
 namespace otk {
 
-inline constexpr std::size_t kMaxRequestBody = 64 * 1024;   // the largest legitimate body is a site config
+inline constexpr std::size_t kMaxRequestBody = 64 * 1024;   // the largest legitimate JSON body is a site config
 inline constexpr std::size_t kMaxRequestHeader = 16 * 1024;
 inline constexpr std::chrono::seconds kRequestDeadline{30};
 
@@ -17,6 +17,11 @@ class Router {
   virtual ~Router() = default;
   /// Answers one plain HTTP request. Runs on the connection's strand.
   virtual net::awaitable<HttpResponse> handle(const HttpRequest& req, const std::string& peer_ip) = 0;
+  /// The largest body accepted for a request to `target`; uploads raise it for their own paths only.
+  virtual std::size_t body_limit(std::string_view target) const {
+    (void)target;
+    return kMaxRequestBody;
+  }
   /// Takes over a WebSocket upgrade request (accepts or refuses it).
   virtual net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) = 0;
 };

@@ -203,6 +203,10 @@ struct RefOf {
 std::string ref_of(const VisitorFrame& f) { return std::visit(RefOf{}, f); }
 std::string ref_of(const OperatorFrame& f) { return std::visit(RefOf{}, f); }
 
+std::string operator_photo_path(OperatorId op, std::string_view version) {
+  return "/media/operators/" + std::to_string(op.value) + "/" + std::string(version);
+}
+
 // ---- serialisation -------------------------------------------------------------------------------
 
 namespace {
@@ -210,6 +214,7 @@ namespace {
 json author_to_json(const Author& a) {
   json j{{"kind", author_kind_name(a.kind)}};
   if (!a.name.empty()) j["name"] = a.name;
+  if (a.kind == AuthorKind::operator_ && !a.photo.empty()) j["photo"] = operator_photo_path(a.operator_id, a.photo);
   return j;
 }
 
@@ -236,7 +241,8 @@ json summary_to_json(const ConversationSummary& s) {
 }
 
 json operator_to_json(const OperatorAccount& op) {
-  return json{{"id", op.id.value}, {"name", op.name}, {"email", op.email}, {"role", role_name(op.role)}};
+  return json{{"id", op.id.value}, {"name", op.name}, {"email", op.email}, {"role", role_name(op.role)},
+              {"photo", op.photo.empty() ? json(nullptr) : json(operator_photo_path(op.id, op.photo))}};
 }
 
 json site_to_json(const Site& s) { return json{{"id", s.id.value}, {"name", s.name}, {"key", s.key}}; }

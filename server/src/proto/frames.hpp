@@ -82,5 +82,8 @@ std::string message_json(const Message& m);
 std::string summary_json(const ConversationSummary& s);
 std::string operator_json(const OperatorAccount& op);
 std::string site_json(const Site& s);
+/// Where an operator's photo is served: "/media/operators/{id}/{version}". The version is a content hash, so
+/// the URL can be cached forever and cannot be guessed from the operator id alone.
+std::string operator_photo_path(OperatorId op, std::string_view version);
 
 }  // namespace otk::proto

@@ -9,6 +9,7 @@ const ru = {
   sending: 'отправляется…', failedSend: 'не отправилось', typing: 'Посетитель печатает…',
   offline: 'Нет связи, переподключаемся…', sound: 'Звук', notify: 'Уведомления', onPage: 'Сейчас на странице',
   newChat: 'Новый разговор', newMessage: 'Новое сообщение', back: 'К списку', you: 'Вы',
+  photo: 'Ваше фото для посетителей', photoFailed: 'Фото не загрузилось: нужен PNG, JPEG или WebP',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -21,6 +22,7 @@ const en: Texts = {
   sending: 'sending…', failedSend: 'not sent', typing: 'Visitor is typing…',
   offline: 'Offline, reconnecting…', sound: 'Sound', notify: 'Notifications', onPage: 'Now on',
   newChat: 'New conversation', newMessage: 'New message', back: 'Back', you: 'You',
+  photo: 'Your photo for visitors', photoFailed: 'Photo not uploaded: use PNG, JPEG or WebP',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

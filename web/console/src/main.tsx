@@ -65,6 +65,57 @@ function beep() {
   } catch { /* no audio device */ }
 }
 
+/** Crops the picture to a centred square of at most 256 px and encodes it as WebP: a face for a 36 px
+ *  avatar needs no more, and the upload stays small whatever the camera produced. */
+async function squarePhoto(file: File): Promise<Blob> {
+  const bitmap = await createImageBitmap(file);
+  const side = Math.min(bitmap.width, bitmap.height);
+  const out = Math.min(256, side);
+  const canvas = document.createElement('canvas');
+  canvas.width = canvas.height = out;
+  canvas.getContext('2d')!.drawImage(bitmap, (bitmap.width - side) / 2, (bitmap.height - side) / 2, side, side, 0, 0, out, out);
+  bitmap.close();
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('encode'))), 'image/webp', 0.86));
+}
+
+function Avatar({ name, photo }: { name: string; photo: string | null }) {
+  return <span class="avatar" aria-hidden="true">{photo ? <img src={photo} alt="" /> : name.trim().charAt(0).toUpperCase()}</span>;
+}
+
+/** The operator's own face in the top bar; choosing a file uploads it. */
+function MyPhoto({ session }: { session: Session }) {
+  const [photo, setPhoto] = useState(session.operator.photo);
+  const [error, setError] = useState('');
+  const choose = async (e: Event) => {
+    const input = e.target as HTMLInputElement;
+    const file = input.files?.[0];
+    input.value = '';
+    if (!file) return;
+    setError('');
+    try {
+      const body = await squarePhoto(file);
+      const res = await fetch('/api/v1/me/photo', { method: 'PUT', headers: { 'Content-Type': body.type, 'X-CSRF-Token': session.csrf }, body });
+      if (!res.ok) throw new Error(String(res.status));
+      const { operator } = await res.json();
+      session.operator.photo = operator.photo;
+      setPhoto(operator.photo);
+    } catch {
+      setError(t.photoFailed);
+    }
+  };
+  return (
+    <>
+      <label class="me" title={t.photo}>
+        <Avatar name={session.operator.name} photo={photo} />
+        <input type="file" accept="image/png,image/jpeg,image/webp" aria-label={t.photo} onChange={choose} />
+        <span class="muted">{session.operator.name}</span>
+      </label>
+      {error && <span class="error small" role="alert">{error}</span>}
+    </>
+  );
+}
+
 const time = (ms: number) => new Date(ms).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 
 function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
@@ -141,7 +192,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     <div class={`desk ${openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
-        <span class="muted">{session.operator.name}</span>
+        <MyPhoto session={session} />
         <span class="grow" />
         <label class="toggle"><input type="checkbox" checked={sound} onChange={() => { prefs.set('sound', !sound); setSound(!sound); }} /> {t.sound}</label>
         <label class="toggle"><input type="checkbox" checked={notify} onChange={toggleNotify} /> {t.notify}</label>

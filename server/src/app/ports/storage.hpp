@@ -38,6 +38,12 @@ struct Credentials {
   std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
 };
 
+/// An operator's uploaded photo: its MIME type and version (a content hash, also part of its URL).
+struct OperatorPhoto {
+  std::string content_type;
+  std::string version;
+};
+
 struct AuthSession {
   OperatorScope scope;
   std::string csrf;
@@ -98,6 +104,9 @@ class Storage {
                                       TimePoint now, TimePoint expires) = 0;
   virtual Result<std::optional<AuthSession>> session(std::string_view token_hash, TimePoint now) = 0;
   virtual Result<void> delete_session(std::string_view token_hash) = 0;
+  virtual Result<std::optional<OperatorPhoto>> operator_photo(OperatorId op) = 0;
+  /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
+  virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;
 };
 
 }  // namespace otk

@@ -48,6 +48,7 @@ struct OperatorAccount {
   std::string email;
   std::string name;
   Role role = Role::operator_;
+  std::string photo;  // version of the uploaded photo (a content hash), empty when there is none
 };
 
 struct Visitor {
@@ -66,6 +67,7 @@ struct Author {
   AuthorKind kind = AuthorKind::visitor;
   std::string name;
   OperatorId operator_id;
+  std::string photo;  // the operator's current photo version, empty when none
 };
 
 struct Message {

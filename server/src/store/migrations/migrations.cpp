@@ -103,6 +103,10 @@ CREATE TABLE read_markers (
   PRIMARY KEY (operator_id, conversation_id)
 ) WITHOUT ROWID;
 )SQL"},
+    {2, "operator photos", R"SQL(
+ALTER TABLE operators ADD COLUMN photo_type TEXT NOT NULL DEFAULT '';
+ALTER TABLE operators ADD COLUMN photo_version TEXT NOT NULL DEFAULT '';
+)SQL"},
 };
 
 }  // namespace

@@ -84,7 +84,7 @@ Conversation conversation_from(const Stmt& s, int base = 0) {
   return c;
 }
 
-// Columns: id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at
+// Columns as in kMessageSelect.
 Message message_from(const Stmt& s) {
   Message m;
   m.id = MessageId{s.i64(0)};
@@ -96,12 +96,22 @@ Message message_from(const Stmt& s) {
   m.author.name = s.str(6);
   m.text = s.str(7);
   m.at = from_unix_ms(s.i64(8));
+  m.author.photo = s.is_null(9) ? std::string() : s.str(9);
   return m;
 }
 
-constexpr const char* kMessageSelect =
-    "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
-    "FROM messages ";
+// Messages with their author's current photo: a photo is who the operator is now, not a historical record.
+#define OTK_MESSAGE_SELECT                                                                                     \
+  "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.author_kind, m.operator_id, m.author_name, m.body, " \
+  "m.created_at, o.photo_version FROM messages m LEFT JOIN operators o ON o.id = m.operator_id "
+
+// Columns: id, account_id, email, name, role, photo_version
+#define OTK_OPERATOR_SELECT "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version FROM operators o "
+
+OperatorAccount operator_from(const Stmt& s) {
+  return OperatorAccount{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2), s.str(3),
+                         parse_role(s.str(4)).value_or(Role::operator_), s.str(5)};
+}
 
 }  // namespace
 
@@ -325,9 +335,7 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
     out.unread = u.i64(0);
   }
   if (c.last_seq > 0) {
-    auto m = db_.prepare(
-        "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
-        "FROM messages WHERE conversation_id = ? AND seq = ?");
+    auto m = db_.prepare(OTK_MESSAGE_SELECT "WHERE m.conversation_id = ? AND m.seq = ?");
     m.bind(1, c.id.value).bind(2, c.last_seq);
     if (m.step()) out.last_message = message_from(m);
   }
@@ -374,9 +382,7 @@ Result<std::optional<ConversationSummary>> SqliteStorage::summary_for(const Oper
 
 Result<std::vector<Message>> SqliteStorage::messages_after(ConversationId id, Seq after, int limit, bool& more) {
   return guarded([&]() -> Result<std::vector<Message>> {
-    auto s = db_.prepare(
-        "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
-        "FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?");
+    auto s = db_.prepare(OTK_MESSAGE_SELECT "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?");
     s.bind(1, id.value).bind(2, after).bind(3, limit + 1);
     std::vector<Message> out;
     while (s.step()) out.push_back(message_from(s));
@@ -387,9 +393,7 @@ Result<std::vector<Message>> SqliteStorage::messages_after(ConversationId id, Se
 }
 
 std::optional<Message> SqliteStorage::find_by_client_id(const std::string& sender, const std::string& client_id) {
-  auto s = db_.prepare(
-      "SELECT id, conversation_id, seq, client_id, author_kind, operator_id, author_name, body, created_at "
-      "FROM messages WHERE sender = ? AND client_id = ?");
+  auto s = db_.prepare(OTK_MESSAGE_SELECT "WHERE m.sender = ? AND m.client_id = ?");
   s.bind(1, sender).bind(2, client_id);
   if (!s.step()) return std::nullopt;
   return message_from(s);
@@ -461,7 +465,11 @@ Result<Appended> SqliteStorage::append_operator_message(const OperatorScope& sco
       if (dup->conversation != id) return fail(Errc::conflict, "client_id already used in another conversation");
       return Appended{*dup, **conv, false, true};
     }
-    return append(**conv, sender, Author{AuthorKind::operator_, scope.op.name, scope.op.id}, m, false);
+    // The name and photo as they are now, not as they were when the operator's socket opened.
+    auto who = db_.prepare("SELECT name, photo_version FROM operators WHERE id = ?");
+    who.bind(1, scope.op.id.value);
+    if (!who.step()) return fail(Errc::unauthorized, "operator no longer exists");
+    return append(**conv, sender, Author{AuthorKind::operator_, who.str(0), scope.op.id, who.str(1)}, m, false);
   });
 }
 
@@ -482,13 +490,13 @@ Result<Seq> SqliteStorage::mark_read(const OperatorScope& scope, ConversationId 
 
 Result<std::optional<Credentials>> SqliteStorage::credentials_by_email(std::string_view email) {
   return guarded([&]() -> Result<std::optional<Credentials>> {
-    auto s = db_.prepare("SELECT id, account_id, email, name, role, password_hash FROM operators WHERE email = ?");
+    auto s = db_.prepare("SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, o.password_hash "
+                         "FROM operators o WHERE o.email = ?");
     s.bind(1, email);
     if (!s.step()) return std::optional<Credentials>{};
     Credentials c;
-    c.op = OperatorAccount{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2), s.str(3),
-                           parse_role(s.str(4)).value_or(Role::operator_)};
-    c.password_hash = s.str(5);
+    c.op = operator_from(s);
+    c.password_hash = s.str(6);
     return std::optional(std::move(c));
   });
 }
@@ -518,17 +526,36 @@ std::vector<SiteId> SqliteStorage::member_sites(OperatorId op, AccountId account
 Result<std::optional<AuthSession>> SqliteStorage::session(std::string_view token_hash, TimePoint now) {
   return guarded([&]() -> Result<std::optional<AuthSession>> {
     auto s = db_.prepare(
-        "SELECT o.id, o.account_id, o.email, o.name, o.role, se.csrf, se.expires_at FROM sessions se "
-        "JOIN operators o ON o.id = se.operator_id WHERE se.token_hash = ? AND se.expires_at > ?");
+        "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, se.csrf, se.expires_at "
+        "FROM sessions se JOIN operators o ON o.id = se.operator_id WHERE se.token_hash = ? AND se.expires_at > ?");
     s.bind(1, token_hash).bind(2, to_unix_ms(now));
     if (!s.step()) return std::optional<AuthSession>{};
     AuthSession a;
-    a.scope.op = OperatorAccount{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2), s.str(3),
-                                 parse_role(s.str(4)).value_or(Role::operator_)};
-    a.csrf = s.str(5);
-    a.expires = from_unix_ms(s.i64(6));
+    a.scope.op = operator_from(s);
+    a.csrf = s.str(6);
+    a.expires = from_unix_ms(s.i64(7));
     a.scope.sites = member_sites(a.scope.op.id, a.scope.op.account);
     return std::optional(std::move(a));
+  });
+}
+
+Result<std::optional<OperatorPhoto>> SqliteStorage::operator_photo(OperatorId op) {
+  return guarded([&]() -> Result<std::optional<OperatorPhoto>> {
+    auto s = db_.prepare("SELECT photo_type, photo_version FROM operators WHERE id = ? AND photo_version != ''");
+    s.bind(1, op.value);
+    if (!s.step()) return std::optional<OperatorPhoto>{};
+    return std::optional(OperatorPhoto{s.str(0), s.str(1)});
+  });
+}
+
+Result<std::optional<OperatorPhoto>> SqliteStorage::set_operator_photo(OperatorId op, const OperatorPhoto& photo) {
+  return guarded([&]() -> Result<std::optional<OperatorPhoto>> {
+    auto before = operator_photo(op);
+    if (!before) return std::unexpected(before.error());
+    auto s = db_.prepare("UPDATE operators SET photo_type = ?, photo_version = ? WHERE id = ?");
+    s.bind(1, photo.content_type).bind(2, photo.version).bind(3, op.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "operator no longer exists");
+    return *before;
   });
 }
 

@@ -49,6 +49,8 @@ class SqliteStorage final : public Storage {
                               TimePoint expires) override;
   Result<std::optional<AuthSession>> session(std::string_view token_hash, TimePoint now) override;
   Result<void> delete_session(std::string_view token_hash) override;
+  Result<std::optional<OperatorPhoto>> operator_photo(OperatorId op) override;
+  Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) override;
 
  private:
   void migrate();

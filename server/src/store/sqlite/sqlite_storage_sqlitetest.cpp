@@ -1,4 +1,5 @@
 #include "store/sqlite/sqlite_storage.hpp"
+#include "store/migrations/migrations.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -58,9 +59,10 @@ class SqliteStorageTest : public ::testing::Test {
 };
 
 TEST_F(SqliteStorageTest, MigrationsAreAppliedOnceAndRecorded) {
-  EXPECT_EQ(db_->schema_version(), 1);
+  const int latest = migrations::all().back().version;
+  EXPECT_EQ(db_->schema_version(), latest);
   SqliteStorage again((dir_ / "otklik.db").string(), true);  // re-opening applies nothing twice
-  EXPECT_EQ(again.schema_version(), 1);
+  EXPECT_EQ(again.schema_version(), latest);
 }
 
 TEST_F(SqliteStorageTest, SequenceIsGapFreeAndConversationIsReused) {
@@ -179,6 +181,35 @@ TEST_F(SqliteStorageTest, SessionsExpireAndCarryMembership) {
   EXPECT_FALSE(db_->session("t", clock_.now() + std::chrono::minutes(6))->has_value());
   db_->delete_session("t");
   EXPECT_FALSE(db_->session("t", clock_.now())->has_value());
+}
+
+TEST_F(SqliteStorageTest, PhotoIsTheOperatorsCurrentOneOnEveryMessage) {
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  auto anna = scope_of("anna@a.ru");  // the session was opened before the photo existed
+  auto conv = db_->append_visitor_message(v, msg("m1", "q"))->conversation.id;
+  auto first = db_->append_operator_message(anna, conv, msg("o1", "a"))->message;
+  EXPECT_EQ(first.author.photo, "");
+
+  auto replaced = db_->set_operator_photo(op_a_, OperatorPhoto{"image/png", "v1"});
+  ASSERT_TRUE(replaced);
+  EXPECT_FALSE(replaced->has_value());
+  auto second = db_->append_operator_message(anna, conv, msg("o2", "b"))->message;
+  EXPECT_EQ(second.author.photo, "v1");
+  replaced = db_->set_operator_photo(op_a_, OperatorPhoto{"image/webp", "v2"});
+  ASSERT_TRUE(replaced && replaced->has_value());
+  EXPECT_EQ((*replaced)->version, "v1");  // the caller removes its file
+  bool more = false;
+  auto history = *db_->messages_after(conv, 0, 10, more);
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0].author.photo, "");  // the visitor's
+  EXPECT_EQ(history[1].author.photo, "v2");
+  EXPECT_EQ(history[2].author.photo, "v2");
+  EXPECT_EQ(db_->operator_photo(op_a_)->value().content_type, "image/webp");
+  EXPECT_EQ(db_->session("tok-anna@a.ru", clock_.now())->value().scope.op.photo, "v2");
+
+  ASSERT_TRUE(db_->set_operator_photo(op_a_, OperatorPhoto{}));
+  EXPECT_FALSE(db_->operator_photo(op_a_)->has_value());
+  EXPECT_FALSE(db_->operator_photo(op_b_)->has_value());
 }
 
 TEST_F(SqliteStorageTest, VisitorTokenIsScopedToItsSite) {
