@@ -119,9 +119,8 @@ export interface WidgetConfig {
   site_name: string;
   /** optional owner-set texts; the widget has lively defaults in both languages */
   texts: { title?: string; greeting?: string; launcher?: string };
-  /** name and photo shown for the team; photo is a path on the Otklik server or null */
+  /** the team's name in the header until an operator answers (then that operator's name and photo show) */
   operator_name: string | null;
-  operator_photo: string | null;
   /** a small "chat by Otklik" text link, off unless the owner enables it */
   vendor_link: boolean;
 }

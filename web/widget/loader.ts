@@ -28,7 +28,7 @@ interface Ns {
   const cfg: WidgetConfig = {
     site: src.searchParams.get('site') || (script && script.dataset.site) || '',
     lang: 'ru', color: '#2f6fed', position: 'right', site_name: '', texts: {},
-    operator_name: null, operator_photo: null, vendor_link: false,
+    operator_name: null, vendor_link: false,
     ...(ns.config || {}),
   };
   const ru = cfg.lang !== 'en';

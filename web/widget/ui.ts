@@ -99,7 +99,7 @@ function mount(boot: Boot): void {
       avatar.textContent = name.trim().charAt(0).toUpperCase();
     }
   };
-  face(teamName, cfg.operator_photo);
+  face(teamName);
   const titles = el('div', 'ht');
   titles.append(el('b', '', cfg.texts.title || t.title), who);
   let muted = false;

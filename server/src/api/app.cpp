@@ -234,7 +234,6 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
              {"site_name", s.name},
              {"texts", texts},
              {"operator_name", a.operator_name.empty() ? json(nullptr) : json(a.operator_name)},
-             {"operator_photo", a.operator_photo.empty() ? json(nullptr) : json(a.operator_photo)},
              {"vendor_link", a.vendor_link}};
     prefix = "(window.Otklik=window.Otklik||{}).config=" + dump(cfg) + ";\n";
   }

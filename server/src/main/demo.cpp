@@ -1,5 +1,7 @@
 #include "main/demo.hpp"
 
+#include "core/tenancy/site_rules.hpp"
+
 namespace otk {
 
 Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, const std::string& password_hash,
@@ -14,7 +16,7 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
   shop.allowed_origins = origins;
   shop.language = "ru";
   shop.appearance.color = "#2f6fed";
-  shop.appearance.operator_name = "Анна";
+  shop.appearance.operator_name = "Уютный дом";
   Site bikes = shop;
   bikes.key = "demo-bikes";
   bikes.name = "Demo bikes";
@@ -22,9 +24,14 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
   bikes.appearance.position = "left";
   bikes.appearance.operator_name = "Велокоманда";
 
-  auto shop_id = st.upsert_site(shop, now);
+  // The same rules as any site: a mistyped [demo] origins entry in the config stops the start with its name.
+  auto clean_shop = normalize_site(std::move(shop));
+  if (!clean_shop) return std::unexpected(clean_shop.error());
+  auto clean_bikes = normalize_site(std::move(bikes));
+  if (!clean_bikes) return std::unexpected(clean_bikes.error());
+  auto shop_id = st.upsert_site(*clean_shop, now);
   if (!shop_id) return std::unexpected(shop_id.error());
-  auto bikes_id = st.upsert_site(bikes, now);
+  auto bikes_id = st.upsert_site(*clean_bikes, now);
   if (!bikes_id) return std::unexpected(bikes_id.error());
   auto op = st.upsert_operator(*account, kDemoEmail, "Демо Оператор", password_hash, Role::owner, now);
   if (!op) return std::unexpected(op.error());

@@ -2,7 +2,7 @@
 //   otklik serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--assets DIR] [--demo]
 //   otklik migrate [--data DIR]
 //   otklik user add --email E --name N --account A [--role R] [--site KEY]... (password on stdin or --password)
-//   otklik site add --account A --key K --name N --origin O... [--lang ru|en]
+//   otklik site add --account A --key K [--name N] [--origin O...] [--lang ru|en] [appearance options]
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -12,9 +12,11 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <tuple>
 
 #include "api/app.hpp"
 #include "main/config.hpp"
+#include "core/tenancy/site_rules.hpp"
 #include "main/demo.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
@@ -155,7 +157,9 @@ int main(int argc, char** argv) {
   user_add->add_option("--site", u_sites, "Site key the operator answers (repeatable)");
   user_add->add_option("--password", u_password, "Password (default: read one line from standard input)");
 
-  std::string s_data = "./data", s_account, s_key, s_name, s_lang = "ru";
+  std::string s_data = "./data", s_account, s_key, s_name, s_lang, s_tz, s_color, s_position, s_title, s_greeting,
+      s_launcher, s_team;
+  bool s_vendor_link = false;
   std::vector<std::string> s_origins;
   auto* site_cmd = cli.add_subcommand("site", "Manage sites");
   site_cmd->require_subcommand(1);
@@ -163,9 +167,18 @@ int main(int argc, char** argv) {
   site_add->add_option("--data", s_data, "Data directory");
   site_add->add_option("--account", s_account, "Account name; created if missing")->required();
   site_add->add_option("--key", s_key, "Public site key used in the embed snippet")->required();
-  site_add->add_option("--name", s_name, "Site name shown to operators")->required();
-  site_add->add_option("--origin", s_origins, "Allowed page origin, e.g. https://shop.example (repeatable)")->required();
-  site_add->add_option("--lang", s_lang, "Widget language")->check(CLI::IsMember({"ru", "en"}));
+  // Updating a site changes only the options given; a new site needs --name and --origin.
+  auto* o_name = site_add->add_option("--name", s_name, "Site name shown to operators");
+  auto* o_origins = site_add->add_option("--origin", s_origins, "Allowed page origin, e.g. https://shop.example (repeatable)");
+  auto* o_lang = site_add->add_option("--lang", s_lang, "Widget language: ru (default) or en");
+  auto* o_tz = site_add->add_option("--timezone", s_tz, "IANA time zone of the site (default Europe/Moscow)");
+  auto* o_color = site_add->add_option("--color", s_color, "Accent colour of the widget, #rgb or #rrggbb");
+  auto* o_position = site_add->add_option("--position", s_position, "Launcher corner: right (default) or left");
+  auto* o_title = site_add->add_option("--title", s_title, "Panel title (empty: the widget's own)");
+  auto* o_greeting = site_add->add_option("--greeting", s_greeting, "First line the visitor reads (empty: the widget's own)");
+  auto* o_launcher = site_add->add_option("--launcher", s_launcher, "Launcher text (empty: the widget's own)");
+  auto* o_team = site_add->add_option("--team-name", s_team, "Name in the header until an operator answers (empty: the site name)");
+  auto* o_vendor = site_add->add_option("--vendor-link", s_vendor_link, "Show a small 'chat by Otklik' text link (true/false)");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -215,12 +228,32 @@ int main(int argc, char** argv) {
       SystemClock clock;
       auto account = st.ensure_account(s_account, clock.now());
       if (!account) throw std::runtime_error(account.error().message);
-      Site site;
+      auto existing = st.site_by_key(s_key);
+      if (!existing) throw std::runtime_error(existing.error().message);
+      Site site = existing->value_or(Site{});
+      if (*existing && site.account != *account) throw std::runtime_error("site key '" + s_key + "' belongs to another account");
+      if (!*existing && (!*o_name || !*o_origins)) {
+        std::cerr << "a new site needs --name and at least one --origin\n";
+        return 2;
+      }
       site.account = *account;
       site.key = s_key;
-      site.name = s_name;
-      site.allowed_origins = s_origins;
-      site.language = s_lang;
+      auto& a = site.appearance;
+      for (const auto& [opt, from, to] : {std::tuple{o_name, &s_name, &site.name}, {o_lang, &s_lang, &site.language},
+                                          {o_tz, &s_tz, &site.timezone}, {o_color, &s_color, &a.color},
+                                          {o_position, &s_position, &a.position}, {o_title, &s_title, &a.title},
+                                          {o_greeting, &s_greeting, &a.greeting}, {o_launcher, &s_launcher, &a.launcher},
+                                          {o_team, &s_team, &a.operator_name}}) {
+        if (*opt) *to = *from;
+      }
+      if (*o_origins) site.allowed_origins = s_origins;
+      if (*o_vendor) a.vendor_link = s_vendor_link;
+      auto clean = normalize_site(std::move(site));
+      if (!clean) {
+        std::cerr << clean.error().message << "\n";
+        return 2;
+      }
+      site = std::move(*clean);
       auto id = st.upsert_site(site, clock.now());
       if (!id) throw std::runtime_error(id.error().message);
       std::cout << "site " << s_key << " (id " << id->value << ") is ready; embed:\n"

@@ -1,7 +1,7 @@
 // Integration tests: the real binary on a free loopback port, spoken to over real WebSockets and HTTP.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -315,5 +315,44 @@ describe('durability', () => {
     const exit = await srv.stop();
     assert.equal((await closed).code, 1001);
     assert.equal(exit.code, 0);
+  });
+});
+
+describe('site settings from the command line', () => {
+  test('a bad setting is refused with its name and changes nothing; a good one reaches the widget', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'otk-site-'));
+    const site = (...args) => spawnSync(otklikBin, ['site', 'add', '--data', dataDir, '--account', 'Shop', '--key', 'shop', ...args],
+      { encoding: 'utf8' });
+    try {
+      assert.equal(site('--name', 'Shop', '--origin', 'HTTPS://Shop.Example/').status, 0);
+      for (const [args, says] of [[['--origin', 'https://shop.example/path'], /no path/], [['--color', 'red'], /colour/],
+        [['--position', 'middle'], /position/], [['--greeting', 'x'.repeat(281)], /greeting/]]) {
+        const r = site(...args);
+        assert.equal(r.status, 2, args.join(' '));
+        assert.match(r.stderr, says);
+      }
+      assert.equal(site('--color', '#0F8A5F', '--position', 'left', '--team-name', 'Команда магазина').status, 0);
+      const srv = await startServer({ dataDir, demo: false });
+      try {
+        const loader = await (await fetch(`${srv.url}/widget.js?site=shop`)).text();
+        const cfg = JSON.parse(loader.match(/\.config=(\{.*?\});\n/)[1]);
+        assert.equal(cfg.color, '#0f8a5f');
+        assert.equal(cfg.position, 'left');
+        assert.equal(cfg.operator_name, 'Команда магазина');
+        assert.equal(cfg.site_name, 'Shop', 'updating one option keeps the others');
+        const refused = await new Promise((resolve) => {
+          const c = new WsClient(`${ws(srv.url)}/ws/visitor?site=shop`, { origin: 'https://shop.example:443' });
+          c.opened.then(() => resolve('opened'), (e) => resolve(e));
+        });
+        assert.equal(refused.status, 403, 'browsers send origins without the default port, and so does the list');
+        const ok = new WsClient(`${ws(srv.url)}/ws/visitor?site=shop`, { origin: 'https://shop.example' });
+        await ok.opened;
+        await ok.close();
+      } finally {
+        await srv.stop();
+      }
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

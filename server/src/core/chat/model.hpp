@@ -26,8 +26,7 @@ struct SiteAppearance {
   std::string title;               // empty: the widget's own lively default
   std::string greeting;
   std::string launcher;
-  std::string operator_name;
-  std::string operator_photo;
+  std::string operator_name;  // the team's name in the header until an operator answers; empty: the site name
   bool vendor_link = false;
 };
 

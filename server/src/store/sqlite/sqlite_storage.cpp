@@ -43,7 +43,6 @@ SiteAppearance appearance_from(const std::string& text) {
   a.greeting = j.value("greeting", "");
   a.launcher = j.value("launcher", "");
   a.operator_name = j.value("operator_name", "");
-  a.operator_photo = j.value("operator_photo", "");
   a.vendor_link = j.value("vendor_link", false);
   return a;
 }
@@ -51,7 +50,7 @@ SiteAppearance appearance_from(const std::string& text) {
 std::string appearance_to(const SiteAppearance& a) {
   return json{{"color", a.color},       {"position", a.position},           {"title", a.title},
               {"greeting", a.greeting}, {"launcher", a.launcher},           {"operator_name", a.operator_name},
-              {"operator_photo", a.operator_photo}, {"vendor_link", a.vendor_link}}
+              {"vendor_link", a.vendor_link}}
       .dump();
 }
 
