@@ -10,11 +10,13 @@ import { crc32, deflateSync } from 'node:zlib';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const otklikBin = process.env.OTK_BIN || path.join(root, 'build', 'otklik');
+export const assetsDir = process.env.OTK_ASSETS || path.join(root, 'build', 'web');
 
 /** Starts the server; resolves to {url, port, dataDir, proc, stop(), kill()} once it listens. */
 export async function startServer({ dataDir, demo = true, extraArgs = [], keepData = false } = {}) {
   const dir = dataDir || mkdtempSync(path.join(tmpdir(), 'otk-data-'));
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data', dir, ...(demo ? ['--demo'] : []), ...extraArgs];
+  // The web assets always come from the release build, also for the sanitizer binary in build-asan/.
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data', dir, '--assets', assetsDir, ...(demo ? ['--demo'] : []), ...extraArgs];
   const proc = spawn(otklikBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';
   const port = await new Promise((resolve, reject) => {
@@ -29,12 +31,18 @@ export async function startServer({ dataDir, demo = true, extraArgs = [], keepDa
     proc.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited with ${code}:\n${log}`)); });
   });
   proc.removeAllListeners('exit');
-  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => resolve({ code, signal })));
+  let stopping = false;
+  const exited = new Promise((resolve) => proc.on('exit', (code, signal) => {
+    // A server that dies on its own (a crash, a sanitizer report) shows why, next to the failing test.
+    if (!stopping) process.stderr.write(`otklik exited unexpectedly (${code ?? signal}):\n${log}\n`);
+    resolve({ code, signal });
+  }));
   const url = `http://127.0.0.1:${port}`;
   return {
     url, port, dataDir: dir, proc, log: () => log,
     /** SIGTERM and wait for a clean exit; removes the data directory unless keepData */
     async stop() {
+      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGTERM');
       const r = await exited;
       if (!keepData && !dataDir) rmSync(dir, { recursive: true, force: true });
@@ -42,6 +50,7 @@ export async function startServer({ dataDir, demo = true, extraArgs = [], keepDa
     },
     /** SIGKILL: the crash case */
     async kill() {
+      stopping = true;
       if (proc.exitCode === null && proc.signalCode === null) proc.kill('SIGKILL');
       return exited;
     },

@@ -200,8 +200,8 @@ HttpResponse App::asset(const HttpRequest& req, const std::string& rel, bool fra
 }
 
 net::awaitable<HttpResponse> App::healthz() {
-  auto job1 = [](Storage& st) { return st.ping(); };
-  auto r = co_await db_read<void>(s_.db, job1);
+  auto ping = [](Storage& st) { return st.ping(); };
+  auto r = co_await db_read<void>(s_.db, ping);
   if (!r) co_return error_response(s_.metrics, r.error());
   co_return json_response(http::status::ok, R"({"status":"ok"})");
 }
@@ -212,8 +212,8 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
   std::string prefix;
   if (auto key = query_param(req.target(), "site")) {
     auto k = *key;
-    auto job2 = [k](Storage& st) { return st.site_by_key(k); };
-    auto site = co_await db_read<std::optional<Site>>(s_.db, job2);
+    auto find_site = [k](Storage& st) { return st.site_by_key(k); };
+    auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
     if (!site) co_return error_response(s_.metrics, site.error());
     if (!*site) {
       HttpResponse res{http::status::not_found, 11};
@@ -279,8 +279,8 @@ net::awaitable<HttpResponse> App::login(const HttpRequest& req, const std::strin
     res.set(http::field::retry_after, std::to_string(static_cast<long>(std::ceil(retry_after))));
     co_return res;
   }
-  auto job3 = [email](Storage& st) { return st.credentials_by_email(email); };
-  auto creds = co_await db_read<std::optional<Credentials>>(s_.db, job3);
+  auto find_credentials = [email](Storage& st) { return st.credentials_by_email(email); };
+  auto creds = co_await db_read<std::optional<Credentials>>(s_.db, find_credentials);
   if (!creds) co_return error_response(s_.metrics, creds.error());
 
   // argon2id verification costs ~64 MiB and tens of milliseconds: do it on the CPU pool.
@@ -298,10 +298,10 @@ net::awaitable<HttpResponse> App::login(const HttpRequest& req, const std::strin
   const auto now = s_.clock.now();
   const auto expires = now + config_.session_lifetime;
   const auto hash_of_token = token_hash(token);
-  auto job4 = [=](Storage& st) {
+  auto store_session = [=](Storage& st) {
     return st.create_session(hash_of_token, csrf, op.id, now, expires);
   };
-  auto stored = co_await db_write<void>(s_.db, job4);
+  auto stored = co_await db_write<void>(s_.db, store_session);
   if (!stored) co_return error_response(s_.metrics, stored.error());
   auto res = json_response(http::status::ok, R"({"operator":)" + proto::operator_json(op) +
                                                  R"(,"csrf_token":)" + dump(json(csrf)) + "}");
@@ -315,8 +315,8 @@ net::awaitable<Result<AuthSession>> App::authenticate(const HttpRequest& req, bo
   if (token.empty() || token.size() > 128) co_return fail(Errc::unauthorized, "log in first");
   const auto hash = token_hash(token);
   const auto now = s_.clock.now();
-  auto job5 = [hash, now](Storage& st) { return st.session(hash, now); };
-  auto session = co_await db_read<std::optional<AuthSession>>(s_.db, job5);
+  auto find_session = [hash, now](Storage& st) { return st.session(hash, now); };
+  auto session = co_await db_read<std::optional<AuthSession>>(s_.db, find_session);
   if (!session) co_return std::unexpected(session.error());
   if (!*session) co_return fail(Errc::unauthorized, "session expired; log in again");
   if (csrf) {
@@ -333,8 +333,8 @@ net::awaitable<HttpResponse> App::logout(const HttpRequest& req) {
   auto session = co_await authenticate(req, true);
   if (!session) co_return error_response(s_.metrics, session.error());
   const auto hash = token_hash(cookie_value(req, kSessionCookie));
-  auto job6 = [hash](Storage& st) { return st.delete_session(hash); };
-  auto r = co_await db_write<void>(s_.db, job6);
+  auto drop_session = [hash](Storage& st) { return st.delete_session(hash); };
+  auto r = co_await db_write<void>(s_.db, drop_session);
   if (!r) co_return error_response(s_.metrics, r.error());
   s_.hub.close_session(hash, 4001, "logged out");
   HttpResponse res{http::status::no_content, 11};
@@ -346,8 +346,8 @@ net::awaitable<HttpResponse> App::me(const HttpRequest& req) {
   auto session = co_await authenticate(req, false);
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
-  auto job7 = [sc](Storage& st) { return st.sites_of(sc); };
-  auto sites = co_await db_read<std::vector<Site>>(s_.db, job7);
+  auto list_sites = [sc](Storage& st) { return st.sites_of(sc); };
+  auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
   if (!sites) co_return error_response(s_.metrics, sites.error());
   std::string out = R"({"operator":)" + proto::operator_json(sc.op) + R"(,"account":{"id":)" +
                     std::to_string(sc.op.account.value) + R"(},"sites":[)";
@@ -360,8 +360,8 @@ net::awaitable<HttpResponse> App::conversations(const HttpRequest& req) {
   auto session = co_await authenticate(req, false);
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
-  auto job8 = [sc](Storage& st) { return st.open_conversations(sc); };
-  auto list = co_await db_read<std::vector<ConversationSummary>>(s_.db, job8);
+  auto list_open = [sc](Storage& st) { return st.open_conversations(sc); };
+  auto list = co_await db_read<std::vector<ConversationSummary>>(s_.db, list_open);
   if (!list) co_return error_response(s_.metrics, list.error());
   std::string out = R"({"conversations":[)";
   for (std::size_t i = 0; i < list->size(); ++i) out += (i ? "," : "") + proto::summary_json((*list)[i]);
@@ -391,7 +391,7 @@ net::awaitable<HttpResponse> App::messages(const HttpRequest& req, ConversationI
     bool more = false;
   };
   const OperatorScope sc = session->scope;
-  auto job9 = [sc, id, after, limit](Storage& st) -> Result<Page> {
+  auto read_page = [sc, id, after, limit](Storage& st) -> Result<Page> {
     auto conv = st.conversation_for(sc, id);
     if (!conv) return std::unexpected(conv.error());
     if (!*conv) return fail(Errc::not_found, "no such conversation");
@@ -401,7 +401,7 @@ net::awaitable<HttpResponse> App::messages(const HttpRequest& req, ConversationI
     p.messages = std::move(*msgs);
     return p;
   };
-  auto page = co_await db_read<Page>(s_.db, job9);
+  auto page = co_await db_read<Page>(s_.db, read_page);
   if (!page) co_return error_response(s_.metrics, page.error());
   std::string out = R"({"conversation":)" + std::to_string(id.value) + R"(,"messages":[)";
   for (std::size_t i = 0; i < page->messages.size(); ++i) out += (i ? "," : "") + proto::message_json(page->messages[i]);
@@ -432,8 +432,8 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       co_return co_await refuse(e);
     }
     auto k = *key;
-    auto job10 = [k](Storage& st) { return st.site_by_key(k); };
-    auto site = co_await db_read<std::optional<Site>>(s_.db, job10);
+    auto find_site = [k](Storage& st) { return st.site_by_key(k); };
+    auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
     if (!site) {
       const Error e = site.error();
       co_return co_await refuse(e);

@@ -2,6 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "api/metrics.hpp"
+#include "api/services.hpp"
+
 namespace otk {
 namespace {
 
@@ -48,6 +53,26 @@ TEST(RandomToken, IsUrlSafeAndUnique) {
   EXPECT_EQ(a.size(), 43u);
   EXPECT_EQ(a.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"), std::string::npos);
   EXPECT_EQ(token_hash("abc").size(), 64u);
+}
+
+}  // namespace
+}  // namespace otk
+
+namespace otk {
+namespace {
+
+TEST(ErrorCodes, EveryCodeHasItsOwnNameAStatusAndAMetricsSlot) {
+  std::set<std::string_view> names;
+  Metrics m;
+  for (std::size_t i = 0; i < kErrcCount; ++i) {
+    const auto code = static_cast<Errc>(i);
+    const auto name = errc_name(code);
+    EXPECT_TRUE(names.insert(name).second) << "code " << i << " has no name of its own (" << name << ")";
+    EXPECT_GE(static_cast<int>(http_status_of(code)), 400);
+    m.error(code);  // out of range would trip UBSan and AddressSanitizer
+  }
+  const auto text = m.render(0);
+  EXPECT_NE(text.find("code=\"unsupported_media\""), std::string::npos);
 }
 
 }  // namespace

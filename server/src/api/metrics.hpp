@@ -14,7 +14,6 @@ class Metrics {
  public:
   static constexpr std::array<double, 12> kCommitBuckets{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                                                          0.05,   0.1,   0.25,   0.5,   1.0,  2.5};
-  static constexpr std::size_t kErrcCount = static_cast<std::size_t>(Errc::conflict) + 1;
 
   std::atomic<long> visitor_connections{0};
   std::atomic<long> operator_connections{0};

@@ -55,14 +55,14 @@ class OperatorHandler final : public WsHandler {
       std::vector<ConversationSummary> conversations;
     };
     const OperatorScope sc = scope();
-    auto job19 = [sc](Storage& st) -> Result<Snapshot> {
+    auto load_snapshot = [sc](Storage& st) -> Result<Snapshot> {
       auto sites = st.sites_of(sc);
       if (!sites) return std::unexpected(sites.error());
       auto convs = st.open_conversations(sc);
       if (!convs) return std::unexpected(convs.error());
       return Snapshot{std::move(*sites), std::move(*convs)};
     };
-    auto snap = co_await db_read<Snapshot>(s_.db, job19);
+    auto snap = co_await db_read<Snapshot>(s_.db, load_snapshot);
     if (!snap) co_return conn.send(error_frame_counted(s_.metrics, snap.error(), "hello"));
     for (const auto& c : snap->conversations) remember(c.conversation);
     // Subscribe before sending the snapshot: anything committed after the snapshot was read arrives live,
@@ -78,12 +78,12 @@ class OperatorHandler final : public WsHandler {
     const NewMessage msg{m.client_id, m.text, s_.clock.now()};
     const auto id = m.conversation;
     Hub& hub = s_.hub;
-    auto job20 = [sc, id, msg](Storage& st) { return st.append_operator_message(sc, id, msg); };
-    auto job21 = [&hub](const Appended& a) {
+    auto append = [sc, id, msg](Storage& st) { return st.append_operator_message(sc, id, msg); };
+    auto publish = [&hub](const Appended& a) {
           if (a.duplicate) return;
           hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
         };
-    auto appended = co_await db_write<Appended>(s_.db, job20, job21);
+    auto appended = co_await db_write<Appended>(s_.db, append, publish);
     if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
     if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::operator_);
     remember(appended->conversation);
@@ -105,7 +105,7 @@ class OperatorHandler final : public WsHandler {
       bool more = false;
     };
     const OperatorScope sc = scope();
-    auto job22 = [sc, h](Storage& st) -> Result<Page> {
+    auto read_page = [sc, h](Storage& st) -> Result<Page> {
       auto conv = st.conversation_for(sc, h.conversation);
       if (!conv) return std::unexpected(conv.error());
       if (!*conv) return fail(Errc::not_found, "no such conversation");
@@ -115,7 +115,7 @@ class OperatorHandler final : public WsHandler {
       p.messages = std::move(*msgs);
       return p;
     };
-    auto page = co_await db_read<Page>(s_.db, job22);
+    auto page = co_await db_read<Page>(s_.db, read_page);
     if (!page) co_return conn.send(error_frame_counted(s_.metrics, page.error(), "history"));
     conn.send(proto::history_frame(h.conversation, page->messages, page->more));
   }
@@ -125,9 +125,9 @@ class OperatorHandler final : public WsHandler {
     Hub& hub = s_.hub;
     const auto op = sc.op.id;
     const auto id = r.conversation;
-    auto job23 = [sc, r](Storage& st) { return st.mark_read(sc, r.conversation, r.seq); };
-    auto job24 = [&hub, op, id](const Seq& seq) { hub.to_operator(op, share(proto::read_frame(id, seq))); };
-    auto stored = co_await db_write<Seq>(s_.db, job23, job24);
+    auto move_marker = [sc, r](Storage& st) { return st.mark_read(sc, r.conversation, r.seq); };
+    auto publish_marker = [&hub, op, id](const Seq& seq) { hub.to_operator(op, share(proto::read_frame(id, seq))); };
+    auto stored = co_await db_write<Seq>(s_.db, move_marker, publish_marker);
     if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "read"));
   }
 
@@ -140,8 +140,8 @@ class OperatorHandler final : public WsHandler {
   net::awaitable<Result<Conversation>> find(ConversationId id) {
     if (auto it = known_.find(id); it != known_.end()) co_return it->second;
     const OperatorScope sc = scope();
-    auto job25 = [sc, id](Storage& st) { return st.conversation_for(sc, id); };
-    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, job25);
+    auto find_conversation = [sc, id](Storage& st) { return st.conversation_for(sc, id); };
+    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, find_conversation);
     if (!conv) co_return std::unexpected(conv.error());
     if (!*conv) co_return fail(Errc::not_found, "no such conversation");
     remember(**conv);

@@ -52,8 +52,8 @@ class VisitorHandler final : public WsHandler {
     std::string token;
     if (h.visitor_token) {
       auto hash = token_hash(*h.visitor_token);
-      auto job11 = [site_id, hash](Storage& st) { return st.visitor_by_token(site_id, hash); };
-      auto found = co_await db_read<std::optional<Visitor>>(s_.db, job11);
+      auto find_visitor = [site_id, hash](Storage& st) { return st.visitor_by_token(site_id, hash); };
+      auto found = co_await db_read<std::optional<Visitor>>(s_.db, find_visitor);
       if (!found) co_return conn.send(error_frame_counted(s_.metrics, found.error(), "hello"));
       if (*found) {
         visitor = **found;
@@ -65,8 +65,8 @@ class VisitorHandler final : public WsHandler {
       token = random_token();
       auto hash = token_hash(token);
       auto now = s_.clock.now();
-      auto job12 = [site_id, hash, now](Storage& st) { return st.create_visitor(site_id, hash, now); };
-      auto created = co_await db_write<Visitor>(s_.db, job12);
+      auto create_visitor = [site_id, hash, now](Storage& st) { return st.create_visitor(site_id, hash, now); };
+      auto created = co_await db_write<Visitor>(s_.db, create_visitor);
       if (!created) co_return conn.send(error_frame_counted(s_.metrics, created.error(), "hello"));
       visitor = *created;
     }
@@ -75,12 +75,12 @@ class VisitorHandler final : public WsHandler {
       auto v = *visitor;
       auto pg = *h.page;
       auto now = s_.clock.now();
-      auto job13 = [v, pg, now](Storage& st) { return st.record_page_view(v, pg, now); };
-      (void)co_await db_write<void>(s_.db, job13);
+      auto record_landing = [v, pg, now](Storage& st) { return st.record_page_view(v, pg, now); };
+      (void)co_await db_write<void>(s_.db, record_landing);
     }
     auto v = *visitor;
-    auto job14 = [v](Storage& st) { return st.open_conversation_of(v); };
-    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, job14);
+    auto find_open = [v](Storage& st) { return st.open_conversation_of(v); };
+    auto conv = co_await db_read<std::optional<Conversation>>(s_.db, find_open);
     if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "hello"));
     visitor_ = visitor;
     conversation_ = *conv;
@@ -95,8 +95,8 @@ class VisitorHandler final : public WsHandler {
     Hub& hub = s_.hub;
     const Site site = site_;
     const std::optional<PageRef> page = page_;
-    auto job15 = [v, msg](Storage& st) { return st.append_visitor_message(v, msg); };
-    auto job16 = [&hub, site, page, v](const Appended& a) {
+    auto append = [v, msg](Storage& st) { return st.append_visitor_message(v, msg); };
+    auto publish = [&hub, site, page, v](const Appended& a) {
           if (a.duplicate) return;
           if (a.created_conversation) {
             ConversationSummary s;
@@ -110,7 +110,7 @@ class VisitorHandler final : public WsHandler {
           }
           hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
         };
-    auto appended = co_await db_write<Appended>(s_.db, job15, job16);
+    auto appended = co_await db_write<Appended>(s_.db, append, publish);
     if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
     if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::visitor);
     conversation_ = appended->conversation;
@@ -129,7 +129,7 @@ class VisitorHandler final : public WsHandler {
       bool more = false;
     };
     const Visitor v = *visitor_;
-    auto job17 = [v, h](Storage& st) -> Result<Page> {
+    auto read_page = [v, h](Storage& st) -> Result<Page> {
       auto conv = st.visitor_conversation(v, h.conversation);
       if (!conv) return std::unexpected(conv.error());
       if (!*conv) return fail(Errc::not_found, "no such conversation");
@@ -139,7 +139,7 @@ class VisitorHandler final : public WsHandler {
       p.messages = std::move(*msgs);
       return p;
     };
-    auto page = co_await db_read<Page>(s_.db, job17);
+    auto page = co_await db_read<Page>(s_.db, read_page);
     if (!page) co_return conn.send(error_frame_counted(s_.metrics, page.error(), "history"));
     conn.send(proto::history_frame(h.conversation, page->messages, page->more));
   }
@@ -148,8 +148,8 @@ class VisitorHandler final : public WsHandler {
     page_ = p;
     const Visitor v = *visitor_;
     const auto now = s_.clock.now();
-    auto job18 = [v, p, now](Storage& st) { return st.record_page_view(v, p, now); };
-    auto r = co_await db_write<void>(s_.db, job18);
+    auto record_view = [v, p, now](Storage& st) { return st.record_page_view(v, p, now); };
+    auto r = co_await db_write<void>(s_.db, record_view);
     if (!r) conn.send(error_frame_counted(s_.metrics, r.error(), "page"));
   }
 

@@ -28,8 +28,9 @@ enum class Errc {
   unknown_site,
   conflict,
   too_large,
-  unsupported_media,
+  unsupported_media,  // keep last, or move kErrcCount
 };
+inline constexpr std::size_t kErrcCount = static_cast<std::size_t>(Errc::unsupported_media) + 1;
 
 /// The wire name of a code, e.g. "text_too_long".
 std::string_view errc_name(Errc code);
