@@ -20,6 +20,7 @@ using VisitorId = Id<struct VisitorTag>;
 using VisitId = Id<struct VisitTag>;
 using ConversationId = Id<struct ConversationTag>;
 using MessageId = Id<struct MessageTag>;
+using DepartmentId = Id<struct DepartmentTag>;
 
 /// Per-conversation, gap-free message sequence number, from 1.
 using Seq = std::int64_t;

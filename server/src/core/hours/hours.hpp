@@ -1,0 +1,56 @@
+// Working hours of a site: a weekly schedule in the site's time zone, with dated exceptions (a holiday is an
+// exception with no intervals) and "24/7". Everything is wall-clock time in the site's zone, so "9:00" stays
+// 9:00 across daylight-saving changes. Pure: the zone is an argument (loaded at the edge from the OS tzdb).
+#pragma once
+#include <array>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <date/tz.h>
+
+#include "common/clock.hpp"
+#include "common/result.hpp"
+
+namespace otk {
+
+/// Minutes after local midnight, [open, close). close may be 1440 (midnight); a period over midnight is two
+/// intervals on two days, and the days join: open 22:00-24:00 and 00:00-02:00 is one evening.
+struct Interval {
+  int open = 0;
+  int close = 0;
+  constexpr auto operator<=>(const Interval&) const = default;
+};
+
+struct DatedHours {
+  date::year_month_day day;
+  std::vector<Interval> intervals;  // empty: closed all day (a holiday)
+};
+
+struct WorkingHours {
+  bool always_open = false;
+  std::array<std::vector<Interval>, 7> weekly;  // [0] = Monday ... [6] = Sunday
+  std::vector<DatedHours> exceptions;           // win over the weekly schedule on their day
+};
+
+/// Sorts intervals and checks them: 0 <= open < close <= 1440, no overlaps, one exception per day.
+/// Error: bad_request naming the day.
+[[nodiscard]] Result<WorkingHours> normalize_hours(WorkingHours hours);
+
+/// The intervals that apply on a local day (an exception's, else the weekday's).
+[[nodiscard]] const std::vector<Interval>& intervals_on(const WorkingHours& hours, date::local_days day);
+
+[[nodiscard]] bool is_open(const WorkingHours& hours, const date::time_zone& zone, TimePoint t);
+
+/// `from` itself when open; else the start of the next open period within a year; nullopt if there is none.
+/// An opening time that does not exist that day (skipped by a DST jump) opens at the jump.
+[[nodiscard]] std::optional<TimePoint> next_open(const WorkingHours& hours, const date::time_zone& zone, TimePoint from);
+
+/// When the open period containing t ends (following periods that join across midnight, up to a week);
+/// nullopt when closed at t or always open.
+[[nodiscard]] std::optional<TimePoint> closes_at(const WorkingHours& hours, const date::time_zone& zone, TimePoint t);
+
+/// The zone by IANA name from the OS database. Error: bad_request.
+[[nodiscard]] Result<const date::time_zone*> find_zone(const std::string& name);
+
+}  // namespace otk
