@@ -50,7 +50,11 @@ net::awaitable<Result<T>> db_write(Database& db, const F& fn, const After& after
               Result<T> r = state->has_value() ? std::move(**state) : fail(Errc::unavailable, "not stored");
               if (!committed && r) r = fail(Errc::unavailable, "storage could not commit; nothing was stored");
               if constexpr (!std::is_same_v<After, std::nullptr_t>) {
-                if (committed && r) after(*r);
+                if constexpr (std::is_void_v<T>) {
+                  if (committed && r) after();
+                } else {
+                  if (committed && r) after(*r);
+                }
               }
               net::post(ex, [h, r = std::move(r)]() mutable { (*h)(std::move(r)); });
             }});

@@ -1,6 +1,7 @@
 #include <unordered_map>
 
 #include "api/db_await.hpp"
+#include "api/desk.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/rate_limit.hpp"
 #include "proto/frames.hpp"
@@ -35,6 +36,8 @@ class OperatorHandler final : public WsHandler {
     else if (auto* t = std::get_if<proto::Typing>(&*frame)) co_await typing(conn, *t);
     else if (auto* h = std::get_if<proto::History>(&*frame)) co_await history(conn, *h);
     else if (auto* r = std::get_if<proto::Read>(&*frame)) co_await read(conn, *r);
+    else if (auto* c = std::get_if<proto::Close>(&*frame)) co_await close(conn, *c);
+    else if (auto* p = std::get_if<proto::SetPresence>(&*frame)) co_await presence(conn, *p);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -43,6 +46,7 @@ class OperatorHandler final : public WsHandler {
 
   void on_close(WsConnection& conn) override {
     if (ready_) s_.hub.remove_operator(session_.scope.op.id, session_.scope.sites, &conn);
+    if (ready_ && s_.desk) s_.desk->console_closed(session_.scope.op.id);
     s_.metrics.operator_connections--;
   }
 
@@ -71,6 +75,7 @@ class OperatorHandler final : public WsHandler {
     conn.disarm_deadline();
     s_.hub.add_operator(scope().op.id, scope().sites, session_key_, conn.shared_from_this());
     conn.send(proto::operator_welcome_frame(scope(), snap->sites, snap->conversations));
+    if (s_.desk) s_.desk->console_opened(scope().op.id);
   }
 
   net::awaitable<void> send(WsConnection& conn, const proto::Send& m) {
@@ -78,10 +83,13 @@ class OperatorHandler final : public WsHandler {
     const NewMessage msg{m.client_id, m.text, s_.clock.now()};
     const auto id = m.conversation;
     Hub& hub = s_.hub;
+    Desk* desk = s_.desk;
+    const OperatorId me = sc.op.id;
     auto append = [sc, id, msg](Storage& st) { return st.append_operator_message(sc, id, msg); };
-    auto publish = [&hub](const Appended& a) {
+    auto publish = [&hub, desk, me](const Appended& a) {
           if (a.duplicate) return;
           hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
+          if (a.first_reply && desk) desk->first_reply(a.conversation.id, me);
         };
     auto appended = co_await db_write<Appended>(s_.db, append, publish);
     if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
@@ -129,6 +137,33 @@ class OperatorHandler final : public WsHandler {
     auto publish_marker = [&hub, op, id](const Seq& seq) { hub.to_operator(op, share(proto::read_frame(id, seq))); };
     auto stored = co_await db_write<Seq>(s_.db, move_marker, publish_marker);
     if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "read"));
+  }
+
+  net::awaitable<void> close(WsConnection& conn, const proto::Close& c) {
+    const OperatorScope sc = scope();
+    const auto now = s_.clock.now();
+    const auto id = c.conversation;
+    Hub& hub = s_.hub;
+    Desk* desk = s_.desk;
+    auto close_it = [sc, id, now](Storage& st) { return st.close_conversation(sc, id, now); };
+    auto announce = [&hub, desk, id](const Conversation& conv) {
+      hub.to_conversation(conv.site, conv.visitor, share(proto::closed_frame(id)));
+      if (desk) desk->chat_closed(id);
+    };
+    auto closed = co_await db_write<Conversation>(s_.db, close_it, announce);
+    if (!closed) conn.send(error_frame_counted(s_.metrics, closed.error(), "close"));
+  }
+
+  net::awaitable<void> presence(WsConnection& conn, const proto::SetPresence& p) {
+    const auto op = scope().op.id;
+    const auto chosen = p.presence;
+    Desk* desk = s_.desk;
+    auto store = [op, chosen](Storage& st) { return st.set_presence(op, chosen); };
+    auto announce = [desk, op, chosen]() {
+      if (desk) desk->presence_chosen(op, chosen);
+    };
+    auto stored = co_await db_write<void>(s_.db, store, announce);
+    if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "presence"));
   }
 
   // Conversation -> (site, visitor), cached per connection so typing does not touch the database.

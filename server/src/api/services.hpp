@@ -13,11 +13,14 @@
 
 namespace otk {
 
+class Desk;
+
 struct Services {
   Database& db;
   Hub& hub;
   Metrics& metrics;
   const Clock& clock;
+  Desk* desk = nullptr;  // routing; absent in tests that need none
 };
 
 /// HTTP status for an error code.

@@ -1,6 +1,7 @@
 #include <optional>
 
 #include "api/db_await.hpp"
+#include "api/desk.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/rate_limit.hpp"
 #include "proto/frames.hpp"
@@ -87,16 +88,18 @@ class VisitorHandler final : public WsHandler {
     conn.disarm_deadline();
     s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
     conn.send(proto::visitor_welcome_frame(token, conversation_));
+    if (conversation_ && s_.desk) s_.desk->visitor_back(conversation_->id);
   }
 
   net::awaitable<void> send(WsConnection& conn, const proto::Send& m) {
     const Visitor v = *visitor_;
     const NewMessage msg{m.client_id, m.text, s_.clock.now()};
     Hub& hub = s_.hub;
+    Desk* desk = s_.desk;
     const Site site = site_;
     const std::optional<PageRef> page = page_;
     auto append = [v, msg](Storage& st) { return st.append_visitor_message(v, msg); };
-    auto publish = [&hub, site, page, v](const Appended& a) {
+    auto publish = [&hub, desk, site, page, v](const Appended& a) {
           if (a.duplicate) return;
           if (a.created_conversation) {
             ConversationSummary s;
@@ -109,6 +112,7 @@ class VisitorHandler final : public WsHandler {
             hub.to_site_operators(site.id, share(proto::conversation_frame(s)));
           }
           hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
+          if (a.created_conversation && desk) desk->chat_opened(a.conversation, page.value_or(PageRef{}));
         };
     auto appended = co_await db_write<Appended>(s_.db, append, publish);
     if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));

@@ -43,9 +43,20 @@ Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& c
       cfg.demo_origins.push_back(*o.value<std::string>());
     }
   }
+  if (auto n = t["desk"]["first_response_seconds"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 3600) {
+      return bad("desk.first_response_seconds", "1..3600");
+    }
+    cfg.first_response_seconds = static_cast<int>(*n.value<int64_t>());
+  }
+  if (auto n = t["desk"]["typical_chat_minutes"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 600) return bad("desk.typical_chat_minutes", "1..600");
+    cfg.typical_chat_minutes = static_cast<int>(*n.value<int64_t>());
+  }
   for (auto&& [k, _] : t) {
     const auto key = std::string(k.str());
-    if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo") {
+    if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo" &&
+        key != "desk") {
       return fail(Errc::bad_request, file.string() + ": unknown key '" + key + "'");
     }
   }

@@ -16,6 +16,8 @@ struct ServerConfig {
   double login_per_minute = 10;
   /// Extra origins allowed for the demo sites (e.g. the public URL behind a proxy).
   std::vector<std::string> demo_origins;
+  int first_response_seconds = 25;  // [desk]: an assigned operator's time to answer before the chat moves on
+  int typical_chat_minutes = 10;    // [desk]: for the queue's wait estimate
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.

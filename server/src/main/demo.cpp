@@ -36,7 +36,25 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
   auto op = st.upsert_operator(*account, kDemoEmail, "Демо Оператор", password_hash, Role::owner, now);
   if (!op) return std::unexpected(op.error());
   if (auto r = st.add_site_member(*shop_id, *op); !r) return r;
-  return st.add_site_member(*bikes_id, *op);
+  if (auto r = st.add_site_member(*bikes_id, *op); !r) return r;
+  // A second operator, so that routing, queues and hand-over can be tried with two consoles.
+  auto anna = st.upsert_operator(*account, kDemoSecondEmail, "Анна Смирнова", password_hash, Role::operator_, now);
+  if (!anna) return std::unexpected(anna.error());
+  if (auto r = st.add_site_member(*shop_id, *anna); !r) return r;
+  if (auto r = st.add_site_member(*bikes_id, *anna); !r) return r;
+  // The shop has a second department: visitors from the delivery campaign go to Anna.
+  auto delivery = st.upsert_department(*shop_id, "Доставка и возврат", false);
+  if (!delivery) return std::unexpected(delivery.error());
+  if (auto r = st.add_department_member(*delivery, *anna); !r) return r;
+  auto snap = st.desk_snapshot();
+  if (!snap) return std::unexpected(snap.error());
+  for (const auto& site : snap->sites) {
+    if (site.id == *shop_id && !site.rules.empty()) return {};  // seeded before
+  }
+  RoutingRule rule;
+  rule.utm_campaign = "delivery";
+  rule.department = *delivery;
+  return st.add_routing_rule(*shop_id, rule);
 }
 
 }  // namespace otk

@@ -15,6 +15,7 @@
 #include <tuple>
 
 #include "api/app.hpp"
+#include "api/desk.hpp"
 #include "main/config.hpp"
 #include "core/tenancy/site_rules.hpp"
 #include "main/demo.hpp"
@@ -81,9 +82,14 @@ int serve(ServerConfig cfg) {
     if (!r) throw std::runtime_error("demo data: " + r.error().message);
   }
 
+  auto snapshot = writer->desk_snapshot();
+  if (!snapshot) throw std::runtime_error("desk state: " + snapshot.error().message);
   Database db(std::move(writer), std::move(reader),
               [&metrics](double s, std::size_t jobs, bool ok) { metrics.commit(s, jobs, ok); });
-  app = std::make_unique<App>(Services{db, hub, metrics, clock},
+  Desk desk(ioc, Services{db, hub, metrics, clock},
+            DeskConfig{std::chrono::seconds(cfg.first_response_seconds), std::chrono::minutes(cfg.typical_chat_minutes)});
+  desk.start(std::move(*snapshot));
+  app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk},
                               AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
   server.start();
 
@@ -91,8 +97,8 @@ int serve(ServerConfig cfg) {
   if (cfg.demo) {
     std::cout << "  demo shop:        " << origin << "/demo/shop\n"
               << "  demo bikes:       " << origin << "/demo/bikes\n"
-              << "  operator console: " << origin << "/console/  (" << kDemoEmail << " / " << kDemoPassword << ")"
-              << std::endl;
+              << "  operator console: " << origin << "/console/  (" << kDemoEmail << " / " << kDemoPassword
+              << "; a second operator: " << kDemoSecondEmail << " / " << kDemoPassword << ")" << std::endl;
   }
 
   // Graceful shutdown: stop accepting, close every socket with 1001 (clients reconnect and resume), give the
@@ -103,6 +109,7 @@ int serve(ServerConfig cfg) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
     server.stop_accepting();
+    desk.stop();
     hub.close_all(1001, "server restarting");
     grace.expires_after(std::chrono::milliseconds(500));
     grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
@@ -156,6 +163,8 @@ int main(int argc, char** argv) {
       ->check(CLI::IsMember({"owner", "admin", "supervisor", "operator"}));
   user_add->add_option("--site", u_sites, "Site key the operator answers (repeatable)");
   user_add->add_option("--password", u_password, "Password (default: read one line from standard input)");
+  int u_limit = 5;
+  auto* o_limit = user_add->add_option("--chat-limit", u_limit, "Chats at once, 0..100 (default 5)")->check(CLI::Range(0, 100));
 
   std::string s_data = "./data", s_account, s_key, s_name, s_lang, s_tz, s_color, s_position, s_title, s_greeting,
       s_launcher, s_team;
@@ -212,12 +221,17 @@ int main(int argc, char** argv) {
       SystemClock clock;
       auto account = st.ensure_account(u_account, clock.now());
       if (!account) throw std::runtime_error(account.error().message);
+      auto before = st.credentials_by_email(u_email);
+      const bool existing_operator = before && *before;
       auto op = st.upsert_operator(*account, u_email, u_name, hash_password(u_password), *parse_role(u_role), clock.now());
       if (!op) throw std::runtime_error(op.error().message);
       for (const auto& key : u_sites) {
         auto site = st.site_by_key(key);
         if (!site || !*site || (*site)->account != *account) throw std::runtime_error("no site '" + key + "' in this account");
         if (auto r = st.add_site_member((*site)->id, *op); !r) throw std::runtime_error(r.error().message);
+      }
+      if (*o_limit || !existing_operator) {
+        if (auto r = st.set_chat_limit(*op, u_limit); !r) throw std::runtime_error(r.error().message);
       }
       std::cout << "operator " << u_email << " (id " << op->value << ") is ready\n";
       return 0;

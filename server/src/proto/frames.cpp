@@ -186,6 +186,17 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
     if (!seq) return std::unexpected(seq.error());
     return Read{ConversationId{*conv}, *seq};
   }
+  if (type == "close") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    return Close{ConversationId{*conv}};
+  }
+  if (type == "presence") {
+    auto it = j.find("status");
+    auto presence = it != j.end() && it->is_string() ? parse_presence(it->get_ref<const std::string&>()) : std::nullopt;
+    if (presence) return SetPresence{*presence};
+    return std::unexpected(p.bad("'status' must be \"online\", \"away\" or \"offline\""));
+  }
   return std::unexpected(unknown(type));
 }
 
@@ -197,6 +208,8 @@ struct RefOf {
   std::string operator()(const History&) const { return "history"; }
   std::string operator()(const Read&) const { return "read"; }
   std::string operator()(const PageView&) const { return "page"; }
+  std::string operator()(const Close&) const { return "close"; }
+  std::string operator()(const SetPresence&) const { return "presence"; }
 };
 }  // namespace
 
@@ -236,7 +249,9 @@ json summary_to_json(const ConversationSummary& s) {
          {"read_seq", s.read_seq},
          {"unread", s.unread},
          {"last_message", s.last_message ? message_to_json(*s.last_message) : json(nullptr)},
-         {"page", s.page ? json{{"url", s.page->url}, {"title", s.page->title}} : json(nullptr)}};
+         {"page", s.page ? json{{"url", s.page->url}, {"title", s.page->title}} : json(nullptr)},
+         {"department", s.department ? json{{"id", s.department.value}, {"name", s.department_name}} : json(nullptr)},
+         {"operator", s.assigned ? json{{"id", s.assigned.value}, {"name", s.assigned_name}} : json(nullptr)}};
   return j;
 }
 
@@ -300,6 +315,27 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
 
 std::string conversation_frame(const ConversationSummary& s) {
   return dump(json{{"type", "conversation"}, {"conversation", summary_to_json(s)}});
+}
+
+std::string status_frame(ConversationId conv, std::string_view state, std::size_t position, std::optional<Millis> wait) {
+  json j{{"type", "status"}, {"conversation", conv.value}, {"state", state}};
+  if (state == "queued") j["position"] = position;
+  if (state != "assigned") j["wait_ms"] = wait ? json(wait->count()) : json(nullptr);
+  return dump(j);
+}
+
+std::string assignment_frame(ConversationId conv, DepartmentId department, std::string_view department_name,
+                             OperatorId op, std::string_view operator_name) {
+  return dump(json{{"type", "assignment"},
+                   {"conversation", conv.value},
+                   {"department", department ? json{{"id", department.value}, {"name", department_name}} : json(nullptr)},
+                   {"operator", op ? json{{"id", op.value}, {"name", operator_name}} : json(nullptr)}});
+}
+
+std::string closed_frame(ConversationId conv) { return dump(json{{"type", "closed"}, {"conversation", conv.value}}); }
+
+std::string presence_frame(Presence chosen, bool connected) {
+  return dump(json{{"type", "presence"}, {"status", presence_name(chosen)}, {"connected", connected}});
 }
 
 std::string message_json(const Message& m) { return dump(message_to_json(m)); }

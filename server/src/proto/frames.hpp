@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "core/chat/model.hpp"
+#include "core/routing/routing.hpp"
 #include "core/tenancy/scope.hpp"
 
 namespace otk::proto {
@@ -47,9 +48,15 @@ struct Read {
 struct PageView {
   PageRef page;
 };
+struct Close {
+  ConversationId conversation;
+};
+struct SetPresence {
+  Presence presence = Presence::online;
+};
 
 using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView>;
-using OperatorFrame = std::variant<Hello, Send, Typing, History, Read>;
+using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
 struct FrameError {
@@ -76,6 +83,16 @@ std::string visitor_welcome_frame(std::string_view token, const std::optional<Co
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations);
 std::string conversation_frame(const ConversationSummary& s);
+/// To the visitor: where their chat stands. state "queued" (with position), "busy" (nobody answered in time),
+/// "assigned"; wait_ms is an honest estimate or absent when nobody can promise one.
+std::string status_frame(ConversationId conv, std::string_view state, std::size_t position, std::optional<Millis> wait);
+/// To the site's operators: who has the chat now (op 0: waiting in the queue).
+std::string assignment_frame(ConversationId conv, DepartmentId department, std::string_view department_name,
+                             OperatorId op, std::string_view operator_name);
+/// To the visitor and the site's operators: the conversation is closed.
+std::string closed_frame(ConversationId conv);
+/// To the operator: their presence as the desk sees it.
+std::string presence_frame(Presence chosen, bool connected);
 
 /// JSON text of one Message / ConversationSummary as in docs/protocol.md (also used by REST).
 std::string message_json(const Message& m);

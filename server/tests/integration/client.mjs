@@ -54,6 +54,23 @@ export class WsClient {
 
   type(t, ms) { return this.next((f) => f.type === t, ms, t); }
 
+  /** Like next, but takes only the matching frame and leaves the others unread (for frames whose order
+   *  relative to it is not part of the protocol). */
+  async pick(pred, ms = 5000, what = 'frame') {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const i = this.pending.findIndex((f) => pred(f));
+      if (i >= 0) return this.pending.splice(i, 1)[0];
+      if (this.closed) throw new Error(`closed (${this.closed.code}) while waiting for ${what}`);
+      const left = deadline - Date.now();
+      if (left <= 0) throw new Error(`timed out waiting for ${what}; unread: ${JSON.stringify(this.pending).slice(0, 500)}`);
+      await new Promise((resolve) => {
+        const t = setTimeout(resolve, left);
+        this.waiters.push(() => { clearTimeout(t); resolve(); });
+      });
+    }
+  }
+
   close() { this.ws.close(); return this.closedPromise; }
 }
 

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "core/chat/model.hpp"
+#include "core/routing/routing.hpp"
 #include "core/tenancy/scope.hpp"
 
 namespace otk {
@@ -31,6 +32,7 @@ struct Appended {
   Conversation conversation;
   bool created_conversation = false;  // this append opened the conversation
   bool duplicate = false;             // already stored by an earlier append
+  bool first_reply = false;           // the first operator message of the conversation: its first response
 };
 
 struct Credentials {
@@ -42,6 +44,48 @@ struct Credentials {
 struct OperatorPhoto {
   std::string content_type;
   std::string version;
+};
+
+// ---- the desk's view: who can answer what ----
+
+struct DeskOperator {
+  OperatorId id;
+  AccountId account;
+  std::string name;
+  int limit = 5;
+  Presence presence = Presence::online;  // the operator's own choice; the desk adds whether they are connected
+  std::vector<DepartmentId> departments;
+};
+
+struct DeskDepartment {
+  DepartmentId id;
+  SiteId site;
+  std::string name;
+  bool is_default = false;
+};
+
+struct DeskSite {
+  SiteId id;
+  DepartmentId default_department;
+  std::vector<RoutingRule> rules;  // in order
+};
+
+struct DeskChat {
+  ConversationId id;
+  SiteId site;
+  VisitorId visitor;
+  DepartmentId department;
+  OperatorId assigned;
+  TimePoint created_at;
+  TimePoint assigned_at;
+  bool answered = false;
+};
+
+struct DeskSnapshot {
+  std::vector<DeskOperator> operators;
+  std::vector<DeskDepartment> departments;
+  std::vector<DeskSite> sites;
+  std::vector<DeskChat> open_chats;
 };
 
 struct AuthSession {
@@ -105,6 +149,23 @@ class Storage {
   virtual Result<std::optional<AuthSession>> session(std::string_view token_hash, TimePoint now) = 0;
   virtual Result<void> delete_session(std::string_view token_hash) = 0;
   virtual Result<std::optional<OperatorPhoto>> operator_photo(OperatorId op) = 0;
+
+  // ---- desk ----
+  /// Everything the desk needs to route: operators, departments, rules, open conversations.
+  virtual Result<DeskSnapshot> desk_snapshot() = 0;
+  /// Records the routing decision: department and operator (0: waiting in the queue).
+  virtual Result<void> assign_conversation(ConversationId id, DepartmentId department, OperatorId op,
+                                           TimePoint now) = 0;
+  virtual Result<void> set_presence(OperatorId op, Presence presence) = 0;
+  /// The operator of the visitor's latest other conversation that had one.
+  virtual Result<std::optional<OperatorId>> last_operator_of(VisitorId visitor, ConversationId except) = 0;
+  /// Closes an open conversation the scope may see. not_found otherwise; closing twice is not an error.
+  virtual Result<Conversation> close_conversation(const OperatorScope& scope, ConversationId id, TimePoint now) = 0;
+  /// Setup: the site's department of that name (created when missing); `is_default` moves the default to it.
+  virtual Result<DepartmentId> upsert_department(SiteId site, std::string_view name, bool is_default) = 0;
+  virtual Result<void> add_department_member(DepartmentId department, OperatorId op) = 0;
+  virtual Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) = 0;
+  virtual Result<void> set_chat_limit(OperatorId op, int limit) = 0;
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;
 };

@@ -98,6 +98,10 @@ struct ConversationSummary {
   std::int64_t unread = 0;
   std::optional<Message> last_message;
   std::optional<PageRef> page;
+  DepartmentId department;          // 0 until the desk has routed it
+  std::string department_name;
+  OperatorId assigned;              // 0 while it waits in the queue
+  std::string assigned_name;
 };
 
 /// A visitor's display name when they gave none: "Посетитель 17" / "Visitor 17".

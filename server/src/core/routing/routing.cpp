@@ -120,6 +120,22 @@ DepartmentId route(std::span<const RoutingRule> rules, const VisitContext& v, De
   return fallback;
 }
 
+std::string_view presence_name(Presence p) {
+  switch (p) {
+    case Presence::online: return "online";
+    case Presence::away: return "away";
+    case Presence::offline: return "offline";
+  }
+  return "offline";
+}
+
+std::optional<Presence> parse_presence(std::string_view s) {
+  if (s == "online") return Presence::online;
+  if (s == "away") return Presence::away;
+  if (s == "offline") return Presence::offline;
+  return std::nullopt;
+}
+
 bool OperatorLoad::serves(DepartmentId d) const { return std::ranges::find(departments, d) != departments.end(); }
 
 std::optional<OperatorId> choose_operator(std::span<const OperatorLoad> roster, const AssignRequest& req) {

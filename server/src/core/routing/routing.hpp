@@ -46,6 +46,8 @@ struct RoutingRule {
 // ---- assignment --------------------------------------------------------------------------------------
 
 enum class Presence { online, away, offline };
+[[nodiscard]] std::string_view presence_name(Presence p);
+[[nodiscard]] std::optional<Presence> parse_presence(std::string_view s);
 
 /// One operator as the router sees them at a moment.
 struct OperatorLoad {

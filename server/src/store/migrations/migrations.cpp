@@ -107,6 +107,42 @@ CREATE TABLE read_markers (
 ALTER TABLE operators ADD COLUMN photo_type TEXT NOT NULL DEFAULT '';
 ALTER TABLE operators ADD COLUMN photo_version TEXT NOT NULL DEFAULT '';
 )SQL"},
+    {3, "desk: departments, routing, assignment", R"SQL(
+CREATE TABLE departments (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  is_default INTEGER NOT NULL DEFAULT 0,
+  UNIQUE (site_id, name)
+);
+CREATE UNIQUE INDEX departments_one_default ON departments(site_id) WHERE is_default = 1;
+CREATE TABLE department_members (
+  operator_id INTEGER NOT NULL REFERENCES operators(id) ON DELETE CASCADE,
+  department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE,
+  PRIMARY KEY (operator_id, department_id)
+) WITHOUT ROWID;
+CREATE TABLE routing_rules (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id) ON DELETE CASCADE,
+  position INTEGER NOT NULL,
+  rule TEXT NOT NULL,
+  department_id INTEGER NOT NULL REFERENCES departments(id) ON DELETE CASCADE
+);
+CREATE INDEX routing_rules_site ON routing_rules(site_id, position);
+ALTER TABLE operators ADD COLUMN chat_limit INTEGER NOT NULL DEFAULT 5 CHECK (chat_limit BETWEEN 0 AND 100);
+ALTER TABLE operators ADD COLUMN presence TEXT NOT NULL DEFAULT 'online' CHECK (presence IN ('online', 'away', 'offline'));
+ALTER TABLE conversations ADD COLUMN department_id INTEGER REFERENCES departments(id);
+ALTER TABLE conversations ADD COLUMN operator_id INTEGER REFERENCES operators(id);
+ALTER TABLE conversations ADD COLUMN assigned_at INTEGER;
+ALTER TABLE conversations ADD COLUMN first_response_at INTEGER;
+ALTER TABLE conversations ADD COLUMN closed_at INTEGER;
+CREATE INDEX conversations_operator ON conversations(operator_id, status);
+-- Every site has a default department, and every site member is in it.
+INSERT INTO departments(site_id, name, is_default)
+  SELECT id, CASE language WHEN 'en' THEN 'General' ELSE 'Общий' END, 1 FROM sites;
+INSERT INTO department_members(operator_id, department_id)
+  SELECT m.operator_id, d.id FROM site_members m JOIN departments d ON d.site_id = m.site_id AND d.is_default = 1;
+)SQL"},
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "store/migrations/migrations.hpp"
+#include "store/sqlite/guarded.hpp"
 
 namespace otk {
 namespace {
@@ -13,23 +14,6 @@ using json = nlohmann::json;
 
 constexpr std::int64_t kVisitGapMs = 30 * 60 * 1000;
 
-// Runs f, turning adapter exceptions into the storage error contract: a full disk or an I/O failure is
-// `unavailable` (nothing stored, try later); anything else is `internal`.
-template <class F>
-auto guarded(F&& f) -> decltype(f()) {
-  try {
-    return f();
-  } catch (const SqliteError& e) {
-    const int c = e.code();
-    if (c == SQLITE_FULL || c == SQLITE_IOERR || c == SQLITE_BUSY || c == SQLITE_LOCKED || c == SQLITE_READONLY ||
-        c == SQLITE_CANTOPEN) {
-      return fail(Errc::unavailable, std::string("storage unavailable: ") + e.what());
-    }
-    return fail(Errc::internal, e.what());
-  } catch (const json::exception& e) {
-    return fail(Errc::internal, std::string("stored JSON is malformed: ") + e.what());
-  }
-}
 
 std::string operator_sender(OperatorId op) { return "o" + std::to_string(op.value); }
 std::string visitor_sender(VisitorId v) { return "v" + std::to_string(v.value); }
@@ -170,6 +154,8 @@ Result<AccountId> SqliteStorage::ensure_account(std::string_view name, TimePoint
 
 Result<SiteId> SqliteStorage::upsert_site(const Site& site, TimePoint now) {
   return guarded([&]() -> Result<SiteId> {
+    SiteId id;
+    {
     auto s = db_.prepare(
         "INSERT INTO sites(account_id, key, name, allowed_origins, language, timezone, appearance, created_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
@@ -178,7 +164,14 @@ Result<SiteId> SqliteStorage::upsert_site(const Site& site, TimePoint now) {
     s.bind(1, site.account.value).bind(2, site.key).bind(3, site.name).bind(4, json(site.allowed_origins).dump());
     s.bind(5, site.language).bind(6, site.timezone).bind(7, appearance_to(site.appearance)).bind(8, to_unix_ms(now));
     if (!s.step()) return fail(Errc::conflict, "site key '" + site.key + "' belongs to another account");
-    return SiteId{s.i64(0)};
+    id = SiteId{s.i64(0)};
+    }
+    // Every site has a default department: where chats go when no routing rule matches.
+    auto d = db_.prepare(
+        "INSERT INTO departments(site_id, name, is_default) SELECT ?, ?, 1 "
+        "WHERE NOT EXISTS (SELECT 1 FROM departments WHERE site_id = ? AND is_default = 1) ON CONFLICT DO NOTHING");
+    d.bind(1, id.value).bind(2, site.language == "en" ? "General" : "Общий").bind(3, id.value).run();
+    return id;
   });
 }
 
@@ -206,6 +199,10 @@ Result<void> SqliteStorage::add_site_member(SiteId site, OperatorId op) {
     auto check = db_.prepare("SELECT 1 FROM site_members WHERE operator_id = ? AND site_id = ?");
     check.bind(1, op.value).bind(2, site.value);
     if (!check.step()) return fail(Errc::forbidden, "operator and site belong to different accounts");
+    auto d = db_.prepare(
+        "INSERT INTO department_members(operator_id, department_id) SELECT ?, id FROM departments "
+        "WHERE site_id = ? AND is_default = 1 ON CONFLICT DO NOTHING");
+    d.bind(1, op.value).bind(2, site.value).run();
     return {};
   });
 }
@@ -339,6 +336,18 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
     if (m.step()) out.last_message = message_from(m);
   }
   {
+    auto a = db_.prepare(
+        "SELECT c.department_id, d.name, c.operator_id, o.name FROM conversations c "
+        "LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN operators o ON o.id = c.operator_id WHERE c.id = ?");
+    a.bind(1, c.id.value);
+    if (a.step()) {
+      out.department = DepartmentId{a.is_null(0) ? 0 : a.i64(0)};
+      out.department_name = a.is_null(1) ? "" : a.str(1);
+      out.assigned = OperatorId{a.is_null(2) ? 0 : a.i64(2)};
+      out.assigned_name = a.is_null(3) ? "" : a.str(3);
+    }
+  }
+  {
     auto p = db_.prepare(
         "SELECT pv.url, pv.title FROM page_views pv JOIN visits v ON v.id = pv.visit_id WHERE v.visitor_id = ? "
         "ORDER BY pv.id DESC LIMIT 1");
@@ -465,10 +474,22 @@ Result<Appended> SqliteStorage::append_operator_message(const OperatorScope& sco
       return Appended{*dup, **conv, false, true};
     }
     // The name and photo as they are now, not as they were when the operator's socket opened.
-    auto who = db_.prepare("SELECT name, photo_version FROM operators WHERE id = ?");
-    who.bind(1, scope.op.id.value);
-    if (!who.step()) return fail(Errc::unauthorized, "operator no longer exists");
-    return append(**conv, sender, Author{AuthorKind::operator_, who.str(0), scope.op.id, who.str(1)}, m, false);
+    Author author{AuthorKind::operator_, "", scope.op.id, ""};
+    {
+      auto who = db_.prepare("SELECT name, photo_version FROM operators WHERE id = ?");
+      who.bind(1, scope.op.id.value);
+      if (!who.step()) return fail(Errc::unauthorized, "operator no longer exists");
+      author.name = who.str(0);
+      author.photo = who.str(1);
+    }
+    Appended out = append(**conv, sender, author, m, false);
+    // The first answer is the first response, and whoever gives it takes the conversation.
+    auto first = db_.prepare(
+        "UPDATE conversations SET first_response_at = ?, operator_id = ?, assigned_at = COALESCE(assigned_at, ?) "
+        "WHERE id = ? AND first_response_at IS NULL");
+    first.bind(1, to_unix_ms(m.at)).bind(2, scope.op.id.value).bind(3, to_unix_ms(m.at)).bind(4, id.value).run();
+    out.first_reply = db_.changes() == 1;
+    return out;
   });
 }
 

@@ -51,6 +51,16 @@ class SqliteStorage final : public Storage {
   Result<void> delete_session(std::string_view token_hash) override;
   Result<std::optional<OperatorPhoto>> operator_photo(OperatorId op) override;
   Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) override;
+  // sqlite_desk.cpp
+  Result<DeskSnapshot> desk_snapshot() override;
+  Result<void> assign_conversation(ConversationId id, DepartmentId department, OperatorId op, TimePoint now) override;
+  Result<void> set_presence(OperatorId op, Presence presence) override;
+  Result<std::optional<OperatorId>> last_operator_of(VisitorId visitor, ConversationId except) override;
+  Result<Conversation> close_conversation(const OperatorScope& scope, ConversationId id, TimePoint now) override;
+  Result<DepartmentId> upsert_department(SiteId site, std::string_view name, bool is_default) override;
+  Result<void> add_department_member(DepartmentId department, OperatorId op) override;
+  Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) override;
+  Result<void> set_chat_limit(OperatorId op, int limit) override;
 
  private:
   void migrate();

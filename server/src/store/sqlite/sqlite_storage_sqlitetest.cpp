@@ -212,6 +212,59 @@ TEST_F(SqliteStorageTest, PhotoIsTheOperatorsCurrentOneOnEveryMessage) {
   EXPECT_FALSE(db_->operator_photo(op_b_)->has_value());
 }
 
+TEST_F(SqliteStorageTest, EverySiteHasADefaultDepartmentWithItsMembers) {
+  auto snap = *db_->desk_snapshot();
+  ASSERT_EQ(snap.sites.size(), 3u);
+  for (const auto& site : snap.sites) EXPECT_TRUE(site.default_department) << site.id.value;
+  const auto anna = std::ranges::find(snap.operators, op_a_, &DeskOperator::id);
+  ASSERT_NE(anna, snap.operators.end());
+  ASSERT_EQ(anna->departments.size(), 1u);  // the default department of site A, whose member she is
+  EXPECT_EQ(anna->limit, 5);
+  EXPECT_EQ(anna->presence, Presence::online);
+
+  auto tech = *db_->upsert_department(site_a_, "Техподдержка", false);
+  EXPECT_EQ(*db_->upsert_department(site_a_, "Техподдержка", false), tech) << "idempotent by name";
+  EXPECT_TRUE(db_->add_department_member(tech, op_a_));
+  EXPECT_EQ(db_->add_department_member(tech, op_b_).error().code, Errc::forbidden) << "another account's operator";
+  RoutingRule rule;
+  rule.path_pattern = "/developers*";
+  rule.department = tech;
+  EXPECT_TRUE(db_->add_routing_rule(site_a_, rule));
+  EXPECT_EQ(db_->add_routing_rule(site_b_, rule).error().code, Errc::bad_request) << "a department of another site";
+  snap = *db_->desk_snapshot();
+  const auto a = std::ranges::find(snap.sites, site_a_, &DeskSite::id);
+  ASSERT_EQ(a->rules.size(), 1u);
+  EXPECT_EQ(a->rules[0].path_pattern, "/developers*");
+  EXPECT_EQ(a->rules[0].department, tech);
+}
+
+TEST_F(SqliteStorageTest, AssignmentFirstReplyCloseAndReturningVisitor) {
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  auto anna = scope_of("anna@a.ru");
+  auto first = db_->append_visitor_message(v, msg("m1", "q"))->conversation.id;
+  const auto dept = db_->desk_snapshot()->sites[0].default_department;
+  ASSERT_TRUE(db_->assign_conversation(first, dept, OperatorId{}, clock_.now()));  // queued
+  auto chat = db_->desk_snapshot()->open_chats.at(0);
+  EXPECT_FALSE(chat.assigned);
+  EXPECT_EQ(chat.department, dept);
+  EXPECT_TRUE(db_->append_operator_message(anna, first, msg("o1", "a"))->first_reply);
+  EXPECT_FALSE(db_->append_operator_message(anna, first, msg("o2", "b"))->first_reply);
+  chat = db_->desk_snapshot()->open_chats.at(0);
+  EXPECT_EQ(chat.assigned, op_a_) << "who answers first takes it";
+  EXPECT_TRUE(chat.answered);
+  EXPECT_EQ(db_->summary_for(anna, first)->value().assigned_name, "Анна");
+
+  EXPECT_EQ(db_->close_conversation(scope_of("boris@b.ru"), first, clock_.now()).error().code, Errc::not_found);
+  ASSERT_TRUE(db_->close_conversation(anna, first, clock_.now()));
+  EXPECT_TRUE(db_->close_conversation(anna, first, clock_.now())) << "closing twice is not an error";
+  EXPECT_TRUE(db_->desk_snapshot()->open_chats.empty());
+  auto second = db_->append_visitor_message(v, msg("m2", "again"));
+  EXPECT_TRUE(second->created_conversation);
+  EXPECT_EQ(db_->last_operator_of(v.id, second->conversation.id)->value(), op_a_);
+  EXPECT_EQ(db_->assign_conversation(first, dept, op_a_, clock_.now()).error().code, Errc::not_found)
+      << "a closed conversation is not assigned again";
+}
+
 TEST_F(SqliteStorageTest, VisitorTokenIsScopedToItsSite) {
   db_->create_visitor(site_a_, "vt", clock_.now());
   EXPECT_TRUE(db_->visitor_by_token(site_a_, "vt")->has_value());

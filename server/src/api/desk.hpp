@@ -1,0 +1,87 @@
+// The desk: who answers which chat, live. It keeps the routing state of this node (operators' presence and
+// load, departments, queues, unanswered offers) on one strand, asks core/routing for every decision, records
+// each decision in storage and tells the operators and the visitor after the commit.
+//
+// Events come from any thread (protocol handlers, the storage writer's after-commit callbacks) and are posted
+// to the strand. The state is rebuilt from storage on start, so a restart loses no assignment or queue place.
+// One node only: with several nodes this state moves to the shared bus (see docs/architecture.md).
+#pragma once
+#include <unordered_map>
+#include <vector>
+
+#include "api/services.hpp"
+#include "app/ports/storage.hpp"
+#include "core/routing/routing.hpp"
+
+namespace otk {
+
+struct DeskConfig {
+  Millis first_response{25'000};     // an assigned operator's time to answer before the chat moves on
+  Millis typical_chat{10 * 60'000};  // for the queue's wait estimate
+  Millis tick{250};                  // how often deadlines are checked
+};
+
+class Desk {
+ public:
+  Desk(net::io_context& ioc, Services services, DeskConfig config);
+  Desk(const Desk&) = delete;
+  Desk& operator=(const Desk&) = delete;
+
+  /// Takes the state from storage and starts the deadline timer. Once, before serving.
+  void start(DeskSnapshot snapshot);
+  void stop();
+
+  // ---- events; any thread ----
+  /// A visitor's first message opened a conversation (after commit).
+  void chat_opened(const Conversation& c, const PageRef& page);
+  /// An operator answered the conversation for the first time (after commit); they now have it.
+  void first_reply(ConversationId id, OperatorId by);
+  void chat_closed(ConversationId id);
+  void console_opened(OperatorId op);
+  void console_closed(OperatorId op);
+  /// The operator chose a presence (already stored).
+  void presence_chosen(OperatorId op, Presence p);
+  /// A visitor (re)connected with an open conversation: tell them where it stands.
+  void visitor_back(ConversationId id);
+
+ private:
+  struct Op {
+    DeskOperator info;
+    int consoles = 0;
+    int active = 0;
+    TimePoint last_assigned;
+    [[nodiscard]] Presence effective() const { return consoles > 0 ? info.presence : Presence::away; }
+  };
+  struct Chat {
+    DeskChat info;
+    std::vector<OperatorId> tried;
+    bool told_busy = false;
+  };
+
+  [[nodiscard]] std::vector<OperatorLoad> roster(DepartmentId department) const;
+  [[nodiscard]] std::string operator_name(OperatorId op) const;
+  [[nodiscard]] std::string department_name(DepartmentId d) const;
+  net::awaitable<void> route_new(ConversationId id, PageRef page);
+  /// Gives the chat to `op` (0: the queue), records it and tells everyone.
+  net::awaitable<void> assign(ConversationId id, OperatorId op);
+  /// Serves queued chats while anyone can take them; then refreshes the positions of those still waiting.
+  net::awaitable<void> drain();
+  net::awaitable<void> tick_loop();
+  net::awaitable<void> check_deadlines();
+  void tell_visitor(const Chat& chat);
+  void release(OperatorId op);
+
+  net::io_context& ioc_;
+  net::strand<net::io_context::executor_type> strand_;
+  net::steady_timer timer_;
+  Services s_;
+  DeskConfig config_;
+  bool stopped_ = false;
+  std::unordered_map<OperatorId, Op> ops_;
+  std::unordered_map<SiteId, DeskSite> sites_;
+  std::unordered_map<DepartmentId, DeskDepartment> departments_;
+  std::unordered_map<ConversationId, Chat> chats_;
+  std::unordered_map<DepartmentId, WaitingLine> lines_;
+};
+
+}  // namespace otk

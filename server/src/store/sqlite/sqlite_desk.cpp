@@ -1,0 +1,209 @@
+// SqliteStorage: the desk's tables (departments, routing rules, assignment, presence).
+#include <nlohmann/json.hpp>
+
+#include "store/sqlite/guarded.hpp"
+#include "store/sqlite/sqlite_storage.hpp"
+
+namespace otk {
+namespace {
+
+using json = nlohmann::json;
+
+std::string rule_to_json(const RoutingRule& r) {
+  json j = json::object();
+  if (!r.path_pattern.empty()) j["path"] = r.path_pattern;
+  if (!r.referrer_contains.empty()) j["referrer"] = r.referrer_contains;
+  if (!r.utm_source.empty()) j["utm_source"] = r.utm_source;
+  if (!r.utm_medium.empty()) j["utm_medium"] = r.utm_medium;
+  if (!r.utm_campaign.empty()) j["utm_campaign"] = r.utm_campaign;
+  if (r.logged_in) j["logged_in"] = *r.logged_in;
+  return j.dump();
+}
+
+RoutingRule rule_from_json(const std::string& text, DepartmentId department) {
+  const json j = json::parse(text);
+  RoutingRule r;
+  r.path_pattern = j.value("path", "");
+  r.referrer_contains = j.value("referrer", "");
+  r.utm_source = j.value("utm_source", "");
+  r.utm_medium = j.value("utm_medium", "");
+  r.utm_campaign = j.value("utm_campaign", "");
+  if (j.contains("logged_in")) r.logged_in = j["logged_in"].get<bool>();
+  r.department = department;
+  return r;
+}
+
+}  // namespace
+
+Result<DeskSnapshot> SqliteStorage::desk_snapshot() {
+  return guarded([&]() -> Result<DeskSnapshot> {
+    DeskSnapshot out;
+    {
+      auto s = db_.prepare("SELECT id, account_id, name, chat_limit, presence FROM operators ORDER BY id");
+      while (s.step()) {
+        out.operators.push_back(DeskOperator{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2),
+                                             static_cast<int>(s.i64(3)),
+                                             parse_presence(s.str(4)).value_or(Presence::offline), {}});
+      }
+    }
+    {
+      auto s = db_.prepare("SELECT operator_id, department_id FROM department_members ORDER BY operator_id");
+      auto it = out.operators.begin();
+      while (s.step()) {
+        const OperatorId op{s.i64(0)};
+        while (it != out.operators.end() && it->id < op) ++it;
+        if (it != out.operators.end() && it->id == op) it->departments.push_back(DepartmentId{s.i64(1)});
+      }
+    }
+    {
+      auto s = db_.prepare("SELECT id, site_id, name, is_default FROM departments ORDER BY id");
+      while (s.step()) {
+        out.departments.push_back(DeskDepartment{DepartmentId{s.i64(0)}, SiteId{s.i64(1)}, s.str(2), s.i64(3) != 0});
+      }
+    }
+    {
+      auto s = db_.prepare("SELECT id FROM sites ORDER BY id");
+      while (s.step()) out.sites.push_back(DeskSite{SiteId{s.i64(0)}, DepartmentId{}, {}});
+      for (const auto& d : out.departments) {
+        if (!d.is_default) continue;
+        for (auto& site : out.sites) {
+          if (site.id == d.site) site.default_department = d.id;
+        }
+      }
+      auto r = db_.prepare("SELECT site_id, rule, department_id FROM routing_rules ORDER BY site_id, position, id");
+      while (r.step()) {
+        const SiteId site{r.i64(0)};
+        for (auto& s2 : out.sites) {
+          if (s2.id == site) s2.rules.push_back(rule_from_json(r.str(1), DepartmentId{r.i64(2)}));
+        }
+      }
+    }
+    {
+      auto s = db_.prepare(
+          "SELECT id, site_id, visitor_id, department_id, operator_id, created_at, assigned_at, first_response_at "
+          "FROM conversations WHERE status = 'open' ORDER BY created_at, id");
+      while (s.step()) {
+        DeskChat c;
+        c.id = ConversationId{s.i64(0)};
+        c.site = SiteId{s.i64(1)};
+        c.visitor = VisitorId{s.i64(2)};
+        c.department = DepartmentId{s.is_null(3) ? 0 : s.i64(3)};
+        c.assigned = OperatorId{s.is_null(4) ? 0 : s.i64(4)};
+        c.created_at = from_unix_ms(s.i64(5));
+        c.assigned_at = s.is_null(6) ? c.created_at : from_unix_ms(s.i64(6));
+        c.answered = !s.is_null(7);
+        out.open_chats.push_back(c);
+      }
+    }
+    return out;
+  });
+}
+
+Result<void> SqliteStorage::assign_conversation(ConversationId id, DepartmentId department, OperatorId op,
+                                                TimePoint now) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare(
+        "UPDATE conversations SET department_id = ?, operator_id = ?, assigned_at = ? WHERE id = ? AND status = 'open'");
+    s.bind(1, department.value);
+    if (op) s.bind(2, op.value).bind(3, to_unix_ms(now));
+    else s.bind_null(2).bind_null(3);
+    s.bind(4, id.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "no such open conversation");
+    return {};
+  });
+}
+
+Result<void> SqliteStorage::set_presence(OperatorId op, Presence presence) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare("UPDATE operators SET presence = ? WHERE id = ?");
+    s.bind(1, presence_name(presence)).bind(2, op.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "operator no longer exists");
+    return {};
+  });
+}
+
+Result<std::optional<OperatorId>> SqliteStorage::last_operator_of(VisitorId visitor, ConversationId except) {
+  return guarded([&]() -> Result<std::optional<OperatorId>> {
+    auto s = db_.prepare(
+        "SELECT operator_id FROM conversations WHERE visitor_id = ? AND id != ? AND operator_id IS NOT NULL "
+        "ORDER BY id DESC LIMIT 1");
+    s.bind(1, visitor.value).bind(2, except.value);
+    if (!s.step()) return std::optional<OperatorId>{};
+    return std::optional(OperatorId{s.i64(0)});
+  });
+}
+
+Result<Conversation> SqliteStorage::close_conversation(const OperatorScope& scope, ConversationId id, TimePoint now) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<Conversation> {
+    auto s = db_.prepare("UPDATE conversations SET status = 'closed', closed_at = ? WHERE id = ? AND status = 'open'");
+    s.bind(1, to_unix_ms(now)).bind(2, id.value).run();
+    Conversation c = **conv;
+    c.status = ConversationStatus::closed;
+    return c;
+  });
+}
+
+Result<DepartmentId> SqliteStorage::upsert_department(SiteId site, std::string_view name, bool is_default) {
+  return guarded([&]() -> Result<DepartmentId> {
+    {
+      auto s = db_.prepare("INSERT INTO departments(site_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING");
+      s.bind(1, site.value).bind(2, name).run();
+    }
+    DepartmentId id;
+    {
+      auto s = db_.prepare("SELECT id FROM departments WHERE site_id = ? AND name = ?");
+      s.bind(1, site.value).bind(2, name);
+      if (!s.step()) return fail(Errc::not_found, "no such site");
+      id = DepartmentId{s.i64(0)};
+    }
+    if (is_default) {
+      auto clear = db_.prepare("UPDATE departments SET is_default = 0 WHERE site_id = ? AND id != ?");
+      clear.bind(1, site.value).bind(2, id.value).run();
+      auto set = db_.prepare("UPDATE departments SET is_default = 1 WHERE id = ?");
+      set.bind(1, id.value).run();
+    }
+    return id;
+  });
+}
+
+Result<void> SqliteStorage::add_department_member(DepartmentId department, OperatorId op) {
+  return guarded([&]() -> Result<void> {
+    // Only a member of the department's site can be in the department.
+    auto s = db_.prepare(
+        "INSERT INTO department_members(operator_id, department_id) SELECT m.operator_id, d.id FROM departments d "
+        "JOIN site_members m ON m.site_id = d.site_id WHERE d.id = ? AND m.operator_id = ? ON CONFLICT DO NOTHING");
+    s.bind(1, department.value).bind(2, op.value).run();
+    auto check = db_.prepare("SELECT 1 FROM department_members WHERE department_id = ? AND operator_id = ?");
+    check.bind(1, department.value).bind(2, op.value);
+    if (!check.step()) return fail(Errc::forbidden, "the operator is not a member of the department's site");
+    return {};
+  });
+}
+
+Result<void> SqliteStorage::add_routing_rule(SiteId site, const RoutingRule& rule) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare(
+        "INSERT INTO routing_rules(site_id, position, rule, department_id) "
+        "SELECT ?, COALESCE((SELECT MAX(position) FROM routing_rules WHERE site_id = ?), 0) + 1, ?, id "
+        "FROM departments WHERE id = ? AND site_id = ?");
+    s.bind(1, site.value).bind(2, site.value).bind(3, rule_to_json(rule)).bind(4, rule.department.value);
+    s.bind(5, site.value).run();
+    if (db_.changes() != 1) return fail(Errc::bad_request, "the rule's department is not one of the site's");
+    return {};
+  });
+}
+
+Result<void> SqliteStorage::set_chat_limit(OperatorId op, int limit) {
+  if (limit < 0 || limit > 100) return fail(Errc::bad_request, "a chat limit is from 0 to 100");
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare("UPDATE operators SET chat_limit = ? WHERE id = ?");
+    s.bind(1, limit).bind(2, op.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "operator no longer exists");
+    return {};
+  });
+}
+
+}  // namespace otk

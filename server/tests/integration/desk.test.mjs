@@ -1,0 +1,162 @@
+// The desk over real sockets: fair assignment, limits and the queue, first-response re-offer, returning
+// visitors, presence, closing, and a restart that keeps every place. Two operators of one shop, each on their
+// own console; visitors on the shop's origin.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, otklikBin } from '../../../web/e2e/fixture.mjs';
+import { visitor, login, operator } from './client.mjs';
+
+const origin = 'https://shop.example';
+
+/** A data directory with one shop and two operators (Alice first, so her id is lower). */
+function shopWithTwoOperators({ limit = 5, firstResponseSeconds = 30 } = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'otk-desk-'));
+  const cli = (...args) => execFileSync(otklikBin, [...args, '--data', dir], { encoding: 'utf8' });
+  cli('site', 'add', '--account', 'Shop', '--key', 'shop', '--name', 'Shop', '--origin', origin);
+  for (const [email, name] of [['alice@shop.example', 'Alice'], ['boris@shop.example', 'Boris']]) {
+    cli('user', 'add', '--account', 'Shop', '--email', email, '--name', name, '--site', 'shop', '--password', 'secret',
+      '--chat-limit', String(limit));
+  }
+  const config = path.join(dir, 'otklik.toml');
+  writeFileSync(config, `[desk]\nfirst_response_seconds = ${firstResponseSeconds}\n`);
+  return { dir, extraArgs: ['--config', config] };
+}
+
+async function consoles(base) {
+  const alice = await login(base, 'alice@shop.example', 'secret');
+  const boris = await login(base, 'boris@shop.example', 'secret');
+  return { alice: Object.assign(await operator(base, alice), { session: alice }),
+    boris: Object.assign(await operator(base, boris), { session: boris }) };
+}
+
+/** A visitor who writes one message; resolves to {v, conversation}. */
+async function writes(base, text, opts = {}) {
+  const v = await visitor(base, { site: 'shop', origin, ...opts });
+  v.send({ type: 'send', client_id: `c${Math.random().toString(36).slice(2)}`, text });
+  const ack = await v.pick((f) => f.type === 'ack', 5000, 'ack');  // a status frame may come first
+  return { v, conversation: ack.conversation, token: v.welcome.visitor };
+}
+
+const assignmentOf = (op, conversation) =>
+  op.pick((f) => f.type === 'assignment' && f.conversation === conversation, 5000, `assignment of ${conversation}`);
+const statusOf = (v, state) => v.pick((f) => f.type === 'status' && f.state === state, 5000, `status ${state}`);
+
+describe('desk: assignment, limits and the queue', () => {
+  let srv, data, ops;
+  before(async () => {
+    data = shopWithTwoOperators({ limit: 1 });
+    srv = await startServer({ dataDir: data.dir, demo: false, extraArgs: data.extraArgs });
+    ops = await consoles(srv.url);
+  });
+  after(async () => { await srv.stop(); rmSync(data.dir, { recursive: true, force: true }); });
+
+  test('chats go to the least-loaded operator; over the limit they queue with honest positions; a close serves the next', async () => {
+    const one = await writes(srv.url, 'Первый вопрос');
+    const a1 = await assignmentOf(ops.alice, one.conversation);
+    assert.equal(a1.operator.name, 'Alice', 'both idle: the lower id');
+    await statusOf(one.v, 'assigned');
+
+    const two = await writes(srv.url, 'Второй вопрос');
+    assert.equal((await assignmentOf(ops.alice, two.conversation)).operator.name, 'Boris', 'Alice is at her limit');
+
+    const three = await writes(srv.url, 'Третий вопрос');
+    const q3 = await statusOf(three.v, 'queued');
+    assert.equal(q3.position, 1);
+    assert.equal(typeof q3.wait_ms, 'number');
+    assert.ok(q3.wait_ms >= 60000, 'an estimate of at least a minute, never a false "right now"');
+    assert.equal((await assignmentOf(ops.boris, three.conversation)).operator, null, 'operators see it waiting');
+    const four = await writes(srv.url, 'Четвёртый вопрос');
+    assert.equal((await statusOf(four.v, 'queued')).position, 2);
+
+    ops.alice.send({ type: 'close', conversation: one.conversation });
+    assert.equal((await one.v.type('closed')).conversation, one.conversation);
+    assert.equal((await assignmentOf(ops.boris, three.conversation)).operator.name, 'Alice');
+    await statusOf(three.v, 'assigned');
+    assert.equal((await statusOf(four.v, 'queued')).position, 1, 'the next in line moves up');
+
+    // The REST list agrees with the live frames.
+    const list = await (await fetch(`${srv.url}/api/v1/conversations`, { headers: { Cookie: ops.boris.session.cookie } })).json();
+    const byId = Object.fromEntries(list.conversations.map((c) => [c.id, c]));
+    assert.equal(byId[three.conversation].operator.name, 'Alice');
+    assert.equal(byId[four.conversation].operator, null);
+    assert.equal(byId[one.conversation], undefined, 'closed chats leave the open list');
+    for (const c of [two, three, four]) await c.v.close();
+    await one.v.close();
+  });
+
+  test('a queued place survives a restart and the visitor hears it again on reconnect', async () => {
+    // Boris (limit 1) has chat two, Alice has three; four is waiting.
+    const five = await writes(srv.url, 'Пятый вопрос');
+    const position = (await statusOf(five.v, 'queued')).position;
+    await five.v.close();
+    await ops.alice.close(); await ops.boris.close();
+    await srv.stop();
+    srv = await startServer({ dataDir: data.dir, demo: false, extraArgs: data.extraArgs });
+    const again = await visitor(srv.url, { site: 'shop', origin, token: five.token });
+    assert.equal(again.welcome.conversation.id, five.conversation);
+    assert.equal((await statusOf(again, 'queued')).position, position);
+    await again.close();
+    ops = await consoles(srv.url);
+  });
+
+  test('bad desk frames get precise errors', async () => {
+    ops.alice.send({ type: 'presence', status: 'sleeping' });
+    const e1 = await ops.alice.type('error');
+    assert.equal(e1.code, 'bad_frame');
+    assert.equal(e1.ref, 'presence');
+    ops.alice.send({ type: 'close', conversation: 999999 });
+    const e2 = await ops.alice.type('error');
+    assert.equal(e2.code, 'not_found');
+  });
+});
+
+describe('desk: first response, presence and returning visitors', () => {
+  let srv, data, ops;
+  before(async () => {
+    data = shopWithTwoOperators({ limit: 5, firstResponseSeconds: 1 });
+    srv = await startServer({ dataDir: data.dir, demo: false, extraArgs: data.extraArgs });
+    ops = await consoles(srv.url);
+  });
+  after(async () => { await srv.stop(); rmSync(data.dir, { recursive: true, force: true }); });
+
+  test('an unanswered chat moves to the next operator, then the visitor hears that everyone is busy', async () => {
+    const c = await writes(srv.url, 'Есть кто живой?');
+    assert.equal((await assignmentOf(ops.boris, c.conversation)).operator.name, 'Alice');
+    const moved = await assignmentOf(ops.boris, c.conversation);
+    assert.equal(moved.operator.name, 'Boris', 'after the first-response timer');
+    const busy = await statusOf(c.v, 'busy');
+    assert.equal(typeof busy.wait_ms, 'number');
+    // Alice answers after all: she takes the chat, and the visitor's "busy" gives way.
+    ops.alice.send({ type: 'send', conversation: c.conversation, client_id: 'late1', text: 'Да, я здесь!' });
+    assert.equal((await assignmentOf(ops.boris, c.conversation)).operator.name, 'Alice');
+    await statusOf(c.v, 'assigned');
+    ops.alice.send({ type: 'close', conversation: c.conversation });
+    await c.v.type('closed');
+
+    // The same visitor comes back: straight to Alice, though Boris is less loaded and has been idle longer.
+    const back = await writes(srv.url, 'Это снова я', { token: c.token });
+    assert.notEqual(back.conversation, c.conversation);
+    assert.equal((await assignmentOf(ops.boris, back.conversation)).operator.name, 'Alice');
+    ops.alice.send({ type: 'send', conversation: back.conversation, client_id: 'back1', text: 'Рада снова видеть!' });
+    await back.v.next((f) => f.type === 'message' && f.client_id === 'back1');
+    await c.v.close(); await back.v.close();
+  });
+
+  test('an operator who is away gets no new chats; one whose console closed neither', async () => {
+    ops.alice.send({ type: 'presence', status: 'away' });
+    const away = await ops.alice.next((f) => f.type === 'presence' && f.status === 'away');
+    assert.equal(away.connected, true);
+    const c1 = await writes(srv.url, 'Вопрос, пока Алиса отошла');
+    assert.equal((await assignmentOf(ops.boris, c1.conversation)).operator.name, 'Boris');
+    ops.alice.send({ type: 'presence', status: 'online' });
+    await ops.alice.next((f) => f.type === 'presence' && f.status === 'online');
+    await ops.boris.close();
+    const c2 = await writes(srv.url, 'А теперь?');
+    assert.equal((await assignmentOf(ops.alice, c2.conversation)).operator.name, 'Alice');
+    await c1.v.close(); await c2.v.close();
+  });
+});
