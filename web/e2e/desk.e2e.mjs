@@ -7,11 +7,11 @@ let srv, browser;
 before(async () => { srv = await startServer(); browser = await launchBrowser(); });
 after(async () => { await browser?.close(); await srv?.stop(); });
 
-async function consolePage() {
+async function consolePage(email = demo.email) {
   const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
   const page = await ctx.newPage();
   await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(demo.email);
+  await page.getByLabel('Эл. почта').fill(email);
   await page.getByLabel('Пароль').fill(demo.password);
   await page.getByRole('button', { name: 'Войти' }).click();
   await page.getByRole('button', { name: 'Выйти' }).waitFor();
@@ -94,6 +94,48 @@ test("the operator's photo, chosen in the console, is the face the visitor sees 
   await face.waitFor();
   assert.equal(new URL(await face.getAttribute('src')).pathname, src);
   assert.ok(await face.evaluate((img) => img.complete && img.naturalWidth === 256), 'the photo loads on the shop page');
+  await v.ctx.close(); await op.ctx.close();
+});
+
+test('a delivery visitor waits in line honestly, reaches Anna when she comes in, and sees the end of the chat', async () => {
+  const boss = await consolePage();
+  const v = await visitorPage('/demo/shop?utm_campaign=delivery');
+  await say(v.page, 'Где мой заказ 1042?');
+  // Only Anna serves deliveries and her console is closed: the visitor hears the truth, with no made-up time.
+  await v.page.getByRole('status').filter({ hasText: 'Вы 1-й в очереди.' }).waitFor();
+  const row = boss.page.locator('.row', { hasText: 'Где мой заказ' });
+  await row.locator('.dept', { hasText: 'Доставка и возврат' }).waitFor();
+  await row.locator('.owner.waiting').waitFor();
+  assert.equal(await row.locator('.badge').innerText(), '1', 'one message, one unread');
+
+  const anna = await consolePage('anna@example.com');
+  await row.locator('.owner', { hasText: '→ Анна Смирнова' }).waitFor();
+  await v.page.getByRole('status').filter({ hasText: 'очереди' }).waitFor({ state: 'detached' });
+  const annasRow = anna.page.locator('.row', { hasText: 'Где мой заказ' });
+  await annasRow.locator('.owner.mine').waitFor();
+  await annasRow.click();
+  await anna.page.getByLabel('Ответ посетителю…').fill('Заказ 1042 уже в пути, будет завтра до обеда.');
+  await anna.page.keyboard.press('Enter');
+  await v.page.locator('.b.op', { hasText: 'уже в пути' }).waitFor();
+  await anna.page.getByRole('button', { name: 'Завершить разговор' }).click();
+  await v.page.locator('.sys', { hasText: 'Разговор завершён' }).waitFor();
+  await row.waitFor({ state: 'detached' });
+  // Writing again starts a new conversation; the old one stays on screen above it.
+  await say(v.page, 'Спасибо!');
+  await boss.page.locator('.row', { hasText: 'Спасибо!' }).waitFor();
+  assert.equal(await v.page.locator('.b.old', { hasText: 'уже в пути' }).count(), 1);
+  await v.ctx.close(); await anna.ctx.close(); await boss.ctx.close();
+});
+
+test('an operator who is away gets the hint and no new chats', async () => {
+  const op = await consolePage();
+  await op.page.getByLabel('Статус').selectOption('away');
+  await op.page.getByText('Новые разговоры вам не придут').waitFor();
+  const v = await visitorPage('/demo/bikes');
+  await say(v.page, 'Есть кто-нибудь?');
+  await op.page.locator('.row', { hasText: 'Есть кто-нибудь?' }).locator('.owner.waiting').waitFor();
+  await op.page.getByLabel('Статус').selectOption('online');
+  await op.page.locator('.row', { hasText: 'Есть кто-нибудь?' }).locator('.owner.mine').waitFor();
   await v.ctx.close(); await op.ctx.close();
 });
 

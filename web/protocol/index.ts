@@ -38,7 +38,26 @@ export interface ConversationSummary {
   unread: number;
   last_message: Message | null;
   page: PageRef | null;
+  /** null until the desk has routed it */
+  department: { id: number; name: string } | null;
+  /** who has it; null while it waits in the queue */
+  operator: { id: number; name: string } | null;
 }
+
+/** Where a visitor's chat stands: waiting in line, nobody answered in time, or with an operator. */
+export interface StatusFrame {
+  type: 'status';
+  conversation: number;
+  state: 'queued' | 'busy' | 'assigned';
+  /** 1 = next; only when queued */
+  position?: number;
+  /** an honest estimate, or null when nobody can promise one; absent when assigned */
+  wait_ms?: number | null;
+}
+
+export interface ClosedFrame { type: 'closed'; conversation: number }
+
+export type Presence = 'online' | 'away' | 'offline';
 
 export interface OperatorInfo {
   id: number;
@@ -82,7 +101,8 @@ export interface VisitorWelcome {
   conversation: { id: number; last_seq: number } | null;
 }
 
-export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
+export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
+  | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 
@@ -91,7 +111,9 @@ export type OperatorOut =
   | { type: 'send'; conversation: number; client_id: string; text: string }
   | { type: 'typing'; conversation: number; active: boolean }
   | { type: 'history'; conversation: number; after: number; limit?: number }
-  | { type: 'read'; conversation: number; seq: number };
+  | { type: 'read'; conversation: number; seq: number }
+  | { type: 'close'; conversation: number }
+  | { type: 'presence'; status: Presence };
 
 export interface OperatorWelcome {
   type: 'welcome';
@@ -104,6 +126,10 @@ export type OperatorIn =
   | OperatorWelcome
   | { type: 'conversation'; conversation: ConversationSummary }
   | { type: 'read'; conversation: number; seq: number }
+  | { type: 'assignment'; conversation: number; department: { id: number; name: string } | null;
+      operator: { id: number; name: string } | null }
+  | { type: 'presence'; status: Presence; connected: boolean }
+  | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 
 // ---- widget configuration, built into /widget.js?site=KEY by the server ----------------------------

@@ -15,6 +15,9 @@ export interface Entry {
 
 export type Status = 'connecting' | 'online' | 'offline';
 
+/** Where the chat stands on the desk, as the server last said. */
+export interface Waiting { state: 'queued' | 'busy'; position: number; waitMs: number | null }
+
 const randomId = (): string => {
   const b = new Uint8Array(12);
   crypto.getRandomValues(b);
@@ -26,6 +29,11 @@ export class VisitorClient {
   conversation = 0;
   lastSeq = 0;
   operatorTyping = '';
+  waiting: Waiting | null = null;
+  /** Messages of conversations an operator closed, shown above the current one. */
+  earlier: Entry[] = [];
+  /** An operator closed the conversation and the visitor has not written since. */
+  closedNotice = false;
   onChange: () => void = () => {};
   onOperatorMessage: (m: Message) => void = () => {};
 
@@ -92,6 +100,7 @@ export class VisitorClient {
   send(text: string): void {
     const e: Entry = { key: randomId(), seq: 0, mine: true, text, at: Date.now(), state: 'sending' };
     this.pending.set(e.key, e);
+    this.closedNotice = false;
     this.typing(false);
     this.transmit(e);
     this.onChange();
@@ -193,6 +202,22 @@ export class VisitorClient {
         break;
       case 'typing':
         this.operatorTyping = f.active ? f.author.name || '…' : '';
+        break;
+      case 'status':
+        if (f.conversation !== this.conversation && this.conversation) break;
+        this.waiting = f.state === 'assigned' ? null
+          : { state: f.state, position: f.position ?? 0, waitMs: f.wait_ms ?? null };
+        break;
+      case 'closed':
+        if (f.conversation !== this.conversation) break;
+        // The next message opens a new conversation with its own sequence: keep the old one on screen, apart.
+        this.earlier = this.earlier.concat([...this.bySeq.values()].sort((a, b) => a.seq - b.seq));
+        this.bySeq.clear();
+        this.lastSeq = 0;
+        this.conversation = 0;
+        this.waiting = null;
+        this.operatorTyping = '';
+        this.closedNotice = true;
         break;
       case 'error': {
         const e = f.ref ? this.pending.get(f.ref) : undefined;

@@ -11,6 +11,10 @@ const T = {
     unmute: 'Включить звук', sending: 'отправляется…', failed: 'не отправилось — нажмите, чтобы повторить',
     typing: (n: string) => `${n} печатает…`, reconnecting: 'Связь пропала, переподключаемся…', dialog: 'Чат с поддержкой',
     powered: 'Работает на Otklik', you: 'Вы', team: 'Команда',
+    queued: (n: number, min: number | null) => `Вы ${n}-й в очереди.` + (min ? ` Ответим примерно через ${min} мин.` : ''),
+    busy: (min: number | null) => 'Все операторы сейчас заняты — ответим, как только кто-то освободится' +
+      (min ? `, примерно через ${min} мин.` : '.'),
+    ended: 'Разговор завершён. Появится вопрос — просто напишите.',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -18,6 +22,11 @@ const T = {
     sending: 'sending…', failed: 'not sent — tap to retry', typing: (n: string) => `${n} is typing…`,
     reconnecting: 'Connection lost, reconnecting…', dialog: 'Support chat', powered: 'Powered by Otklik', you: 'You',
     team: 'Team',
+    queued: (n: number, min: number | null) => `You are number ${n} in the queue.` +
+      (min ? ` We should reply in about ${min} min.` : ''),
+    busy: (min: number | null) => 'Everyone is busy right now — we will reply as soon as someone is free' +
+      (min ? `, in about ${min} min.` : '.'),
+    ended: 'This conversation has ended. Just write if anything else comes up.',
   },
 };
 
@@ -43,6 +52,7 @@ align-items:center;justify-content:center;flex:none}.ib:hover{background:rgba(25
 .b small{display:block;font-size:12px;opacity:.75;margin-top:2px}
 .b.failed{background:#b3261e;cursor:pointer}
 .st{font-size:13px;color:#5f6368;padding:2px 14px 6px;min-height:18px;background:#f6f7f9}
+.sys{align-self:center;font-size:13px;color:#5f6368;text-align:center;padding:4px 8px}.b.old{opacity:.6}
 .f{display:flex;gap:8px;padding:10px;border-top:1px solid #e3e5e8;background:#fff;align-items:flex-end}
 textarea{flex:1;resize:none;border:1px solid #c9ccd1;border-radius:10px;padding:9px 10px;font:inherit;color:inherit;
 max-height:120px;min-height:40px;box-sizing:border-box;background:#fff}
@@ -124,6 +134,7 @@ function mount(boot: Boot): void {
   list.setAttribute('aria-live', 'polite');
   const greeting = el('div', 'g', cfg.texts.greeting || t.greeting);
   const status = el('div', 'st');
+  status.setAttribute('role', 'status');
   const form = el('form', 'f');
   const input = el('textarea');
   input.rows = 1;
@@ -154,6 +165,8 @@ function mount(boot: Boot): void {
   const render = () => {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const nodes: Node[] = [greeting];
+    for (const e of client.earlier) nodes.push(bubble(e, true));
+    if (client.earlier.length) nodes.push(el('div', 'sys', t.ended));
     let last: Entry | undefined;
     for (const e of client.entries()) {
       nodes.push(bubble(e));
@@ -162,12 +175,15 @@ function mount(boot: Boot): void {
     if (last) face(last.author!, last.photo);
     list.replaceChildren(...nodes);
     if (atBottom) list.scrollTop = list.scrollHeight;
+    const w = client.waiting;
+    const minutes = w && w.waitMs ? Math.max(1, Math.round(w.waitMs / 60000)) : null;
     status.textContent =
-      client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping) : '';
+      client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping)
+        : w?.state === 'queued' ? t.queued(w.position, minutes) : w?.state === 'busy' ? t.busy(minutes) : '';
   };
-  const bubble = (e: Entry): HTMLElement => {
-    const b = el('div', `b ${e.mine ? 'me' : 'op'}${e.state === 'failed' ? ' failed' : ''}`, e.text);
-    b.setAttribute('data-seq', String(e.seq));
+  const bubble = (e: Entry, old = false): HTMLElement => {
+    const b = el('div', `b ${e.mine ? 'me' : 'op'}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`, e.text);
+    if (!old) b.setAttribute('data-seq', String(e.seq));
     const meta = e.state === 'sending' ? t.sending : e.state === 'failed' ? t.failed
       : `${e.mine ? '' : (e.author || teamName) + ' · '}${time(e.at)}`;
     b.append(el('small', '', meta));

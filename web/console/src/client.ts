@@ -1,7 +1,7 @@
 // The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
 // operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
 // filling by sequence, reconnect with backoff and full jitter.
-import type { ConversationSummary, Message, OperatorIn, OperatorOut, OperatorWelcome } from '../../protocol/index';
+import type { ConversationSummary, Message, OperatorIn, OperatorOut, OperatorWelcome, Presence } from '../../protocol/index';
 
 export interface Item {
   key: string;
@@ -31,6 +31,7 @@ const rid = () => {
 
 export class OperatorClient {
   online = false;
+  presence: Presence = 'online';
   me: OperatorWelcome['operator'] | null = null;
   convs = new Map<number, Conv>();
   onChange: () => void = () => {};
@@ -109,6 +110,14 @@ export class OperatorClient {
 
   typing(id: number, active: boolean): void { this.raw({ type: 'typing', conversation: id, active }); }
 
+  close(id: number): void { this.raw({ type: 'close', conversation: id }); }
+
+  setPresence(p: Presence): void {
+    this.presence = p;
+    this.raw({ type: 'presence', status: p });
+    this.onChange();
+  }
+
   markRead(id: number): void {
     const c = this.convs.get(id);
     if (!c || c.summary.unread === 0 && c.summary.read_seq >= c.summary.last_seq) return;
@@ -156,6 +165,9 @@ export class OperatorClient {
         this.online = true;
         this.me = f.operator;
         setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
+        // Conversations closed while this console was away are no longer in the list.
+        const open = new Set(f.conversations.map((s) => s.id));
+        for (const id of [...this.convs.keys()]) if (!open.has(id)) this.convs.delete(id);
         for (const s of f.conversations) {
           const c = this.conv(s);
           if (c.loaded && s.last_seq > c.lastSeq) this.history(c);
@@ -173,9 +185,11 @@ export class OperatorClient {
         let c = this.convs.get(f.conversation);
         if (!c) break; // a conversation frame always comes first; an unknown one is not ours to show
         const gap = c.loaded && f.seq > c.lastSeq + 1;
+        // A new conversation's summary already counts its first message as unread.
+        const counted = f.seq <= c.summary.last_seq;
         const fresh = this.add(c, f);
         if (gap) this.history(c);
-        if (fresh && f.author.kind === 'visitor') {
+        if (fresh && !counted && f.author.kind === 'visitor') {
           c.summary.unread += 1;
           c.visitorTyping = 0;
           this.onIncoming(c, f);
@@ -213,6 +227,17 @@ export class OperatorClient {
         if (c) { c.summary.read_seq = f.seq; if (f.seq >= c.summary.last_seq) c.summary.unread = 0; }
         break;
       }
+      case 'assignment': {
+        const c = this.convs.get(f.conversation);
+        if (c) { c.summary.department = f.department; c.summary.operator = f.operator; }
+        break;
+      }
+      case 'closed':
+        this.convs.delete(f.conversation);
+        break;
+      case 'presence':
+        this.presence = f.status;
+        break;
       case 'error': {
         for (const c of this.convs.values()) {
           const p = f.ref ? c.pending.get(f.ref) : undefined;

@@ -10,6 +10,9 @@ const ru = {
   offline: 'Нет связи, переподключаемся…', sound: 'Звук', notify: 'Уведомления', onPage: 'Сейчас на странице',
   newChat: 'Новый разговор', newMessage: 'Новое сообщение', back: 'К списку', you: 'Вы',
   photo: 'Ваше фото для посетителей', photoFailed: 'Фото не загрузилось: нужен PNG, JPEG или WebP',
+  presence: 'Статус', online: 'На месте', away: 'Отошёл', offlineChoice: 'Не в сети',
+  queued: 'в очереди', mine: 'у вас', closeChat: 'Завершить разговор',
+  awayHint: 'Новые разговоры вам не придут, пока вы не «На месте»',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -23,6 +26,9 @@ const en: Texts = {
   offline: 'Offline, reconnecting…', sound: 'Sound', notify: 'Notifications', onPage: 'Now on',
   newChat: 'New conversation', newMessage: 'New message', back: 'Back', you: 'You',
   photo: 'Your photo for visitors', photoFailed: 'Photo not uploaded: use PNG, JPEG or WebP',
+  presence: 'Status', online: 'Available', away: 'Away', offlineChoice: 'Offline',
+  queued: 'waiting', mine: 'yours', closeChat: 'End conversation',
+  awayHint: 'No new conversations will come to you until you are Available',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

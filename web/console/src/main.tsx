@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { OperatorInfo } from '../../protocol/index';
+import type { OperatorInfo, Presence } from '../../protocol/index';
 import { OperatorClient, type Conv } from './client';
 import { locale, t } from './i18n';
 import './style.css';
@@ -194,20 +194,29 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
         <b>Otklik</b>
         <MyPhoto session={session} />
         <span class="grow" />
+        <select class="presence" aria-label={t.presence} value={client.presence}
+          onChange={(e) => client.setPresence((e.target as HTMLSelectElement).value as Presence)}>
+          <option value="online">{t.online}</option>
+          <option value="away">{t.away}</option>
+          <option value="offline">{t.offlineChoice}</option>
+        </select>
         <label class="toggle"><input type="checkbox" checked={sound} onChange={() => { prefs.set('sound', !sound); setSound(!sound); }} /> {t.sound}</label>
         <label class="toggle"><input type="checkbox" checked={notify} onChange={toggleNotify} /> {t.notify}</label>
         <button class="link" onClick={logout}>{t.logout}</button>
       </header>
       {!client.online && <div class="offline" role="status">{t.offline}</div>}
+      {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       <aside class="list" aria-label={t.conversations}>
         {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
         {client.list().map((c: Conv) => (
           <button key={c.summary.id} class={`row ${c.summary.id === openId ? 'active' : ''}`} data-conversation={c.summary.id}
             onClick={() => setOpenId(c.summary.id)}>
-            <span class="site">{c.summary.site_name}</span>
+            <span class="site">{c.summary.site_name}{c.summary.department && <span class="dept"> · {c.summary.department.name}</span>}</span>
             <span class="who">{c.summary.visitor.name}
               {c.summary.unread > 0 && <span class="badge" aria-label={`${c.summary.unread}`}>{c.summary.unread}</span>}</span>
             <span class="preview">{c.summary.last_message?.text ?? ''}</span>
+            <span class={`owner ${!c.summary.operator ? 'waiting' : c.summary.operator.id === session.operator.id ? 'mine' : ''}`}>
+              {!c.summary.operator ? t.queued : c.summary.operator.id === session.operator.id ? t.mine : `→ ${c.summary.operator.name}`}</span>
           </button>
         ))}
       </aside>
@@ -216,7 +225,9 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           <>
             <div class="chat-head">
               <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
-              <div><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span></div>
+              <div class="head-line"><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span>
+                <span class="grow" />
+                <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
               {conv.summary.page && <div class="muted small">{t.onPage}: <a href={conv.summary.page.url} target="_blank" rel="noopener noreferrer">{conv.summary.page.title || conv.summary.page.url}</a></div>}
             </div>
             <div class="messages" ref={listRef} aria-live="polite">
