@@ -1,5 +1,7 @@
 #include "net/http_server.hpp"
 
+#include <array>
+
 #include <spdlog/spdlog.h>
 
 namespace otk {
@@ -56,6 +58,22 @@ HttpResponse plain_error(http::status status, const char* code, const char* mess
   return res;
 }
 
+/// After refusing a request mid-body: stop sending, then read and drop what the client is still sending (bounded
+/// in bytes and time), so that it reads our answer instead of a connection reset.
+net::awaitable<void> linger(beast::tcp_stream& stream) {
+  constexpr std::size_t kMaxDrain = 8 * 1024 * 1024;
+  boost::system::error_code ec;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream.expires_after(std::chrono::seconds(2));
+  std::array<char, 16 * 1024> sink;
+  for (std::size_t drained = 0; drained < kMaxDrain;) {
+    const std::size_t n =
+        co_await stream.async_read_some(net::buffer(sink), net::redirect_error(net::use_awaitable, ec));
+    if (ec) break;
+    drained += n;
+  }
+}
+
 }  // namespace
 
 net::awaitable<void> HttpServer::session(tcp::socket socket) {
@@ -82,7 +100,8 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
                              ? plain_error(http::status::payload_too_large, "too_large", "request body is too large", 11)
                              : plain_error(http::status::bad_request, "bad_request", "malformed HTTP request", 11);
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
-      break;
+      co_await linger(stream);
+      co_return;
     }
     HttpRequest req = parser.release();
     if (websocket::is_upgrade(req)) {
