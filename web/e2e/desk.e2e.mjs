@@ -127,6 +127,30 @@ test('a delivery visitor waits in line honestly, reaches Anna when she comes in,
   await v.ctx.close(); await anna.ctx.close(); await boss.ctx.close();
 });
 
+test('a note for a colleague and a hand-over: Anna gets the chat and the note, the visitor sees neither', async () => {
+  const boss = await consolePage();
+  const anna = await consolePage('anna@example.com');
+  const v = await visitorPage('/demo/bikes');
+  await say(v.page, 'Нужен ремонт втулки, сколько стоит?');
+  const row = boss.page.locator('.row', { hasText: 'ремонт втулки' });
+  await row.click();
+  await boss.page.getByLabel('Заметка для коллег').check();
+  await boss.page.getByLabel('Заметка видна только операторам…').fill('Анна, это по твоей части — ремонт');
+  await boss.page.keyboard.press('Enter');
+  await boss.page.locator('.msg.note', { hasText: 'по твоей части' }).waitFor();
+  await boss.page.getByLabel('Передать разговор').selectOption({ label: 'Анна Смирнова' });
+  const annasRow = anna.page.locator('.row', { hasText: 'ремонт втулки' });
+  await annasRow.locator('.owner.mine').waitFor();
+  await row.locator('.owner', { hasText: '→ Анна Смирнова' }).waitFor();
+  await annasRow.click();
+  await anna.page.locator('.msg.note', { hasText: 'по твоей части' }).waitFor();
+  await anna.page.getByLabel('Ответ посетителю…').fill('Здравствуйте! Ремонт втулки — от 900 ₽.');
+  await anna.page.keyboard.press('Enter');
+  await v.page.locator('.b.op', { hasText: 'от 900 ₽' }).waitFor();
+  assert.equal(await v.page.locator('[data-otklik]').evaluate((h) => h.shadowRoot.textContent.includes('по твоей части')), false);
+  await v.ctx.close(); await anna.ctx.close(); await boss.ctx.close();
+});
+
 test('an operator who is away gets the hint and no new chats', async () => {
   const op = await consolePage();
   await op.page.getByLabel('Статус').selectOption('away');

@@ -113,13 +113,32 @@ export type OperatorOut =
   | { type: 'history'; conversation: number; after: number; limit?: number }
   | { type: 'read'; conversation: number; seq: number }
   | { type: 'close'; conversation: number }
-  | { type: 'presence'; status: Presence };
+  | { type: 'presence'; status: Presence }
+  | { type: 'note'; conversation: number; client_id: string; text: string }
+  | { type: 'notes'; conversation: number }
+  | { type: 'transfer'; conversation: number; operator?: number; department?: number; client_id?: string; note?: string };
+
+export interface Team {
+  operators: { id: number; name: string; departments: number[] }[];
+  departments: { id: number; site: number; name: string }[];
+}
 
 export interface OperatorWelcome {
   type: 'welcome';
   operator: OperatorInfo;
   sites: SiteInfo[];
   conversations: ConversationSummary[];
+  team: Team;
+}
+
+/** An operators-only note on a conversation; never sent to the visitor. */
+export interface Note {
+  conversation: number;
+  id: number;
+  client_id: string;
+  author: { id: number; name: string };
+  text: string;
+  at: number;
 }
 
 export type OperatorIn =
@@ -129,6 +148,8 @@ export type OperatorIn =
   | { type: 'assignment'; conversation: number; department: { id: number; name: string } | null;
       operator: { id: number; name: string } | null }
   | { type: 'presence'; status: Presence; connected: boolean }
+  | ({ type: 'note' } & Note)
+  | { type: 'notes'; conversation: number; notes: Note[] }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

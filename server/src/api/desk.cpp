@@ -132,6 +132,56 @@ void Desk::visitor_back(ConversationId id) {
   });
 }
 
+net::awaitable<Result<void>> Desk::transfer(ConversationId id, OperatorId by, OperatorId to_operator,
+                                            DepartmentId to_department) {
+  co_return co_await net::co_spawn(strand_, transfer_here(id, by, to_operator, to_department), net::use_awaitable);
+}
+
+net::awaitable<Result<void>> Desk::transfer_here(ConversationId id, OperatorId by, OperatorId to_operator,
+                                                 DepartmentId to_department) {
+  auto it = chats_.find(id);
+  if (it == chats_.end()) co_return fail(Errc::not_found, "no such open conversation");
+  Chat& chat = it->second;
+  const SiteId site = chat.info.site;
+  const auto site_of = [this](DepartmentId d) {
+    auto dep = departments_.find(d);
+    return dep == departments_.end() ? SiteId{} : dep->second.site;
+  };
+  DepartmentId department = to_department;
+  OperatorId target = to_operator;
+  if (to_operator) {
+    if (to_operator == by) co_return fail(Errc::bad_request, "the conversation is already yours to hand over");
+    auto op = ops_.find(to_operator);
+    if (op == ops_.end()) co_return fail(Errc::not_found, "no such operator");
+    // The target must serve this site: keep the chat's department if they are in it, else take one of theirs.
+    const auto& deps = op->second.info.departments;
+    if (std::ranges::find(deps, chat.info.department) == deps.end()) {
+      auto mine = std::ranges::find_if(deps, [&](DepartmentId d) { return site_of(d) == site; });
+      if (mine == deps.end()) co_return fail(Errc::not_found, "no such operator on this site");
+      department = *mine;
+    } else {
+      department = chat.info.department;
+    }
+    const auto& o = op->second;
+    if (o.effective() != Presence::online || o.active >= o.info.limit) {
+      co_return fail(Errc::conflict, o.info.name + " cannot take a chat now (away or at their limit)");
+    }
+  } else {
+    if (site_of(to_department) != site) co_return fail(Errc::not_found, "no such department on this site");
+    const auto team = roster(to_department);
+    std::vector<OperatorId> exclude{by};
+    if (chat.info.assigned) exclude.push_back(chat.info.assigned);
+    target = choose_operator(team, AssignRequest{to_department, std::nullopt, exclude}).value_or(OperatorId{});
+  }
+  if (chat.info.assigned) release(chat.info.assigned);
+  if (chat.info.department) lines_[chat.info.department].remove(id);
+  chat.info.department = department;
+  chat.info.assigned = OperatorId{};
+  chat.tried.clear();
+  co_await assign(id, target);
+  co_return Result<void>{};
+}
+
 // ---- decisions ------------------------------------------------------------------------------------------
 
 std::vector<OperatorLoad> Desk::roster(DepartmentId department) const {

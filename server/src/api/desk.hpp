@@ -44,6 +44,11 @@ class Desk {
   /// A visitor (re)connected with an open conversation: tell them where it stands.
   void visitor_back(ConversationId id);
 
+  /// Hands the chat to one operator (who must serve the chat's site and be able to take it) or to one of the
+  /// site's departments (its best operator, else its queue). Runs on the desk's strand; resumes the caller.
+  net::awaitable<Result<void>> transfer(ConversationId id, OperatorId by, OperatorId to_operator,
+                                        DepartmentId to_department);
+
  private:
   struct Op {
     DeskOperator info;
@@ -62,6 +67,8 @@ class Desk {
   [[nodiscard]] std::string operator_name(OperatorId op) const;
   [[nodiscard]] std::string department_name(DepartmentId d) const;
   net::awaitable<void> route_new(ConversationId id, PageRef page);
+  net::awaitable<Result<void>> transfer_here(ConversationId id, OperatorId by, OperatorId to_operator,
+                                             DepartmentId to_department);
   /// Gives the chat to `op` (0: the queue), records it and tells everyone.
   net::awaitable<void> assign(ConversationId id, OperatorId op);
   /// Serves queued chats while anyone can take them; then refreshes the positions of those still waiting.

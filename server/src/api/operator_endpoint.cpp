@@ -38,6 +38,9 @@ class OperatorHandler final : public WsHandler {
     else if (auto* r = std::get_if<proto::Read>(&*frame)) co_await read(conn, *r);
     else if (auto* c = std::get_if<proto::Close>(&*frame)) co_await close(conn, *c);
     else if (auto* p = std::get_if<proto::SetPresence>(&*frame)) co_await presence(conn, *p);
+    else if (auto* n = std::get_if<proto::AddNote>(&*frame)) co_await note(conn, n->conversation, n->client_id, n->text);
+    else if (auto* l = std::get_if<proto::ListNotes>(&*frame)) co_await notes(conn, *l);
+    else if (auto* x = std::get_if<proto::Transfer>(&*frame)) co_await transfer(conn, *x);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -57,6 +60,7 @@ class OperatorHandler final : public WsHandler {
     struct Snapshot {
       std::vector<Site> sites;
       std::vector<ConversationSummary> conversations;
+      proto::TeamView team;
     };
     const OperatorScope sc = scope();
     auto load_snapshot = [sc](Storage& st) -> Result<Snapshot> {
@@ -64,7 +68,12 @@ class OperatorHandler final : public WsHandler {
       if (!sites) return std::unexpected(sites.error());
       auto convs = st.open_conversations(sc);
       if (!convs) return std::unexpected(convs.error());
-      return Snapshot{std::move(*sites), std::move(*convs)};
+      auto team = st.team_of(sc);
+      if (!team) return std::unexpected(team.error());
+      proto::TeamView view;
+      for (auto& m : team->operators) view.operators.push_back({m.id, std::move(m.name), std::move(m.departments)});
+      for (auto& d : team->departments) view.departments.push_back({d.id, d.site, std::move(d.name)});
+      return Snapshot{std::move(*sites), std::move(*convs), std::move(view)};
     };
     auto snap = co_await db_read<Snapshot>(s_.db, load_snapshot);
     if (!snap) co_return conn.send(error_frame_counted(s_.metrics, snap.error(), "hello"));
@@ -74,7 +83,7 @@ class OperatorHandler final : public WsHandler {
     ready_ = true;
     conn.disarm_deadline();
     s_.hub.add_operator(scope().op.id, scope().sites, session_key_, conn.shared_from_this());
-    conn.send(proto::operator_welcome_frame(scope(), snap->sites, snap->conversations));
+    conn.send(proto::operator_welcome_frame(scope(), snap->sites, snap->conversations, snap->team));
     if (s_.desk) s_.desk->console_opened(scope().op.id);
   }
 
@@ -164,6 +173,53 @@ class OperatorHandler final : public WsHandler {
     };
     auto stored = co_await db_write<void>(s_.db, store, announce);
     if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "presence"));
+  }
+
+  net::awaitable<bool> note(WsConnection& conn, ConversationId id, const std::string& client_id, const std::string& text) {
+    auto conv = co_await find(id);
+    if (!conv) {
+      conn.send(error_frame_counted(s_.metrics, conv.error(), client_id));
+      co_return false;
+    }
+    const OperatorScope sc = scope();
+    const NewMessage msg{client_id, text, s_.clock.now()};
+    Hub& hub = s_.hub;
+    const SiteId site = conv->site;
+    const Subscriber* author = &conn;
+    auto store = [sc, id, msg](Storage& st) { return st.add_note(sc, id, msg); };
+    // To the site's operators only, in commit order: a visitor's connection never gets a note.
+    auto announce = [&hub, site, author](const std::pair<Note, bool>& added) {
+      if (!added.second) hub.to_site_operators(site, share(proto::note_frame(added.first)), author);
+    };
+    auto added = co_await db_write<std::pair<Note, bool>>(s_.db, store, announce);
+    if (!added) {
+      conn.send(error_frame_counted(s_.metrics, added.error(), client_id));
+      co_return false;
+    }
+    conn.send(proto::note_frame(added->first));  // the author's confirmation, also for a resend
+    co_return true;
+  }
+
+  net::awaitable<void> notes(WsConnection& conn, const proto::ListNotes& l) {
+    const OperatorScope sc = scope();
+    const auto id = l.conversation;
+    auto load = [sc, id](Storage& st) { return st.notes_of(sc, id); };
+    auto list = co_await db_read<std::vector<Note>>(s_.db, load);
+    if (!list) co_return conn.send(error_frame_counted(s_.metrics, list.error(), "notes"));
+    conn.send(proto::notes_frame(id, *list));
+  }
+
+  net::awaitable<void> transfer(WsConnection& conn, const proto::Transfer& t) {
+    auto conv = co_await find(t.conversation);
+    if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "transfer"));
+    if (!s_.desk) co_return conn.send(error_frame_counted(s_.metrics, {Errc::unavailable, "no desk"}, "transfer"));
+    // The note first: whoever receives the chat finds the reason already there.
+    if (t.note) {
+      const bool noted = co_await note(conn, t.conversation, t.client_id, *t.note);
+      if (!noted) co_return;
+    }
+    auto moved = co_await s_.desk->transfer(t.conversation, scope().op.id, t.to_operator, t.to_department);
+    if (!moved) conn.send(error_frame_counted(s_.metrics, moved.error(), "transfer"));
   }
 
   // Conversation -> (site, visitor), cached per connection so typing does not touch the database.

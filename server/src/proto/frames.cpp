@@ -186,6 +186,42 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
     if (!seq) return std::unexpected(seq.error());
     return Read{ConversationId{*conv}, *seq};
   }
+  if (type == "note") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto cid = client_id_of(p);
+    if (!cid) return std::unexpected(cid.error());
+    auto t = p.text();
+    if (!t) return std::unexpected(t.error());
+    return AddNote{ConversationId{*conv}, *cid, *t};
+  }
+  if (type == "notes") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    return ListNotes{ConversationId{*conv}};
+  }
+  if (type == "transfer") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    Transfer t{ConversationId{*conv}, OperatorId{}, DepartmentId{}, std::nullopt, ""};
+    const bool to_op = j.contains("operator") && !j["operator"].is_null();
+    const bool to_dep = j.contains("department") && !j["department"].is_null();
+    if (to_op == to_dep) return std::unexpected(p.bad("give exactly one of 'operator' and 'department'"));
+    auto target = p.id(to_op ? "operator" : "department");
+    if (!target) return std::unexpected(target.error());
+    if (to_op) t.to_operator = OperatorId{*target};
+    else t.to_department = DepartmentId{*target};
+    if (auto it = j.find("note"); it != j.end() && !it->is_null()) {
+      auto cid = client_id_of(p);
+      if (!cid) return std::unexpected(cid.error());
+      t.client_id = *cid;
+      if (!it->is_string()) return std::unexpected(p.bad("'note' must be a string"));
+      auto text = normalize_message_text(it->get_ref<const std::string&>());
+      if (!text) return std::unexpected(FrameError{text.error(), ref});
+      t.note = *text;
+    }
+    return t;
+  }
   if (type == "close") {
     auto conv = p.id("conversation");
     if (!conv) return std::unexpected(conv.error());
@@ -210,6 +246,9 @@ struct RefOf {
   std::string operator()(const PageView&) const { return "page"; }
   std::string operator()(const Close&) const { return "close"; }
   std::string operator()(const SetPresence&) const { return "presence"; }
+  std::string operator()(const AddNote& n) const { return n.client_id; }
+  std::string operator()(const ListNotes&) const { return "notes"; }
+  std::string operator()(const Transfer&) const { return "transfer"; }
 };
 }  // namespace
 
@@ -305,12 +344,38 @@ std::string visitor_welcome_frame(std::string_view token, const std::optional<Co
 }
 
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
-                                   std::span<const ConversationSummary> conversations) {
-  json s = json::array(), c = json::array();
+                                   std::span<const ConversationSummary> conversations, const TeamView& team) {
+  json s = json::array(), c = json::array(), ops = json::array(), deps = json::array();
   for (const auto& site : sites) s.push_back(site_to_json(site));
   for (const auto& conv : conversations) c.push_back(summary_to_json(conv));
+  for (const auto& m : team.operators) {
+    json d = json::array();
+    for (const auto id : m.departments) d.push_back(id.value);
+    ops.push_back(json{{"id", m.id.value}, {"name", m.name}, {"departments", std::move(d)}});
+  }
+  for (const auto& d : team.departments) deps.push_back(json{{"id", d.id.value}, {"site", d.site.value}, {"name", d.name}});
   return dump(json{{"type", "welcome"}, {"operator", operator_to_json(scope.op)}, {"sites", std::move(s)},
-                   {"conversations", std::move(c)}});
+                   {"conversations", std::move(c)},
+                   {"team", {{"operators", std::move(ops)}, {"departments", std::move(deps)}}}});
+}
+
+namespace {
+json note_to_json(const Note& n) {
+  return json{{"conversation", n.conversation.value}, {"id", n.id}, {"client_id", n.client_id},
+              {"author", {{"id", n.author.value}, {"name", n.author_name}}}, {"text", n.text}, {"at", to_unix_ms(n.at)}};
+}
+}  // namespace
+
+std::string note_frame(const Note& n) {
+  json j = note_to_json(n);
+  j["type"] = "note";
+  return dump(j);
+}
+
+std::string notes_frame(ConversationId conv, std::span<const Note> notes) {
+  json arr = json::array();
+  for (const auto& n : notes) arr.push_back(note_to_json(n));
+  return dump(json{{"type", "notes"}, {"conversation", conv.value}, {"notes", std::move(arr)}});
 }
 
 std::string conversation_frame(const ConversationSummary& s) {

@@ -23,6 +23,22 @@ inline constexpr std::size_t kMaxUrlChars = 2048;
 inline constexpr std::size_t kMaxTitleChars = 300;
 inline constexpr std::size_t kMaxTokenChars = 128;
 
+/// The team as the console shows it (see Storage::team_of).
+struct TeamView {
+  struct Member {
+    OperatorId id;
+    std::string name;
+    std::vector<DepartmentId> departments;
+  };
+  struct Department {
+    DepartmentId id;
+    SiteId site;
+    std::string name;
+  };
+  std::vector<Member> operators;
+  std::vector<Department> departments;
+};
+
 struct Hello {
   std::optional<std::string> visitor_token;
   std::optional<PageRef> page;
@@ -54,9 +70,25 @@ struct Close {
 struct SetPresence {
   Presence presence = Presence::online;
 };
+struct AddNote {
+  ConversationId conversation;
+  std::string client_id;
+  std::string text;  // normalised like a message
+};
+struct ListNotes {
+  ConversationId conversation;
+};
+/// Hand the conversation to one operator or to a department (exactly one of the two), with an optional note.
+struct Transfer {
+  ConversationId conversation;
+  OperatorId to_operator;
+  DepartmentId to_department;
+  std::optional<std::string> note;  // normalised; its client_id is derived from the frame's client_id
+  std::string client_id;
+};
 
 using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView>;
-using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence>;
+using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
 struct FrameError {
@@ -81,7 +113,7 @@ std::string typing_frame(ConversationId conv, bool active, const Author& author)
 std::string read_frame(ConversationId conv, Seq seq);
 std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv);
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
-                                   std::span<const ConversationSummary> conversations);
+                                   std::span<const ConversationSummary> conversations, const struct TeamView& team);
 std::string conversation_frame(const ConversationSummary& s);
 /// To the visitor: where their chat stands. state "queued" (with position), "busy" (nobody answered in time),
 /// "assigned"; wait_ms is an honest estimate or absent when nobody can promise one.
@@ -93,6 +125,9 @@ std::string assignment_frame(ConversationId conv, DepartmentId department, std::
 std::string closed_frame(ConversationId conv);
 /// To the operator: their presence as the desk sees it.
 std::string presence_frame(Presence chosen, bool connected);
+/// To the site's operators (never the visitor): a note was added. Also the answer to the author.
+std::string note_frame(const Note& n);
+std::string notes_frame(ConversationId conv, std::span<const Note> notes);
 
 /// JSON text of one Message / ConversationSummary as in docs/protocol.md (also used by REST).
 std::string message_json(const Message& m);

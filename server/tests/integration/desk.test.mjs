@@ -160,3 +160,111 @@ describe('desk: first response, presence and returning visitors', () => {
     await c1.v.close(); await c2.v.close();
   });
 });
+
+describe('desk: internal notes and transfers (demo data: two operators, a delivery department)', () => {
+  let srv, demo, anna;
+  const team = () => demo.welcome.team;
+  const department = (siteKey, name) => {
+    const site = demo.welcome.sites.find((s) => s.key === siteKey);
+    return team().departments.find((d) => d.site === site.id && d.name === name);
+  };
+  before(async () => {
+    srv = await startServer();
+    demo = await operator(srv.url, await login(srv.url));
+    anna = await operator(srv.url, await login(srv.url, 'anna@example.com', 'demo'));
+  });
+  after(async () => { await srv.stop(); });
+
+  const shopVisitor = async (text) => {
+    const v = await visitor(srv.url);
+    v.send({ type: 'send', client_id: `c${Math.random().toString(36).slice(2)}`, text });
+    const ack = await v.pick((f) => f.type === 'ack', 5000, 'ack');
+    return { v, conversation: ack.conversation };
+  };
+
+  test('the welcome names the team and the departments of the operator\'s sites', () => {
+    const names = team().operators.map((o) => o.name).sort();
+    assert.deepEqual(names, ['Анна Смирнова', 'Демо Оператор']);
+    assert.ok(department('demo-shop', 'Доставка и возврат'));
+    const annaInTeam = team().operators.find((o) => o.name === 'Анна Смирнова');
+    assert.ok(annaInTeam.departments.includes(department('demo-shop', 'Доставка и возврат').id));
+  });
+
+  test('a note reaches the other operators, never the visitor, and a resend stores it once', async () => {
+    const { v, conversation } = await shopVisitor('Хочу вернуть плед');
+    await assignmentOf(anna, conversation);
+    const secret = 'Постоянный клиент, можно дать скидку 10%';
+    demo.send({ type: 'note', conversation, client_id: 'note-1', text: secret });
+    const mine = await demo.pick((f) => f.type === 'note' && f.client_id === 'note-1');
+    const theirs = await anna.pick((f) => f.type === 'note' && f.client_id === 'note-1');
+    assert.equal(theirs.id, mine.id);
+    assert.equal(theirs.author.name, 'Демо Оператор');
+    demo.send({ type: 'note', conversation, client_id: 'note-1', text: secret });
+    assert.equal((await demo.pick((f) => f.type === 'note' && f.client_id === 'note-1')).id, mine.id);
+    demo.send({ type: 'notes', conversation });
+    const list = await demo.type('notes');
+    assert.deepEqual(list.notes.map((n) => n.text), [secret]);
+    // A message after the note: once the visitor has it, everything before it has been delivered too.
+    demo.send({ type: 'send', conversation, client_id: 'after-note', text: 'Конечно, поможем с возвратом.' });
+    await v.next((f) => f.type === 'message' && f.client_id === 'after-note');
+    assert.ok(!JSON.stringify(v.frames).includes('скидку'), 'the visitor never sees a note');
+    v.send({ type: 'history', conversation, after: 0 });
+    const history = await v.type('history');
+    assert.deepEqual(history.messages.map((m) => m.seq), [1, 2], 'the visitor\'s sequence has no hole');
+    await v.close();
+  });
+
+  test('a transfer to a colleague carries its note; a transfer to a department finds its operator', async () => {
+    const { v, conversation } = await shopVisitor('Где мой заказ?');
+    const first = await assignmentOf(demo, conversation);  // demo sees every assignment of the shop, in order
+    const holder = first.operator.id === demo.welcome.operator.id ? demo : anna;
+    const other = holder === demo ? anna : demo;
+    holder.send({ type: 'transfer', conversation, operator: other.welcome.operator.id, client_id: 'why-1',
+      note: 'Вопрос про доставку — передаю тебе' });
+    const note = await other.pick((f) => f.type === 'note' && f.client_id === 'why-1');
+    assert.match(note.text, /передаю тебе/);
+    const moved = await assignmentOf(demo, conversation);
+    assert.equal(moved.operator.id, other.welcome.operator.id);
+
+    // Handed to the shop's general department: the operator there other than the giver gets it.
+    const general = department('demo-shop', 'Общий');
+    other.send({ type: 'transfer', conversation, department: general.id });
+    const back = await assignmentOf(demo, conversation);
+    assert.equal(back.operator.id, holder.welcome.operator.id);
+    assert.equal(back.department.id, general.id);
+    // And to the delivery department, whose only member is Anna: she gets it, unless she is the one handing it
+    // over (a department hand-over never returns the chat to its giver), and then it waits there.
+    holder.send({ type: 'transfer', conversation, department: department('demo-shop', 'Доставка и возврат').id });
+    const delivery = await assignmentOf(demo, conversation);
+    assert.equal(delivery.department.name, 'Доставка и возврат');
+    assert.equal(delivery.operator?.name ?? null, holder === anna ? null : 'Анна Смирнова');
+    await v.close();
+  });
+
+  test('impossible transfers and notes are refused with precise errors', async () => {
+    const { v, conversation } = await shopVisitor('Проверка ошибок');
+    const mine = await assignmentOf(demo, conversation);
+    const me = mine.operator.id === demo.welcome.operator.id ? demo : anna;
+    const other = me === demo ? anna : demo;
+    const expectError = async (op, frame, code) => {
+      op.send(frame);
+      const e = await op.pick((f) => f.type === 'error', 5000, `error ${code}`);
+      assert.equal(e.code, code, JSON.stringify(frame));
+      return e;
+    };
+    await expectError(me, { type: 'transfer', conversation, operator: me.welcome.operator.id }, 'bad_request');
+    await expectError(me, { type: 'transfer', conversation, operator: 9999 }, 'not_found');
+    await expectError(me, { type: 'transfer', conversation, department: department('demo-bikes', 'Общий').id }, 'not_found');
+    await expectError(me, { type: 'transfer', conversation }, 'bad_frame');
+    await expectError(me, { type: 'transfer', conversation, operator: 1, department: 1 }, 'bad_frame');
+    await expectError(me, { type: 'note', conversation: 999999, client_id: 'n-x', text: 'x' }, 'not_found');
+    await expectError(me, { type: 'note', conversation, client_id: 'n-y', text: '   ' }, 'text_empty');
+    other.send({ type: 'presence', status: 'away' });
+    await other.pick((f) => f.type === 'presence' && f.status === 'away');
+    const busy = await expectError(me, { type: 'transfer', conversation, operator: other.welcome.operator.id }, 'conflict');
+    assert.match(busy.message, /cannot take a chat now/);
+    other.send({ type: 'presence', status: 'online' });
+    await other.pick((f) => f.type === 'presence' && f.status === 'online');
+    await v.close();
+  });
+});

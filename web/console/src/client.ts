@@ -1,7 +1,7 @@
 // The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
 // operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
 // filling by sequence, reconnect with backoff and full jitter.
-import type { ConversationSummary, Message, OperatorIn, OperatorOut, OperatorWelcome, Presence } from '../../protocol/index';
+import type { ConversationSummary, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, Team } from '../../protocol/index';
 
 export interface Item {
   key: string;
@@ -20,6 +20,7 @@ export interface Conv {
   pending: Map<string, Item>;
   lastSeq: number;      // highest contiguous seq held
   loaded: boolean;      // history requested at least once
+  notes: Map<string, Note>; // by client_id: a resend or an echo replaces, never doubles
   visitorTyping: number; // ms timestamp of the last typing:true, 0 when not typing
 }
 
@@ -32,6 +33,7 @@ const rid = () => {
 export class OperatorClient {
   online = false;
   presence: Presence = 'online';
+  team: Team = { operators: [], departments: [] };
   me: OperatorWelcome['operator'] | null = null;
   convs = new Map<number, Conv>();
   onChange: () => void = () => {};
@@ -96,7 +98,14 @@ export class OperatorClient {
     if (c && !c.loaded) {
       c.loaded = true;
       this.history(c);
+      this.raw({ type: 'notes', conversation: id });
     }
+  }
+
+  note(id: number, text: string): void { this.raw({ type: 'note', conversation: id, client_id: rid(), text }); }
+
+  transfer(id: number, to: { operator: number } | { department: number }, note?: string): void {
+    this.raw({ type: 'transfer', conversation: id, ...to, ...(note ? { client_id: rid(), note } : {}) });
   }
 
   send(id: number, text: string): void {
@@ -138,7 +147,7 @@ export class OperatorClient {
   private conv(s: ConversationSummary): Conv {
     let c = this.convs.get(s.id);
     if (!c) {
-      c = { summary: s, messages: new Map(), pending: new Map(), lastSeq: 0, loaded: false, visitorTyping: 0 };
+      c = { summary: s, messages: new Map(), pending: new Map(), lastSeq: 0, loaded: false, visitorTyping: 0, notes: new Map() };
       this.convs.set(s.id, c);
     } else {
       c.summary = { ...s, unread: s.unread };
@@ -164,6 +173,7 @@ export class OperatorClient {
       case 'welcome': {
         this.online = true;
         this.me = f.operator;
+        this.team = f.team;
         setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
         // Conversations closed while this console was away are no longer in the list.
         const open = new Set(f.conversations.map((s) => s.id));
@@ -171,6 +181,7 @@ export class OperatorClient {
         for (const s of f.conversations) {
           const c = this.conv(s);
           if (c.loaded && s.last_seq > c.lastSeq) this.history(c);
+          if (c.loaded) this.raw({ type: 'notes', conversation: s.id });
           for (const p of c.pending.values()) this.raw({ type: 'send', conversation: s.id, client_id: p.key, text: p.text });
         }
         break;
@@ -235,6 +246,16 @@ export class OperatorClient {
       case 'closed':
         this.convs.delete(f.conversation);
         break;
+      case 'note': {
+        const c = this.convs.get(f.conversation);
+        if (c) c.notes.set(f.client_id, f);
+        break;
+      }
+      case 'notes': {
+        const c = this.convs.get(f.conversation);
+        if (c) for (const n of f.notes) c.notes.set(n.client_id, n);
+        break;
+      }
       case 'presence':
         this.presence = f.status;
         break;

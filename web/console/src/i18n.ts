@@ -13,6 +13,8 @@ const ru = {
   presence: 'Статус', online: 'На месте', away: 'Отошёл', offlineChoice: 'Не в сети',
   queued: 'в очереди', mine: 'у вас', closeChat: 'Завершить разговор',
   awayHint: 'Новые разговоры вам не придут, пока вы не «На месте»',
+  asNote: 'Заметка для коллег', notePlaceholder: 'Заметка видна только операторам…', noteBy: 'заметка',
+  transfer: 'Передать разговор', transferTo: 'Передать…', department: 'Отдел',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -29,6 +31,8 @@ const en: Texts = {
   presence: 'Status', online: 'Available', away: 'Away', offlineChoice: 'Offline',
   queued: 'waiting', mine: 'yours', closeChat: 'End conversation',
   awayHint: 'No new conversations will come to you until you are Available',
+  asNote: 'Note for colleagues', notePlaceholder: 'Only operators see notes…', noteBy: 'note',
+  transfer: 'Transfer conversation', transferTo: 'Transfer to…', department: 'Department',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

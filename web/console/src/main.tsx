@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { OperatorInfo, Presence } from '../../protocol/index';
-import { OperatorClient, type Conv } from './client';
+import type { Note, OperatorInfo, Presence } from '../../protocol/index';
+import { OperatorClient, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
 import './style.css';
 
@@ -122,6 +122,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const client = useMemo(() => new OperatorClient(), []);
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
+  const [asNote, setAsNote] = useState(false);
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
   const drafts = useRef(new Map<number, string>());
@@ -174,7 +175,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const submit = () => {
     const text = draft.trim();
     if (!text || !openId) return;
-    client.send(openId, text);
+    if (asNote) client.note(openId, text);
+    else client.send(openId, text);
     client.typing(openId, false);
     typingSent.current = 0;
     drafts.current.set(openId, '');
@@ -182,9 +184,23 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   };
   const onInput = (value: string) => {
     drafts.current.set(openId, value);
+    if (asNote) { setTick((x) => x + 1); return; }  // a note is not the visitor's business: no typing signal
     const now = Date.now();
     if (value.trim() && now - typingSent.current > 2000) { client.typing(openId, true); typingSent.current = now; }
     setTick((x) => x + 1);
+  };
+
+  /** Messages and notes in time order; unsent messages last. */
+  const transcript = (c: Conv) => {
+    const rows: { at: number; item?: Item; note?: Note }[] =
+      client.items(c).map((item) => ({ at: item.seq ? item.at : Infinity, item }));
+    for (const note of c.notes.values()) rows.push({ at: note.at, note });
+    return rows.sort((a, b) => a.at - b.at);
+  };
+  /** Colleagues who serve this conversation's site. */
+  const colleagues = (c: Conv) => {
+    const siteDepartments = new Set(client.team.departments.filter((d) => d.site === c.summary.site).map((d) => d.id));
+    return client.team.operators.filter((o) => o.id !== session.operator.id && o.departments.some((d) => siteDepartments.has(d)));
   };
 
   const visitorTyping = conv && conv.visitorTyping && Date.now() - conv.visitorTyping < 6000;
@@ -227,21 +243,42 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
               <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
               <div class="head-line"><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span>
                 <span class="grow" />
+                <select class="presence" aria-label={t.transfer} value=""
+                  onChange={(e) => {
+                    const v = (e.target as HTMLSelectElement).value;
+                    const id = Number(v.slice(2));
+                    if (v.startsWith('o:')) client.transfer(conv.summary.id, { operator: id });
+                    if (v.startsWith('d:')) client.transfer(conv.summary.id, { department: id });
+                    (e.target as HTMLSelectElement).value = '';
+                  }}>
+                  <option value="">{t.transferTo}</option>
+                  {colleagues(conv).map((o) => <option key={'o' + o.id} value={`o:${o.id}`}>{o.name}</option>)}
+                  {client.team.departments.filter((d) => d.site === conv.summary.site).map((d) =>
+                    <option key={'d' + d.id} value={`d:${d.id}`}>{t.department}: {d.name}</option>)}
+                </select>
                 <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
               {conv.summary.page && <div class="muted small">{t.onPage}: <a href={conv.summary.page.url} target="_blank" rel="noopener noreferrer">{conv.summary.page.title || conv.summary.page.url}</a></div>}
             </div>
             <div class="messages" ref={listRef} aria-live="polite">
-              {client.items(conv).map((m) => (
-                <div key={m.key} class={`msg ${m.kind === 'visitor' ? 'them' : 'us'} ${m.state}`} data-seq={m.seq}>
-                  <div class="text">{m.text}</div>
-                  <div class="meta">{m.state === 'sending' ? t.sending : m.state === 'failed' ? t.failedSend
-                    : `${m.kind === 'operator' ? (m.author || t.you) + ' · ' : ''}${time(m.at)}`}</div>
+              {transcript(conv).map((m) => m.note ? (
+                <div key={'n' + m.note.client_id} class="msg note">
+                  <div class="text">{m.note.text}</div>
+                  <div class="meta">{t.noteBy} · {m.note.author.name} · {time(m.note.at)}</div>
+                </div>
+              ) : (
+                <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : 'us'} ${m.item!.state}`} data-seq={m.item!.seq}>
+                  <div class="text">{m.item!.text}</div>
+                  <div class="meta">{m.item!.state === 'sending' ? t.sending : m.item!.state === 'failed' ? t.failedSend
+                    : `${m.item!.kind === 'operator' ? (m.item!.author || t.you) + ' · ' : ''}${time(m.item!.at)}`}</div>
                 </div>
               ))}
             </div>
             <div class="typing" aria-live="polite">{visitorTyping ? t.typing : ''}</div>
-            <form class="reply" onSubmit={(e) => { e.preventDefault(); submit(); }}>
-              <textarea value={draft} maxLength={4000} placeholder={t.placeholder} aria-label={t.placeholder}
+            <form class={`reply ${asNote ? 'noting' : ''}`} onSubmit={(e) => { e.preventDefault(); submit(); }}>
+              <label class="toggle note-toggle"><input type="checkbox" checked={asNote}
+                onChange={() => setAsNote(!asNote)} /> {t.asNote}</label>
+              <textarea value={draft} maxLength={4000} placeholder={asNote ? t.notePlaceholder : t.placeholder}
+                aria-label={asNote ? t.notePlaceholder : t.placeholder}
                 onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
                 onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } }} />
               <button type="submit">{t.send}</button>

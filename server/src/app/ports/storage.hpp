@@ -88,6 +88,17 @@ struct DeskSnapshot {
   std::vector<DeskChat> open_chats;
 };
 
+/// Who the scope's operator works with: the operators sharing a site with them and those sites' departments.
+struct Team {
+  struct Member {
+    OperatorId id;
+    std::string name;
+    std::vector<DepartmentId> departments;
+  };
+  std::vector<Member> operators;
+  std::vector<DeskDepartment> departments;
+};
+
 struct AuthSession {
   OperatorScope scope;
   std::string csrf;
@@ -166,6 +177,13 @@ class Storage {
   virtual Result<void> add_department_member(DepartmentId department, OperatorId op) = 0;
   virtual Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) = 0;
   virtual Result<void> set_chat_limit(OperatorId op, int limit) = 0;
+  virtual Result<Team> team_of(const OperatorScope& scope) = 0;
+
+  // ---- notes ----
+  /// Idempotent by (operator, client_id) like messages: a resend returns the stored note with duplicate = true.
+  virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) = 0;
+  /// The conversation's notes, oldest first (at most 500).
+  virtual Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) = 0;
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;
 };

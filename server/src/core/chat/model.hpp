@@ -104,6 +104,18 @@ struct ConversationSummary {
   std::string assigned_name;
 };
 
+/// An operators-only note on a conversation (a transfer's reason, a hint for a colleague). Never sent to the
+/// visitor; kept apart from the messages so the visitor's gap-free sequence stays whole.
+struct Note {
+  std::int64_t id = 0;
+  ConversationId conversation;
+  OperatorId author;
+  std::string author_name;
+  std::string client_id;
+  std::string text;
+  TimePoint at;
+};
+
 /// A visitor's display name when they gave none: "Посетитель 17" / "Visitor 17".
 std::string default_visitor_name(VisitorId id, std::string_view language);
 

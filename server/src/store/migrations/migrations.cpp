@@ -143,6 +143,18 @@ INSERT INTO departments(site_id, name, is_default)
 INSERT INTO department_members(operator_id, department_id)
   SELECT m.operator_id, d.id FROM site_members m JOIN departments d ON d.site_id = m.site_id AND d.is_default = 1;
 )SQL"},
+    {4, "internal notes", R"SQL(
+CREATE TABLE notes (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  operator_id INTEGER NOT NULL REFERENCES operators(id),
+  client_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (operator_id, client_id)
+);
+CREATE INDEX notes_conversation ON notes(conversation_id, id);
+)SQL"},
 };
 
 }  // namespace

@@ -207,3 +207,86 @@ Result<void> SqliteStorage::set_chat_limit(OperatorId op, int limit) {
 }
 
 }  // namespace otk
+
+namespace otk {
+namespace {
+
+// Columns: n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at
+#define OTK_NOTE_SELECT \
+  "SELECT n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at FROM notes n " \
+  "JOIN operators o ON o.id = n.operator_id "
+
+Note note_from(const sqlite::Stmt& s) {
+  return Note{s.i64(0), ConversationId{s.i64(1)}, OperatorId{s.i64(2)}, s.str(3), s.str(4), s.str(5),
+              from_unix_ms(s.i64(6))};
+}
+
+}  // namespace
+
+Result<Team> SqliteStorage::team_of(const OperatorScope& scope) {
+  return guarded([&]() -> Result<Team> {
+    Team team;
+    auto ops = db_.prepare(
+        "SELECT DISTINCT o.id, o.name FROM operators o JOIN site_members m ON m.operator_id = o.id "
+        "JOIN site_members mine ON mine.site_id = m.site_id AND mine.operator_id = ? "
+        "WHERE o.account_id = ? ORDER BY o.name, o.id");
+    ops.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    while (ops.step()) team.operators.push_back(Team::Member{OperatorId{ops.i64(0)}, ops.str(1), {}});
+    auto deps = db_.prepare(
+        "SELECT d.id, d.site_id, d.name, d.is_default FROM departments d "
+        "JOIN site_members mine ON mine.site_id = d.site_id AND mine.operator_id = ? ORDER BY d.site_id, d.id");
+    deps.bind(1, scope.op.id.value);
+    while (deps.step()) {
+      team.departments.push_back(DeskDepartment{DepartmentId{deps.i64(0)}, SiteId{deps.i64(1)}, deps.str(2), deps.i64(3) != 0});
+    }
+    auto members = db_.prepare(
+        "SELECT dm.operator_id, dm.department_id FROM department_members dm JOIN departments d ON d.id = dm.department_id "
+        "JOIN site_members mine ON mine.site_id = d.site_id AND mine.operator_id = ?");
+    members.bind(1, scope.op.id.value);
+    while (members.step()) {
+      auto it = std::ranges::find(team.operators, OperatorId{members.i64(0)}, &Team::Member::id);
+      if (it != team.operators.end()) it->departments.push_back(DepartmentId{members.i64(1)});
+    }
+    return team;
+  });
+}
+
+Result<std::pair<Note, bool>> SqliteStorage::add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<std::pair<Note, bool>> {
+    {
+      auto dup = db_.prepare(OTK_NOTE_SELECT "WHERE n.operator_id = ? AND n.client_id = ?");
+      dup.bind(1, scope.op.id.value).bind(2, m.client_id);
+      if (dup.step()) {
+        Note n = note_from(dup);
+        if (n.conversation != id) return fail(Errc::conflict, "client_id already used in another conversation");
+        return std::pair{std::move(n), true};
+      }
+    }
+    auto ins = db_.prepare(
+        "INSERT INTO notes(conversation_id, operator_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?)");
+    ins.bind(1, id.value).bind(2, scope.op.id.value).bind(3, m.client_id).bind(4, m.text).bind(5, to_unix_ms(m.at)).run();
+    const auto note_id = db_.last_insert_id();
+    auto got = db_.prepare(OTK_NOTE_SELECT "WHERE n.id = ?");
+    got.bind(1, note_id);
+    got.step();
+    return std::pair{note_from(got), false};
+  });
+}
+
+Result<std::vector<Note>> SqliteStorage::notes_of(const OperatorScope& scope, ConversationId id) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<std::vector<Note>> {
+    auto s = db_.prepare(OTK_NOTE_SELECT "WHERE n.conversation_id = ? ORDER BY n.id LIMIT 500");
+    s.bind(1, id.value);
+    std::vector<Note> out;
+    while (s.step()) out.push_back(note_from(s));
+    return out;
+  });
+}
+
+}  // namespace otk

@@ -61,6 +61,9 @@ class SqliteStorage final : public Storage {
   Result<void> add_department_member(DepartmentId department, OperatorId op) override;
   Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) override;
   Result<void> set_chat_limit(OperatorId op, int limit) override;
+  Result<Team> team_of(const OperatorScope& scope) override;
+  Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) override;
+  Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) override;
 
  private:
   void migrate();
