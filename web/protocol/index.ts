@@ -57,6 +57,9 @@ export interface StatusFrame {
 
 export interface ClosedFrame { type: 'closed'; conversation: number }
 
+/** Whether the team works now (the site's hours in its zone); next_open in ms since the epoch, or null. */
+export interface HoursFrame { type: 'hours'; open: boolean; next_open: number | null }
+
 export type Presence = 'online' | 'away' | 'offline';
 
 export interface OperatorInfo {
@@ -102,7 +105,7 @@ export interface VisitorWelcome {
 }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
-  | ErrorFrame;
+  | HoursFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 

@@ -34,6 +34,8 @@ export class VisitorClient {
   earlier: Entry[] = [];
   /** An operator closed the conversation and the visitor has not written since. */
   closedNotice = false;
+  /** Outside working hours: when the team is back (ms), 0 when unknown; null while open. */
+  backAt: number | null = null;
   onChange: () => void = () => {};
   onOperatorMessage: (m: Message) => void = () => {};
 
@@ -202,6 +204,9 @@ export class VisitorClient {
         break;
       case 'typing':
         this.operatorTyping = f.active ? f.author.name || '…' : '';
+        break;
+      case 'hours':
+        this.backAt = f.open ? null : f.next_open ?? 0;
         break;
       case 'status':
         if (f.conversation !== this.conversation && this.conversation) break;

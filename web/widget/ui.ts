@@ -15,6 +15,8 @@ const T = {
     busy: (min: number | null) => 'Все операторы сейчас заняты — ответим, как только кто-то освободится' +
       (min ? `, примерно через ${min} мин.` : '.'),
     ended: 'Разговор завершён. Появится вопрос — просто напишите.',
+    away: (when: string | null) => 'Сейчас мы не на связи' + (when ? ` — вернёмся ${when}` : '') +
+      '. Напишите, и мы ответим, как только начнём работу.',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -27,6 +29,8 @@ const T = {
     busy: (min: number | null) => 'Everyone is busy right now — we will reply as soon as someone is free' +
       (min ? `, in about ${min} min.` : '.'),
     ended: 'This conversation has ended. Just write if anything else comes up.',
+    away: (when: string | null) => "We're away right now" + (when ? ` — back ${when}` : '') +
+      ". Write to us and we'll reply as soon as we're in.",
   },
 };
 
@@ -165,6 +169,11 @@ function mount(boot: Boot): void {
   const render = () => {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
     const nodes: Node[] = [greeting];
+    if (client.backAt !== null) {
+      const when = client.backAt ? new Date(client.backAt).toLocaleString(cfg.lang === 'en' ? 'en-GB' : 'ru-RU',
+        { weekday: 'long', hour: '2-digit', minute: '2-digit' }) : null;
+      nodes.push(el('div', 'sys away', t.away(when)));
+    }
     for (const e of client.earlier) nodes.push(bubble(e, true));
     if (client.earlier.length) nodes.push(el('div', 'sys', t.ended));
     let last: Entry | undefined;

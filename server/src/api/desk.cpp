@@ -13,7 +13,21 @@ Desk::Desk(net::io_context& ioc, Services services, DeskConfig config)
 void Desk::start(DeskSnapshot snap) {
   for (auto& o : snap.operators) ops_[o.id] = Op{std::move(o), 0, 0, TimePoint{}};
   for (auto& d : snap.departments) departments_[d.id] = std::move(d);
-  for (auto& site : snap.sites) sites_[site.id] = std::move(site);
+  for (auto& site : snap.sites) {
+    Schedule schedule;
+    auto hours = hours_from_json(site.hours);
+    auto zone = find_zone(site.timezone);
+    if (hours && zone) {
+      schedule = Schedule{std::move(*hours), *zone};
+    } else {
+      spdlog::error("site {}: unusable hours or time zone ({}); treating it as always open", site.id.value,
+                    hours ? zone.error().message : hours.error().message);
+      schedule.hours.always_open = true;
+      schedule.zone = date::locate_zone("UTC");
+    }
+    schedules_[site.id] = std::move(schedule);
+    sites_[site.id] = std::move(site);
+  }
   for (auto& c : snap.open_chats) {
     Chat chat{c, {}, false};
     if (c.assigned) {
@@ -123,6 +137,17 @@ void Desk::presence_chosen(OperatorId op, Presence p) {
     it->second.info.presence = p;
     s_.hub.to_operator(op, share(proto::presence_frame(p, it->second.consoles > 0)));
     net::co_spawn(strand_, drain(), net::detached);
+  });
+}
+
+void Desk::visitor_hello(SiteId site, VisitorId visitor) {
+  net::post(strand_, [this, site, visitor] {
+    auto it = schedules_.find(site);
+    if (it == schedules_.end()) return;
+    const auto now = s_.clock.now();
+    const bool open = is_open(it->second.hours, *it->second.zone, now);
+    const auto next = open ? std::nullopt : next_open(it->second.hours, *it->second.zone, now);
+    s_.hub.to_visitor(visitor, share(proto::hours_frame(open, next)));
   });
 }
 

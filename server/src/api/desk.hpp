@@ -11,6 +11,7 @@
 
 #include "api/services.hpp"
 #include "app/ports/storage.hpp"
+#include "core/hours/hours.hpp"
 #include "core/routing/routing.hpp"
 
 namespace otk {
@@ -43,6 +44,8 @@ class Desk {
   void presence_chosen(OperatorId op, Presence p);
   /// A visitor (re)connected with an open conversation: tell them where it stands.
   void visitor_back(ConversationId id);
+  /// A visitor opened the chat: tell them whether the team is working now, and if not, when it is back.
+  void visitor_hello(SiteId site, VisitorId visitor);
 
   /// Hands the chat to one operator (who must serve the chat's site and be able to take it) or to one of the
   /// site's departments (its best operator, else its queue). Runs on the desk's strand; resumes the caller.
@@ -86,6 +89,11 @@ class Desk {
   bool stopped_ = false;
   std::unordered_map<OperatorId, Op> ops_;
   std::unordered_map<SiteId, DeskSite> sites_;
+  struct Schedule {
+    WorkingHours hours;
+    const date::time_zone* zone = nullptr;
+  };
+  std::unordered_map<SiteId, Schedule> schedules_;
   std::unordered_map<DepartmentId, DeskDepartment> departments_;
   std::unordered_map<ConversationId, Chat> chats_;
   std::unordered_map<DepartmentId, WaitingLine> lines_;

@@ -88,6 +88,7 @@ class VisitorHandler final : public WsHandler {
     conn.disarm_deadline();
     s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
     conn.send(proto::visitor_welcome_frame(token, conversation_));
+    if (s_.desk) s_.desk->visitor_hello(site_.id, visitor_->id);
     if (conversation_ && s_.desk) s_.desk->visitor_back(conversation_->id);
   }
 

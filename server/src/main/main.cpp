@@ -17,6 +17,7 @@
 #include "api/app.hpp"
 #include "api/desk.hpp"
 #include "main/config.hpp"
+#include "core/hours/hours.hpp"
 #include "core/tenancy/site_rules.hpp"
 #include "main/demo.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
@@ -188,6 +189,11 @@ int main(int argc, char** argv) {
   auto* o_launcher = site_add->add_option("--launcher", s_launcher, "Launcher text (empty: the widget's own)");
   auto* o_team = site_add->add_option("--team-name", s_team, "Name in the header until an operator answers (empty: the site name)");
   auto* o_vendor = site_add->add_option("--vendor-link", s_vendor_link, "Show a small 'chat by Otklik' text link (true/false)");
+  std::string s_hours;
+  std::vector<std::string> s_holidays;
+  auto* o_hours = site_add->add_option("--hours", s_hours,
+                                       "Working hours in the site's zone: \"24/7\" or \"mon-fri 09:00-18:00; sat 10:00-14:00\"");
+  auto* o_holidays = site_add->add_option("--holiday", s_holidays, "A closed day, YYYY-MM-DD (repeatable)");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -262,6 +268,23 @@ int main(int argc, char** argv) {
       }
       if (*o_origins) site.allowed_origins = s_origins;
       if (*o_vendor) a.vendor_link = s_vendor_link;
+      if (*o_hours || *o_holidays) {
+        auto hours = *o_hours ? parse_hours(s_hours) : hours_from_json(site.hours);
+        if (!hours) {
+          std::cerr << hours.error().message << "\n";
+          return 2;
+        }
+        for (const auto& day : s_holidays) {
+          auto holiday = parse_holiday(day);
+          if (!holiday) {
+            std::cerr << holiday.error().message << "\n";
+            return 2;
+          }
+          std::erase_if(hours->exceptions, [&](const DatedHours& e) { return e.day == holiday->day; });
+          hours->exceptions.push_back(*holiday);
+        }
+        site.hours = hours_to_json(*hours);
+      }
       auto clean = normalize_site(std::move(site));
       if (!clean) {
         std::cerr << clean.error().message << "\n";

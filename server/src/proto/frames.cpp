@@ -397,6 +397,11 @@ std::string assignment_frame(ConversationId conv, DepartmentId department, std::
                    {"operator", op ? json{{"id", op.value}, {"name", operator_name}} : json(nullptr)}});
 }
 
+std::string hours_frame(bool open, std::optional<TimePoint> next_open) {
+  return dump(json{{"type", "hours"}, {"open", open},
+                   {"next_open", next_open ? json(to_unix_ms(*next_open)) : json(nullptr)}});
+}
+
 std::string closed_frame(ConversationId conv) { return dump(json{{"type", "closed"}, {"conversation", conv.value}}); }
 
 std::string presence_frame(Presence chosen, bool connected) {

@@ -268,3 +268,35 @@ describe('desk: internal notes and transfers (demo data: two operators, a delive
     await v.close();
   });
 });
+
+describe('desk: working hours', () => {
+  test('outside hours the visitor hears when the team is back; a 24/7 site is simply open', async () => {
+    const data = shopWithTwoOperators();
+    // Open only on Mondays 00:00-00:01 in Vladivostok: closed at almost any moment this test may run.
+    execFileSync(otklikBin, ['site', 'add', '--data', data.dir, '--account', 'Shop', '--key', 'shop', '--timezone',
+      'Asia/Vladivostok', '--hours', 'mon 00:00-00:01']);
+    execFileSync(otklikBin, ['site', 'add', '--data', data.dir, '--account', 'Shop', '--key', 'shop-247', '--name',
+      'Shop 24/7', '--origin', origin]);
+    const srv = await startServer({ dataDir: data.dir, demo: false, extraArgs: data.extraArgs });
+    try {
+      const v = await visitor(srv.url, { site: 'shop', origin });
+      const hours = await v.pick((f) => f.type === 'hours', 5000, 'hours');
+      const vladivostokMonday = (ms) => new Intl.DateTimeFormat('en-GB', {
+        timeZone: 'Asia/Vladivostok', weekday: 'short', hour: '2-digit', minute: '2-digit', hourCycle: 'h23',
+      }).format(new Date(ms));
+      if (hours.open) {
+        assert.equal(vladivostokMonday(Date.now()).slice(0, 3), 'Mon', 'open only in that minute');
+      } else {
+        assert.equal(vladivostokMonday(hours.next_open), 'Mon 00:00');
+        assert.ok(hours.next_open > Date.now() && hours.next_open - Date.now() <= 7 * 24 * 3600e3);
+      }
+      await v.close();
+      const always = await visitor(srv.url, { site: 'shop-247', origin });
+      assert.deepEqual(await always.pick((f) => f.type === 'hours', 5000, 'hours'), { type: 'hours', open: true, next_open: null });
+      await always.close();
+    } finally {
+      await srv.stop();
+      rmSync(data.dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -68,6 +68,8 @@ struct DeskSite {
   SiteId id;
   DepartmentId default_department;
   std::vector<RoutingRule> rules;  // in order
+  std::string timezone;
+  std::string hours;  // JSON, core/hours
 };
 
 struct DeskChat {

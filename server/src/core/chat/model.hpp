@@ -39,6 +39,7 @@ struct Site {
   std::string language = "ru";               // "ru" | "en"
   std::string timezone = "Europe/Moscow";
   SiteAppearance appearance;
+  std::string hours = R"({"always_open":true})";  // WorkingHours as JSON (core/hours: hours_to_json)
 };
 
 struct OperatorAccount {

@@ -1,6 +1,9 @@
 #include "core/hours/hours.hpp"
 
 #include <algorithm>
+#include <charconv>
+
+#include <nlohmann/json.hpp>
 
 namespace otk {
 namespace {
@@ -105,6 +108,130 @@ std::optional<TimePoint> closes_at(const WorkingHours& hours, const date::time_z
     if (next.empty() || next.front().open != 0) return to_sys(zone, day);
   }
   return to_sys(zone, day);
+}
+
+namespace {
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+std::optional<int> day_index(std::string_view s) {
+  static constexpr std::string_view kNames[] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  for (int i = 0; i < 7; ++i) {
+    if (s == kNames[i]) return i;
+  }
+  return std::nullopt;
+}
+
+std::optional<int> minutes_of(std::string_view hhmm) {  // "09:00", "24:00"
+  if (hhmm.size() != 5 || hhmm[2] != ':') return std::nullopt;
+  int h = 0, m = 0;
+  if (std::from_chars(hhmm.data(), hhmm.data() + 2, h).ptr != hhmm.data() + 2) return std::nullopt;
+  if (std::from_chars(hhmm.data() + 3, hhmm.data() + 5, m).ptr != hhmm.data() + 5) return std::nullopt;
+  if (h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m != 0)) return std::nullopt;
+  return h * 60 + m;
+}
+
+}  // namespace
+
+Result<WorkingHours> parse_hours(std::string_view spec) {
+  std::string lowered(trim(spec));
+  std::ranges::transform(lowered, lowered.begin(), [](char c) { return c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c; });
+  WorkingHours h;
+  if (lowered == "24/7") {
+    h.always_open = true;
+    return h;
+  }
+  std::string_view rest = lowered;
+  while (!rest.empty()) {
+    const auto end = rest.find_first_of(";,");
+    const auto part = trim(rest.substr(0, end));
+    rest = end == std::string_view::npos ? std::string_view{} : rest.substr(end + 1);
+    if (part.empty()) continue;
+    const auto bad = [&](const char* why) { return fail(Errc::bad_request, "hours '" + std::string(part) + "': " + why); };
+    const auto space = part.find(' ');
+    if (space == std::string_view::npos) return bad("write days, then a period: \"mon-fri 09:00-18:00\"");
+    const auto days = part.substr(0, space);
+    const auto period = trim(part.substr(space + 1));
+    const auto dash = days.find('-');
+    const auto first = day_index(days.substr(0, dash));
+    const auto last = dash == std::string_view::npos ? first : day_index(days.substr(dash + 1));
+    if (!first || !last) return bad("days are mon, tue, wed, thu, fri, sat, sun");
+    std::vector<int> which;
+    for (int d = *first;; d = (d + 1) % 7) {
+      which.push_back(d);
+      if (d == *last) break;
+    }
+    if (period == "closed") continue;
+    const auto pdash = period.find('-');
+    const auto open = minutes_of(period.substr(0, pdash));
+    const auto close = pdash == std::string_view::npos ? std::nullopt : minutes_of(period.substr(pdash + 1));
+    if (!open || !close) return bad("a period is HH:MM-HH:MM, e.g. 09:00-18:00");
+    for (int d : which) h.weekly[d].push_back(Interval{*open, *close});
+  }
+  return normalize_hours(std::move(h));
+}
+
+Result<DatedHours> parse_holiday(std::string_view text) {
+  int y = 0;
+  unsigned m = 0, d = 0;
+  const auto s = trim(text);
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-' || std::from_chars(s.data(), s.data() + 4, y).ptr != s.data() + 4 ||
+      std::from_chars(s.data() + 5, s.data() + 7, m).ptr != s.data() + 7 ||
+      std::from_chars(s.data() + 8, s.data() + 10, d).ptr != s.data() + 10) {
+    return fail(Errc::bad_request, "holiday '" + std::string(s) + "': write it as YYYY-MM-DD");
+  }
+  const date::year_month_day day{date::year{y}, date::month{m}, date::day{d}};
+  if (!day.ok()) return fail(Errc::bad_request, "holiday '" + std::string(s) + "' is not a date");
+  return DatedHours{day, {}};
+}
+
+std::string hours_to_json(const WorkingHours& h) {
+  using nlohmann::json;
+  json weekly = json::array();
+  for (const auto& day : h.weekly) {
+    json list = json::array();
+    for (const auto& i : day) list.push_back(json::array({i.open, i.close}));
+    weekly.push_back(std::move(list));
+  }
+  json exceptions = json::array();
+  for (const auto& e : h.exceptions) {
+    json list = json::array();
+    for (const auto& i : e.intervals) list.push_back(json::array({i.open, i.close}));
+    exceptions.push_back(json{{"day", static_cast<std::int64_t>(date::sys_days(e.day).time_since_epoch().count())},
+                              {"intervals", std::move(list)}});
+  }
+  return json{{"always_open", h.always_open}, {"weekly", std::move(weekly)}, {"exceptions", std::move(exceptions)}}
+      .dump();
+}
+
+Result<WorkingHours> hours_from_json(std::string_view text) {
+  using nlohmann::json;
+  const json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return fail(Errc::bad_request, "stored hours are not a JSON object");
+  WorkingHours h;
+  try {
+    h.always_open = j.value("always_open", false);
+    if (j.contains("weekly")) {
+      const auto& w = j.at("weekly");
+      for (std::size_t d = 0; d < 7 && d < w.size(); ++d) {
+        for (const auto& i : w.at(d)) h.weekly[d].push_back(Interval{i.at(0).get<int>(), i.at(1).get<int>()});
+      }
+    }
+    if (j.contains("exceptions")) {
+      for (const auto& e : j.at("exceptions")) {
+        DatedHours dh{date::year_month_day{date::sys_days{date::days{e.at("day").get<std::int64_t>()}}}, {}};
+        for (const auto& i : e.at("intervals")) dh.intervals.push_back(Interval{i.at(0).get<int>(), i.at(1).get<int>()});
+        h.exceptions.push_back(std::move(dh));
+      }
+    }
+  } catch (const json::exception& e) {
+    return fail(Errc::bad_request, std::string("stored hours are malformed: ") + e.what());
+  }
+  return normalize_hours(std::move(h));
 }
 
 Result<const date::time_zone*> find_zone(const std::string& name) {

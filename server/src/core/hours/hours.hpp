@@ -50,6 +50,16 @@ struct WorkingHours {
 /// nullopt when closed at t or always open.
 [[nodiscard]] std::optional<TimePoint> closes_at(const WorkingHours& hours, const date::time_zone& zone, TimePoint t);
 
+/// Reads what an owner types: "24/7", or periods separated by ';' or ',' such as
+/// "mon-fri 09:00-18:00; sat 10:00-14:00; sun closed" (days: mon tue wed thu fri sat sun, ranges wrap:
+/// "fri-mon"; a day may have several periods). Days not named are closed. Error: bad_request naming the part.
+[[nodiscard]] Result<WorkingHours> parse_hours(std::string_view spec);
+/// "2027-01-01" as a holiday (closed all day). Error: bad_request.
+[[nodiscard]] Result<DatedHours> parse_holiday(std::string_view day);
+/// JSON text for storage and back; the reader refuses a malformed document with bad_request.
+[[nodiscard]] std::string hours_to_json(const WorkingHours& hours);
+[[nodiscard]] Result<WorkingHours> hours_from_json(std::string_view text);
+
 /// The zone by IANA name from the OS database. Error: bad_request.
 [[nodiscard]] Result<const date::time_zone*> find_zone(const std::string& name);
 

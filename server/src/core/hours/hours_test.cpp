@@ -133,6 +133,49 @@ TEST(Hours, NormalizeRefusesBrokenSchedules) {
   EXPECT_EQ(normalize_hours(sorted)->weekly[0].front().open, 9 * 60);
 }
 
+TEST(Hours, ParsesWhatOwnersType) {
+  auto h = parse_hours("Mon-Fri 09:00-18:00; sat 10:00-14:00, sun closed; wed 19:00-21:00");
+  ASSERT_TRUE(h) << h.error().message;
+  EXPECT_FALSE(h->always_open);
+  EXPECT_EQ(h->weekly[0], (std::vector<Interval>{{540, 1080}}));
+  EXPECT_EQ(h->weekly[2], (std::vector<Interval>{{540, 1080}, {1140, 1260}}));
+  EXPECT_EQ(h->weekly[5], (std::vector<Interval>{{600, 840}}));
+  EXPECT_TRUE(h->weekly[6].empty());
+  auto wrap = parse_hours("fri-mon 20:00-24:00");
+  ASSERT_TRUE(wrap);
+  EXPECT_EQ(wrap->weekly[0].size(), 1u);
+  EXPECT_TRUE(wrap->weekly[1].empty());
+  EXPECT_EQ(wrap->weekly[4].front().close, 1440);
+  EXPECT_TRUE(parse_hours(" 24/7 ")->always_open);
+  for (const char* bad : {"mon-fry 09:00-18:00", "mon 9-18", "mon 18:00-09:00", "mon 09:00-25:00", "monday",
+                          "mon 09:00-12:00; mon 11:00-13:00"}) {
+    auto r = parse_hours(bad);
+    EXPECT_FALSE(r) << bad;
+    if (!r) {
+      EXPECT_EQ(r.error().code, Errc::bad_request);
+    }
+  }
+  EXPECT_EQ(parse_holiday("2027-01-01")->day, date::year{2027} / 1 / 1);
+  EXPECT_FALSE(parse_holiday("2027-02-30"));
+  EXPECT_FALSE(parse_holiday("1.1.2027"));
+}
+
+TEST(Hours, JsonRoundTripKeepsEverything) {
+  auto h = *parse_hours("mon-fri 09:00-18:00; sat 10:00-14:00");
+  h.exceptions.push_back(*parse_holiday("2027-01-01"));
+  h.exceptions.push_back({date::year{2026} / 12 / 31, {{540, 780}}});
+  h = *normalize_hours(h);
+  auto back = hours_from_json(hours_to_json(h));
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->weekly, h.weekly);
+  ASSERT_EQ(back->exceptions.size(), 2u);
+  EXPECT_EQ(back->exceptions[0].day, date::year{2026} / 12 / 31);
+  EXPECT_EQ(back->exceptions[0].intervals, (std::vector<Interval>{{540, 780}}));
+  EXPECT_TRUE(hours_from_json(R"({"always_open":true})")->always_open);
+  EXPECT_FALSE(hours_from_json("[1,2]"));
+  EXPECT_FALSE(hours_from_json(R"({"weekly":[[[900,100]]]})")) << "normalised on the way in";
+}
+
 TEST(Hours, FindZone) {
   EXPECT_TRUE(find_zone("Asia/Vladivostok"));
   EXPECT_EQ(find_zone("Mars/Olympus").error().code, Errc::bad_request);

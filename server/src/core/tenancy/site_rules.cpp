@@ -4,6 +4,7 @@
 #include <charconv>
 
 #include "core/chat/text.hpp"
+#include "core/hours/hours.hpp"
 
 namespace otk {
 namespace {
@@ -128,6 +129,10 @@ Result<Site> normalize_site(Site site) {
       })) {
     return fail(Errc::bad_request, "timezone must be an IANA name such as Europe/Moscow");
   }
+  if (auto zone = find_zone(tz); !zone) return std::unexpected(zone.error());
+  auto hours = hours_from_json(site.hours);
+  if (!hours) return std::unexpected(hours.error());
+  site.hours = hours_to_json(*hours);
 
   auto& a = site.appearance;
   std::ranges::transform(a.color, a.color.begin(), lower);

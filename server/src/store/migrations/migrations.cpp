@@ -155,6 +155,9 @@ CREATE TABLE notes (
 );
 CREATE INDEX notes_conversation ON notes(conversation_id, id);
 )SQL"},
+    {5, "working hours", R"SQL(
+ALTER TABLE sites ADD COLUMN hours TEXT NOT NULL DEFAULT '{"always_open":true}';
+)SQL"},
 };
 
 }  // namespace

@@ -62,8 +62,8 @@ Result<DeskSnapshot> SqliteStorage::desk_snapshot() {
       }
     }
     {
-      auto s = db_.prepare("SELECT id FROM sites ORDER BY id");
-      while (s.step()) out.sites.push_back(DeskSite{SiteId{s.i64(0)}, DepartmentId{}, {}});
+      auto s = db_.prepare("SELECT id, timezone, hours FROM sites ORDER BY id");
+      while (s.step()) out.sites.push_back(DeskSite{SiteId{s.i64(0)}, DepartmentId{}, {}, s.str(1), s.str(2)});
       for (const auto& d : out.departments) {
         if (!d.is_default) continue;
         for (auto& site : out.sites) {

@@ -38,9 +38,6 @@ std::string appearance_to(const SiteAppearance& a) {
       .dump();
 }
 
-constexpr const char* kSiteColumns =
-    "id, account_id, key, name, allowed_origins, language, timezone, appearance";
-
 Site site_from(const Stmt& s) {
   Site site;
   site.id = SiteId{s.i64(0)};
@@ -51,6 +48,7 @@ Site site_from(const Stmt& s) {
   site.language = s.str(5);
   site.timezone = s.str(6);
   site.appearance = appearance_from(s.str(7));
+  site.hours = s.str(8);
   return site;
 }
 
@@ -157,12 +155,13 @@ Result<SiteId> SqliteStorage::upsert_site(const Site& site, TimePoint now) {
     SiteId id;
     {
     auto s = db_.prepare(
-        "INSERT INTO sites(account_id, key, name, allowed_origins, language, timezone, appearance, created_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
+        "INSERT INTO sites(account_id, key, name, allowed_origins, language, timezone, appearance, created_at, hours) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(key) DO UPDATE SET name = excluded.name, "
         "allowed_origins = excluded.allowed_origins, language = excluded.language, timezone = excluded.timezone, "
-        "appearance = excluded.appearance WHERE account_id = excluded.account_id RETURNING id");
+        "appearance = excluded.appearance, hours = excluded.hours WHERE account_id = excluded.account_id RETURNING id");
     s.bind(1, site.account.value).bind(2, site.key).bind(3, site.name).bind(4, json(site.allowed_origins).dump());
     s.bind(5, site.language).bind(6, site.timezone).bind(7, appearance_to(site.appearance)).bind(8, to_unix_ms(now));
+    s.bind(9, site.hours);
     if (!s.step()) return fail(Errc::conflict, "site key '" + site.key + "' belongs to another account");
     id = SiteId{s.i64(0)};
     }
@@ -210,7 +209,8 @@ Result<void> SqliteStorage::add_site_member(SiteId site, OperatorId op) {
 Result<std::optional<Site>> SqliteStorage::site_by_key(std::string_view key) {
   return guarded([&]() -> Result<std::optional<Site>> {
     auto s = db_.prepare(
-        "SELECT id, account_id, key, name, allowed_origins, language, timezone, appearance FROM sites WHERE key = ?");
+        "SELECT id, account_id, key, name, allowed_origins, language, timezone, appearance, hours FROM sites "
+        "WHERE key = ?");
     s.bind(1, key);
     if (!s.step()) return std::optional<Site>{};
     return std::optional(site_from(s));
@@ -220,7 +220,7 @@ Result<std::optional<Site>> SqliteStorage::site_by_key(std::string_view key) {
 Result<std::vector<Site>> SqliteStorage::sites_of(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<Site>> {
     auto s = db_.prepare(
-        "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance "
+        "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance, s.hours "
         "FROM sites s JOIN site_members m ON m.site_id = s.id WHERE m.operator_id = ? AND s.account_id = ? "
         "ORDER BY s.name");
     s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
