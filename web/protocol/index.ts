@@ -42,6 +42,8 @@ export interface ConversationSummary {
   department: { id: number; name: string } | null;
   /** who has it; null while it waits in the queue */
   operator: { id: number; name: string } | null;
+  /** an operator has written in it */
+  answered: boolean;
 }
 
 /** Where a visitor's chat stands: waiting in line, nobody answered in time, or with an operator. */
@@ -132,6 +134,8 @@ export interface OperatorWelcome {
   sites: SiteInfo[];
   conversations: ConversationSummary[];
   team: Team;
+  /** the desk's first-response time: an unanswered chat older than this is late */
+  first_response_ms: number;
 }
 
 /** An operators-only note on a conversation; never sent to the visitor. */

@@ -30,6 +30,8 @@ class Desk {
 
   /// Takes the state from storage and starts the deadline timer. Once, before serving.
   void start(DeskSnapshot snapshot);
+  /// Immutable after construction: safe from any thread.
+  [[nodiscard]] Millis first_response() const { return config_.first_response; }
   void stop();
 
   // ---- events; any thread ----

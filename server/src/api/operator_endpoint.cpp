@@ -83,6 +83,7 @@ class OperatorHandler final : public WsHandler {
     ready_ = true;
     conn.disarm_deadline();
     s_.hub.add_operator(scope().op.id, scope().sites, session_key_, conn.shared_from_this());
+    if (s_.desk) snap->team.first_response = s_.desk->first_response();
     conn.send(proto::operator_welcome_frame(scope(), snap->sites, snap->conversations, snap->team));
     if (s_.desk) s_.desk->console_opened(scope().op.id);
   }

@@ -290,7 +290,8 @@ json summary_to_json(const ConversationSummary& s) {
          {"last_message", s.last_message ? message_to_json(*s.last_message) : json(nullptr)},
          {"page", s.page ? json{{"url", s.page->url}, {"title", s.page->title}} : json(nullptr)},
          {"department", s.department ? json{{"id", s.department.value}, {"name", s.department_name}} : json(nullptr)},
-         {"operator", s.assigned ? json{{"id", s.assigned.value}, {"name", s.assigned_name}} : json(nullptr)}};
+         {"operator", s.assigned ? json{{"id", s.assigned.value}, {"name", s.assigned_name}} : json(nullptr)},
+         {"answered", s.answered}};
   return j;
 }
 
@@ -356,7 +357,8 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
   for (const auto& d : team.departments) deps.push_back(json{{"id", d.id.value}, {"site", d.site.value}, {"name", d.name}});
   return dump(json{{"type", "welcome"}, {"operator", operator_to_json(scope.op)}, {"sites", std::move(s)},
                    {"conversations", std::move(c)},
-                   {"team", {{"operators", std::move(ops)}, {"departments", std::move(deps)}}}});
+                   {"team", {{"operators", std::move(ops)}, {"departments", std::move(deps)}}},
+                   {"first_response_ms", team.first_response.count()}});
 }
 
 namespace {

@@ -37,6 +37,7 @@ struct TeamView {
   };
   std::vector<Member> operators;
   std::vector<Department> departments;
+  Millis first_response{0};  // the desk's first-response time, so the console can mark late chats
 };
 
 struct Hello {

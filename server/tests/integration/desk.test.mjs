@@ -130,10 +130,15 @@ describe('desk: first response, presence and returning visitors', () => {
     assert.equal(moved.operator.name, 'Boris', 'after the first-response timer');
     const busy = await statusOf(c.v, 'busy');
     assert.equal(typeof busy.wait_ms, 'number');
+    assert.equal(ops.alice.welcome.first_response_ms, 1000, 'the console knows when a chat is late');
+    const summary = async () => (await (await fetch(`${srv.url}/api/v1/conversations`,
+      { headers: { Cookie: ops.alice.session.cookie } })).json()).conversations.find((x) => x.id === c.conversation);
+    assert.equal((await summary()).answered, false);
     // Alice answers after all: she takes the chat, and the visitor's "busy" gives way.
     ops.alice.send({ type: 'send', conversation: c.conversation, client_id: 'late1', text: 'Да, я здесь!' });
     assert.equal((await assignmentOf(ops.boris, c.conversation)).operator.name, 'Alice');
     await statusOf(c.v, 'assigned');
+    assert.equal((await summary()).answered, true);
     ops.alice.send({ type: 'close', conversation: c.conversation });
     await c.v.type('closed');
 

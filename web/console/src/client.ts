@@ -34,6 +34,7 @@ export class OperatorClient {
   online = false;
   presence: Presence = 'online';
   team: Team = { operators: [], departments: [] };
+  firstResponseMs = 25000;
   me: OperatorWelcome['operator'] | null = null;
   convs = new Map<number, Conv>();
   onChange: () => void = () => {};
@@ -81,6 +82,11 @@ export class OperatorClient {
   stop(): void {
     this.stopped = true;
     this.ws?.close();
+  }
+
+  /** Nobody has answered this visitor within the first-response time (supervisors watch these). */
+  late(c: Conv, now = Date.now()): boolean {
+    return !c.summary.answered && c.summary.status === 'open' && now - c.summary.created_at > this.firstResponseMs;
   }
 
   list(): Conv[] {
@@ -159,6 +165,7 @@ export class OperatorClient {
     if (c.messages.has(m.seq)) return false;
     const mine = m.author.kind === 'operator';
     c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind: m.author.kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent' });
+    if (m.author.kind === 'operator') c.summary.answered = true;
     c.pending.delete(m.client_id);
     while (c.messages.has(c.lastSeq + 1)) c.lastSeq++;
     if (m.seq > c.summary.last_seq) {
@@ -174,6 +181,7 @@ export class OperatorClient {
         this.online = true;
         this.me = f.operator;
         this.team = f.team;
+        this.firstResponseMs = f.first_response_ms;
         setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
         // Conversations closed while this console was away are no longer in the list.
         const open = new Set(f.conversations.map((s) => s.id));

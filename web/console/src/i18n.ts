@@ -15,6 +15,7 @@ const ru = {
   awayHint: 'Новые разговоры вам не придут, пока вы не «На месте»',
   asNote: 'Заметка для коллег', notePlaceholder: 'Заметка видна только операторам…', noteBy: 'заметка',
   transfer: 'Передать разговор', transferTo: 'Передать…', department: 'Отдел',
+  late: 'Посетитель ждёт ответа дольше положенного',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -33,6 +34,7 @@ const en: Texts = {
   awayHint: 'No new conversations will come to you until you are Available',
   asNote: 'Note for colleagues', notePlaceholder: 'Only operators see notes…', noteBy: 'note',
   transfer: 'Transfer conversation', transferTo: 'Transfer to…', department: 'Department',
+  late: 'The visitor has waited longer than the first-response time',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

@@ -225,7 +225,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       <aside class="list" aria-label={t.conversations}>
         {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
         {client.list().map((c: Conv) => (
-          <button key={c.summary.id} class={`row ${c.summary.id === openId ? 'active' : ''}`} data-conversation={c.summary.id}
+          <button key={c.summary.id} class={`row ${c.summary.id === openId ? 'active' : ''} ${client.late(c) ? 'late' : ''}`}
+            data-conversation={c.summary.id} title={client.late(c) ? t.late : undefined}
             onClick={() => setOpenId(c.summary.id)}>
             <span class="site">{c.summary.site_name}{c.summary.department && <span class="dept"> · {c.summary.department.name}</span>}</span>
             <span class="who">{c.summary.visitor.name}

@@ -337,7 +337,7 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
   }
   {
     auto a = db_.prepare(
-        "SELECT c.department_id, d.name, c.operator_id, o.name FROM conversations c "
+        "SELECT c.department_id, d.name, c.operator_id, o.name, c.first_response_at FROM conversations c "
         "LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN operators o ON o.id = c.operator_id WHERE c.id = ?");
     a.bind(1, c.id.value);
     if (a.step()) {
@@ -345,6 +345,7 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
       out.department_name = a.is_null(1) ? "" : a.str(1);
       out.assigned = OperatorId{a.is_null(2) ? 0 : a.i64(2)};
       out.assigned_name = a.is_null(3) ? "" : a.str(3);
+      out.answered = !a.is_null(4);
     }
   }
   {
