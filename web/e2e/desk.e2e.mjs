@@ -151,6 +151,23 @@ test('a note for a colleague and a hand-over: Anna gets the chat and the note, t
   await v.ctx.close(); await anna.ctx.close(); await boss.ctx.close();
 });
 
+test('the console follows the visitor to another page, live', async () => {
+  const op = await consolePage();
+  const v = await visitorPage('/demo/shop');
+  await say(v.page, 'Смотрю пледы');
+  await op.page.locator('.row', { hasText: 'Смотрю пледы' }).click();
+  await op.page.locator('.chat-head a[href$="/demo/shop"]').waitFor();
+  // A single-page shop changes the address without a reload.
+  await v.page.evaluate(() => { history.pushState({}, '', '/demo/shop?item=pled-oblako'); document.title = 'Плед «Облако»'; });
+  const link = op.page.locator('.chat-head a', { hasText: 'Плед «Облако»' });
+  await link.waitFor({ timeout: 10000 });
+  assert.match(await link.getAttribute('href'), /item=pled-oblako$/);
+  // Closing frees the operator's place (each takes 5 chats at once; these tests share one server).
+  await op.page.getByRole('button', { name: 'Завершить разговор' }).click();
+  await v.page.locator('.sys', { hasText: 'Разговор завершён' }).waitFor();
+  await v.ctx.close(); await op.ctx.close();
+});
+
 test('an operator who is away gets the hint and no new chats', async () => {
   const op = await consolePage();
   await op.page.getByLabel('Статус').selectOption('away');

@@ -156,6 +156,7 @@ export type OperatorIn =
       operator: { id: number; name: string } | null }
   | { type: 'presence'; status: Presence; connected: boolean }
   | ({ type: 'note' } & Note)
+  | { type: 'page'; conversation: number; page: PageRef; at: number }
   | { type: 'notes'; conversation: number; notes: Note[] }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;

@@ -49,8 +49,16 @@ export class VisitorClient {
   private typingActive = false;
   private closedByUs = false;
   private reconnectTimer = 0;
+  private lastUrl = location.href;
 
   constructor(private url: string, private tokenKey: string) {
+    // Single-page sites change the URL without a reload: tell the operator where the visitor is now. A cheap
+    // check every 2 s, only once the visitor has opened the chat; the page's own history API is left alone.
+    window.setInterval(() => {
+      if (location.href === this.lastUrl || !this.ws || this.status !== 'online') return;
+      this.lastUrl = location.href;
+      this.raw({ type: 'page', url: location.href, title: document.title });
+    }, 2000);
     // A dead network can leave a socket looking open for minutes; the browser knows sooner. Drop it at once so
     // the visitor sees "no connection", and reconnect the moment the network is back.
     window.addEventListener('offline', () => this.ws?.close());
@@ -167,6 +175,7 @@ export class VisitorClient {
     switch (f.type) {
       case 'welcome':
         try { localStorage.setItem(this.tokenKey, f.visitor); } catch { /* private mode */ }
+        this.lastUrl = location.href;
         this.status = 'online';
         this.stableTimer = window.setTimeout(() => { this.retry = 0; }, 10000);
         if (f.conversation) {

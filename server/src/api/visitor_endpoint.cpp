@@ -89,6 +89,9 @@ class VisitorHandler final : public WsHandler {
     s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
     conn.send(proto::visitor_welcome_frame(token, conversation_));
     if (s_.desk) s_.desk->visitor_hello(site_.id, visitor_->id);
+    if (conversation_ && page_) {
+      s_.hub.to_site_operators(site_.id, share(proto::page_frame(conversation_->id, *page_, s_.clock.now())));
+    }
     if (conversation_ && s_.desk) s_.desk->visitor_back(conversation_->id);
   }
 
@@ -155,7 +158,9 @@ class VisitorHandler final : public WsHandler {
     const auto now = s_.clock.now();
     auto record_view = [v, p, now](Storage& st) { return st.record_page_view(v, p, now); };
     auto r = co_await db_write<void>(s_.db, record_view);
-    if (!r) conn.send(error_frame_counted(s_.metrics, r.error(), "page"));
+    if (!r) co_return conn.send(error_frame_counted(s_.metrics, r.error(), "page"));
+    // The operators follow the visitor around the site, live.
+    if (conversation_) s_.hub.to_site_operators(site_.id, share(proto::page_frame(conversation_->id, p, now)));
   }
 
   Services& s_;

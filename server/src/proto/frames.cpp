@@ -404,6 +404,11 @@ std::string hours_frame(bool open, std::optional<TimePoint> next_open) {
                    {"next_open", next_open ? json(to_unix_ms(*next_open)) : json(nullptr)}});
 }
 
+std::string page_frame(ConversationId conv, const PageRef& page, TimePoint at) {
+  return dump(json{{"type", "page"}, {"conversation", conv.value},
+                   {"page", {{"url", page.url}, {"title", page.title}}}, {"at", to_unix_ms(at)}});
+}
+
 std::string closed_frame(ConversationId conv) { return dump(json{{"type", "closed"}, {"conversation", conv.value}}); }
 
 std::string presence_frame(Presence chosen, bool connected) {

@@ -124,6 +124,8 @@ std::string assignment_frame(ConversationId conv, DepartmentId department, std::
                              OperatorId op, std::string_view operator_name);
 /// To the visitor and the site's operators: the conversation is closed.
 std::string closed_frame(ConversationId conv);
+/// To the site's operators: the visitor of an open conversation is now on this page.
+std::string page_frame(ConversationId conv, const PageRef& page, TimePoint at);
 /// To the visitor: whether the team works now; next_open (ms since the epoch) when it does not.
 std::string hours_frame(bool open, std::optional<TimePoint> next_open);
 /// To the operator: their presence as the desk sees it.

@@ -254,6 +254,11 @@ export class OperatorClient {
       case 'closed':
         this.convs.delete(f.conversation);
         break;
+      case 'page': {
+        const c = this.convs.get(f.conversation);
+        if (c) c.summary.page = f.page;
+        break;
+      }
       case 'note': {
         const c = this.convs.get(f.conversation);
         if (c) c.notes.set(f.client_id, f);
