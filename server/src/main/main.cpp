@@ -2,6 +2,7 @@
 //   otklik serve [--listen HOST:PORT] [--data DIR] [--config FILE] [--assets DIR] [--demo]
 //   otklik migrate [--data DIR]
 //   otklik user add --email E --name N --account A [--role R] [--site KEY]... (password on stdin or --password)
+//   otklik department add --site K --name N [--default] [--member EMAIL...] [--path P] [--utm-campaign C] ...
 //   otklik site add --account A --key K [--name N] [--origin O...] [--lang ru|en] [appearance options]
 #include <sodium.h>
 #include <spdlog/spdlog.h>
@@ -195,6 +196,23 @@ int main(int argc, char** argv) {
                                        "Working hours in the site's zone: \"24/7\" or \"mon-fri 09:00-18:00; sat 10:00-14:00\"");
   auto* o_holidays = site_add->add_option("--holiday", s_holidays, "A closed day, YYYY-MM-DD (repeatable)");
 
+  std::string d_data = "./data", d_site, d_name, d_path, d_referrer, d_utm_source, d_utm_medium, d_utm_campaign;
+  bool d_default = false;
+  std::vector<std::string> d_members;
+  auto* dep_cmd = cli.add_subcommand("department", "Manage departments and routing");
+  dep_cmd->require_subcommand(1);
+  auto* dep_add = dep_cmd->add_subcommand("add", "Add a department to a site (or extend the one with the same name)");
+  dep_add->add_option("--data", d_data, "Data directory");
+  dep_add->add_option("--site", d_site, "Site key")->required();
+  dep_add->add_option("--name", d_name, "Department name shown to operators")->required();
+  dep_add->add_flag("--default", d_default, "Chats no rule matches go here");
+  dep_add->add_option("--member", d_members, "E-mail of an operator of the site to add (repeatable)");
+  dep_add->add_option("--path", d_path, "Route pages whose path matches, e.g. '/developers*'");
+  dep_add->add_option("--referrer", d_referrer, "Route visitors whose referrer contains this");
+  dep_add->add_option("--utm-source", d_utm_source, "Route visitors with this utm_source");
+  dep_add->add_option("--utm-medium", d_utm_medium, "Route visitors with this utm_medium");
+  dep_add->add_option("--utm-campaign", d_utm_campaign, "Route visitors with this utm_campaign");
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -240,6 +258,60 @@ int main(int argc, char** argv) {
         if (auto r = st.set_chat_limit(*op, u_limit); !r) throw std::runtime_error(r.error().message);
       }
       std::cout << "operator " << u_email << " (id " << op->value << ") is ready\n";
+      return 0;
+    }
+    if (*dep_add) {
+      fs::create_directories(d_data);
+      SqliteStorage st(db_path(d_data), true);
+      auto site = st.site_by_key(d_site);
+      if (!site) throw std::runtime_error(site.error().message);
+      if (!*site) {
+        std::cerr << "no site '" << d_site << "'\n";
+        return 2;
+      }
+      if (d_name.empty() || d_name.size() > 100) {
+        std::cerr << "a department name has 1..100 characters\n";
+        return 2;
+      }
+      // Check everything first, then write it all in one transaction: a refusal changes nothing.
+      std::vector<OperatorId> members;
+      for (const auto& email : d_members) {
+        auto who = st.credentials_by_email(email);
+        if (!who || !*who) {
+          std::cerr << "no operator '" << email << "'\n";
+          return 2;
+        }
+        members.push_back((*who)->op.id);
+      }
+      std::optional<RoutingRule> rule;
+      if (!d_path.empty() || !d_referrer.empty() || !d_utm_source.empty() || !d_utm_medium.empty() ||
+          !d_utm_campaign.empty()) {
+        // The department id is filled in after the upsert; any non-zero id passes the check.
+        auto checked = normalize_rule(RoutingRule{d_path, d_referrer, d_utm_source, d_utm_medium, d_utm_campaign,
+                                                  std::nullopt, DepartmentId{1}});
+        if (!checked) {
+          std::cerr << checked.error().message << "\n";
+          return 2;
+        }
+        rule = *checked;
+      }
+      st.tx_begin();
+      auto dep = st.upsert_department((*site)->id, d_name, d_default);
+      Result<void> done = dep ? Result<void>{} : Result<void>{std::unexpected(dep.error())};
+      for (std::size_t i = 0; done && i < members.size(); ++i) {
+        done = st.add_department_member(*dep, members[i]);
+        if (!done) done = fail(done.error().code, d_members[i] + ": " + done.error().message);
+      }
+      if (done && rule) {
+        rule->department = *dep;
+        done = st.add_routing_rule((*site)->id, *rule);
+      }
+      st.tx_end(done.has_value());
+      if (!done) {
+        std::cerr << done.error().message << "\n";
+        return 2;
+      }
+      std::cout << "department '" << d_name << "' (id " << dep->value << ") of " << d_site << " is ready\n";
       return 0;
     }
     if (*site_add) {

@@ -3,7 +3,7 @@
 // own console; visitors on the shop's origin.
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -299,6 +299,40 @@ describe('desk: working hours', () => {
       const always = await visitor(srv.url, { site: 'shop-247', origin });
       assert.deepEqual(await always.pick((f) => f.type === 'hours', 5000, 'hours'), { type: 'hours', open: true, next_open: null });
       await always.close();
+    } finally {
+      await srv.stop();
+      rmSync(data.dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('desk: departments from the command line', () => {
+  test('a rule sends developers to the technical department; bad input is refused and changes nothing', async () => {
+    const data = shopWithTwoOperators();
+    const dep = (...args) => spawnSync(otklikBin, ['department', 'add', '--data', data.dir, '--site', 'shop', ...args],
+      { encoding: 'utf8' });
+    assert.equal(dep('--name', 'Техподдержка', '--member', 'boris@shop.example', '--path', '/developers*').status, 0);
+    const unknown = dep('--name', 'Склад', '--member', 'nobody@shop.example');
+    assert.equal(unknown.status, 2);
+    assert.match(unknown.stderr, /no operator/);
+    const badNew = dep('--name', 'Опт', '--path', 'wholesale');
+    assert.equal(badNew.status, 2);
+    const badRule = dep('--name', 'Техподдержка', '--path', 'developers');
+    assert.equal(badRule.status, 2);
+    assert.match(badRule.stderr, /starts with '\/'/);
+    const srv = await startServer({ dataDir: data.dir, demo: false, extraArgs: data.extraArgs });
+    try {
+      const ops = await consoles(srv.url);
+      assert.ok(ops.alice.welcome.team.departments.some((d) => d.name === 'Техподдержка'));
+      const names = ops.alice.welcome.team.departments.map((d) => d.name);
+      assert.ok(!names.includes('Склад') && !names.includes('Опт'), 'a refused command created nothing');
+      const v = await visitor(srv.url, { site: 'shop', origin, page: { url: 'https://shop.example/developers/api', title: 'API' } });
+      v.send({ type: 'send', client_id: 'dev-1', text: 'Как получить ключ API?' });
+      const ack = await v.pick((f) => f.type === 'ack');
+      const a = await assignmentOf(ops.alice, ack.conversation);
+      assert.equal(a.department.name, 'Техподдержка');
+      assert.equal(a.operator.name, 'Boris', 'the only member, though Alice has the lower id');
+      await v.close(); await ops.alice.close(); await ops.boris.close();
     } finally {
       await srv.stop();
       rmSync(data.dir, { recursive: true, force: true });
