@@ -68,6 +68,9 @@ TEST_F(DatabaseTest, ConcurrentWritesAreGroupedCommittedAndCompletedInOrder) {
                }});
   }
   ASSERT_EQ(all_done.get_future().wait_for(std::chrono::seconds(60)), std::future_status::ready);
+  // The last completion may still be unlocking `mu` and returning from set_value() on the writer thread: join it
+  // before the test's locals go away (that race crashed this test once in a few hundred runs).
+  db->stop();
   for (int i = 0; i < kJobs; ++i) ASSERT_EQ(seqs[i], i + 1);  // completions in commit order
   EXPECT_LT(batches.load(), kJobs);                              // grouped, not one fsync per message
   EXPECT_GT(max_batch.load(), 1u);
@@ -92,6 +95,7 @@ TEST_F(DatabaseTest, ARefusedJobRollsBackOnlyItself) {
   db->write(ok_job("b"));
   db->write({[](Storage&) { return true; }, [&](bool) { p.set_value(); }});
   p.get_future().wait();
+  db->stop();  // the writer thread leaves the completion that touched `p` before `p` goes away
   SqliteStorage check(path, false);
   auto s = check.connection().prepare("SELECT group_concat(client_id, ',') FROM (SELECT client_id FROM messages ORDER BY seq)");
   s.step();
@@ -118,6 +122,7 @@ TEST_F(DatabaseTest, ReadsRunOnTheirOwnConnection) {
   std::promise<bool> p;
   db->read([&](Storage& s) { p.set_value(s.site_by_key("k")->has_value()); });
   EXPECT_TRUE(p.get_future().get());
+  db->stop();  // the reader thread leaves the job that touched `p` before `p` goes away
 }
 
 }  // namespace
