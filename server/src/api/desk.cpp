@@ -301,10 +301,8 @@ net::awaitable<void> Desk::drain() {
       co_await assign(*next, *op);
     }
     // Everyone still waiting hears their new place.
-    if (auto line = lines_.find(d); line != lines_.end()) {
-      for (const auto& [id, chat] : chats_) {
-        if (!chat.info.assigned && chat.info.department == d) tell_visitor(chat);
-      }
+    for (const auto id : lines_[d].chats()) {
+      if (auto chat = chats_.find(id); chat != chats_.end()) tell_visitor(chat->second);
     }
   }
 }

@@ -102,6 +102,17 @@ std::expected<std::string, FrameError> client_id_of(const Parse& p) {
   return *id;
 }
 
+/// An operator's text for a conversation: `send` and `note` carry the same fields.
+std::expected<Send, FrameError> conversation_text(const Parse& p) {
+  auto conv = p.id("conversation");
+  if (!conv) return std::unexpected(conv.error());
+  auto cid = client_id_of(p);
+  if (!cid) return std::unexpected(cid.error());
+  auto t = p.text();
+  if (!t) return std::unexpected(t.error());
+  return Send{ConversationId{*conv}, *cid, *t};
+}
+
 FrameError unknown(const std::string& type) {
   return FrameError{Error{Errc::unknown_type, "unknown frame type '" + truncate_utf8(type, 40) + "'"}, ""};
 }
@@ -159,13 +170,9 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
   const auto& type = j["type"].get_ref<const std::string&>();
   if (type == "hello") return Hello{};
   if (type == "send") {
-    auto conv = p.id("conversation");
-    if (!conv) return std::unexpected(conv.error());
-    auto cid = client_id_of(p);
-    if (!cid) return std::unexpected(cid.error());
-    auto t = p.text();
-    if (!t) return std::unexpected(t.error());
-    return Send{ConversationId{*conv}, *cid, *t};
+    auto s = conversation_text(p);
+    if (!s) return std::unexpected(s.error());
+    return *s;
   }
   if (type == "typing") {
     auto conv = p.id("conversation");
@@ -187,13 +194,9 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
     return Read{ConversationId{*conv}, *seq};
   }
   if (type == "note") {
-    auto conv = p.id("conversation");
-    if (!conv) return std::unexpected(conv.error());
-    auto cid = client_id_of(p);
-    if (!cid) return std::unexpected(cid.error());
-    auto t = p.text();
-    if (!t) return std::unexpected(t.error());
-    return AddNote{ConversationId{*conv}, *cid, *t};
+    auto s = conversation_text(p);
+    if (!s) return std::unexpected(s.error());
+    return AddNote{s->conversation, std::move(s->client_id), std::move(s->text)};
   }
   if (type == "notes") {
     auto conv = p.id("conversation");

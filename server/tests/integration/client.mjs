@@ -36,12 +36,12 @@ export class WsClient {
 
   send(frame) { this.ws.send(typeof frame === 'string' ? frame : JSON.stringify(frame)); }
 
-  /** Resolves with the first unread frame matching pred (consuming it and everything before it). */
-  async next(pred = () => true, ms = 5000, what = 'frame') {
+  /** Waits (up to ms) for an unread frame matching pred; `take(i)` removes what is consumed and returns it. */
+  async wait(pred, ms, what, take) {
     const deadline = Date.now() + ms;
     for (;;) {
       const i = this.pending.findIndex((f) => pred(f));
-      if (i >= 0) return this.pending.splice(0, i + 1)[i];
+      if (i >= 0) return take(i);
       if (this.closed) throw new Error(`closed (${this.closed.code}) while waiting for ${what}`);
       const left = deadline - Date.now();
       if (left <= 0) throw new Error(`timed out waiting for ${what}; unread: ${JSON.stringify(this.pending).slice(0, 500)}`);
@@ -52,23 +52,17 @@ export class WsClient {
     }
   }
 
+  /** Resolves with the first unread frame matching pred (consuming it and everything before it). */
+  next(pred = () => true, ms = 5000, what = 'frame') {
+    return this.wait(pred, ms, what, (i) => this.pending.splice(0, i + 1)[i]);
+  }
+
   type(t, ms) { return this.next((f) => f.type === t, ms, t); }
 
   /** Like next, but takes only the matching frame and leaves the others unread (for frames whose order
    *  relative to it is not part of the protocol). */
-  async pick(pred, ms = 5000, what = 'frame') {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      const i = this.pending.findIndex((f) => pred(f));
-      if (i >= 0) return this.pending.splice(i, 1)[0];
-      if (this.closed) throw new Error(`closed (${this.closed.code}) while waiting for ${what}`);
-      const left = deadline - Date.now();
-      if (left <= 0) throw new Error(`timed out waiting for ${what}; unread: ${JSON.stringify(this.pending).slice(0, 500)}`);
-      await new Promise((resolve) => {
-        const t = setTimeout(resolve, left);
-        this.waiters.push(() => { clearTimeout(t); resolve(); });
-      });
-    }
+  pick(pred, ms = 5000, what = 'frame') {
+    return this.wait(pred, ms, what, (i) => this.pending.splice(i, 1)[0]);
   }
 
   close() { this.ws.close(); return this.closedPromise; }

@@ -173,6 +173,13 @@ std::optional<std::size_t> WaitingLine::position(ConversationId chat) const {
   return static_cast<std::size_t>(it - waiting_.begin()) + 1;
 }
 
+std::vector<ConversationId> WaitingLine::chats() const {
+  std::vector<ConversationId> out;
+  out.reserve(waiting_.size());
+  for (const auto& e : waiting_) out.push_back(e.chat);
+  return out;
+}
+
 std::optional<ConversationId> WaitingLine::front() const {
   if (waiting_.empty()) return std::nullopt;
   return waiting_.front().chat;

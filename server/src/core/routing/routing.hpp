@@ -84,6 +84,8 @@ class WaitingLine {
   [[nodiscard]] std::optional<std::size_t> position(ConversationId chat) const;
   [[nodiscard]] std::optional<ConversationId> front() const;
   [[nodiscard]] std::size_t size() const { return waiting_.size(); }
+  /// The waiting chats, first first.
+  [[nodiscard]] std::vector<ConversationId> chats() const;
 
  private:
   struct Entry {

@@ -103,6 +103,7 @@ TEST(Queue, FirstComeFirstServedWithPositions) {
   EXPECT_TRUE(line.remove(ConversationId{10}));
   EXPECT_FALSE(line.remove(ConversationId{10}));
   EXPECT_EQ(line.front(), ConversationId{11});
+  EXPECT_EQ(line.chats(), (std::vector<ConversationId>{ConversationId{11}, ConversationId{12}}));
   EXPECT_EQ(line.position(ConversationId{12}), 2u);
   EXPECT_EQ(line.position(ConversationId{10}), std::nullopt);
   line.push(ConversationId{9}, t0);  // re-queued with its original arrival time: goes first

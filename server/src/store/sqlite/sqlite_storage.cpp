@@ -94,6 +94,27 @@ OperatorAccount operator_from(const Stmt& s) {
                          parse_role(s.str(4)).value_or(Role::operator_), s.str(5)};
 }
 
+// What a conversation summary takes from its own row and the rows it joins (sites s, visitors v, and LEFT JOINed
+// departments d and operators o); the per-operator parts are added by summarise().
+#define OTK_SUMMARY_HEAD \
+  "s.name, s.language, v.name, c.department_id, d.name, c.operator_id, o.name, c.first_response_at "
+#define OTK_SUMMARY_JOINS                                                                                         \
+  "JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id "                                      \
+  "LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN operators o ON o.id = c.operator_id "
+
+ConversationSummary summary_head(const Stmt& s, VisitorId visitor, int base) {
+  ConversationSummary out;
+  out.site_name = s.str(base);
+  const std::string name = s.str(base + 2);
+  out.visitor_name = name.empty() ? default_visitor_name(visitor, s.str(base + 1)) : name;
+  out.department = DepartmentId{s.is_null(base + 3) ? 0 : s.i64(base + 3)};
+  out.department_name = s.is_null(base + 4) ? "" : s.str(base + 4);
+  out.assigned = OperatorId{s.is_null(base + 5) ? 0 : s.i64(base + 5)};
+  out.assigned_name = s.is_null(base + 6) ? "" : s.str(base + 6);
+  out.answered = !s.is_null(base + 7);
+  return out;
+}
+
 }  // namespace
 
 SqliteStorage::SqliteStorage(const std::string& path, bool migrate_now) : db_(path) {
@@ -314,11 +335,7 @@ Result<std::optional<Conversation>> SqliteStorage::conversation_for(const Operat
   });
 }
 
-ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Conversation c, std::string site_name,
-                                             std::string site_language, std::string visitor_name) {
-  ConversationSummary out;
-  out.site_name = std::move(site_name);
-  out.visitor_name = visitor_name.empty() ? default_visitor_name(c.visitor, site_language) : std::move(visitor_name);
+ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Conversation c, ConversationSummary out) {
   {
     auto r = db_.prepare("SELECT seq FROM read_markers WHERE operator_id = ? AND conversation_id = ?");
     r.bind(1, scope.op.id.value).bind(2, c.id.value);
@@ -336,19 +353,6 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
     if (m.step()) out.last_message = message_from(m);
   }
   {
-    auto a = db_.prepare(
-        "SELECT c.department_id, d.name, c.operator_id, o.name, c.first_response_at FROM conversations c "
-        "LEFT JOIN departments d ON d.id = c.department_id LEFT JOIN operators o ON o.id = c.operator_id WHERE c.id = ?");
-    a.bind(1, c.id.value);
-    if (a.step()) {
-      out.department = DepartmentId{a.is_null(0) ? 0 : a.i64(0)};
-      out.department_name = a.is_null(1) ? "" : a.str(1);
-      out.assigned = OperatorId{a.is_null(2) ? 0 : a.i64(2)};
-      out.assigned_name = a.is_null(3) ? "" : a.str(3);
-      out.answered = !a.is_null(4);
-    }
-  }
-  {
     auto p = db_.prepare(
         "SELECT pv.url, pv.title FROM page_views pv JOIN visits v ON v.id = pv.visit_id WHERE v.visitor_id = ? "
         "ORDER BY pv.id DESC LIMIT 1");
@@ -362,16 +366,19 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
 Result<std::vector<ConversationSummary>> SqliteStorage::open_conversations(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<ConversationSummary>> {
     auto s = db_.prepare(
-        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, s.name, "
-        "s.language, v.name FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
-        "JOIN sites s ON s.id = c.site_id JOIN visitors v ON v.id = c.visitor_id "
+        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, " OTK_SUMMARY_HEAD
+        "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? " OTK_SUMMARY_JOINS
         "WHERE c.account_id = ? AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500");
     s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
-    std::vector<std::tuple<Conversation, std::string, std::string, std::string>> rows;
-    while (s.step()) rows.emplace_back(conversation_from(s), s.str(7), s.str(8), s.str(9));
+    std::vector<std::pair<Conversation, ConversationSummary>> rows;
+    while (s.step()) {
+      auto c = conversation_from(s);
+      auto head = summary_head(s, c.visitor, 7);
+      rows.emplace_back(std::move(c), std::move(head));
+    }
     std::vector<ConversationSummary> out;
     out.reserve(rows.size());
-    for (auto& [c, site, lang, visitor] : rows) out.push_back(summarise(scope, c, site, lang, visitor));
+    for (auto& [c, head] : rows) out.push_back(summarise(scope, std::move(c), std::move(head)));
     return out;
   });
 }
@@ -381,11 +388,14 @@ Result<std::optional<ConversationSummary>> SqliteStorage::summary_for(const Oper
   if (!conv) return std::unexpected(conv.error());
   if (!*conv) return std::optional<ConversationSummary>{};
   return guarded([&]() -> Result<std::optional<ConversationSummary>> {
-    auto s = db_.prepare(
-        "SELECT s.name, s.language, v.name FROM sites s, visitors v WHERE s.id = ? AND v.id = ?");
-    s.bind(1, (*conv)->site.value).bind(2, (*conv)->visitor.value);
-    s.step();
-    return std::optional(summarise(scope, **conv, s.str(0), s.str(1), s.str(2)));
+    ConversationSummary head;
+    {
+      auto s = db_.prepare("SELECT " OTK_SUMMARY_HEAD "FROM conversations c " OTK_SUMMARY_JOINS "WHERE c.id = ?");
+      s.bind(1, id.value);
+      if (!s.step()) return fail(Errc::internal, "conversation vanished while summarising it");
+      head = summary_head(s, (*conv)->visitor, 0);
+    }
+    return std::optional(summarise(scope, **conv, std::move(head)));
   });
 }
 

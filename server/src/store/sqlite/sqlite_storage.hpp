@@ -71,8 +71,8 @@ class SqliteStorage final : public Storage {
   Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,
                   bool created);
   std::vector<SiteId> member_sites(OperatorId op, AccountId account);
-  ConversationSummary summarise(const OperatorScope& scope, Conversation c, std::string site_name,
-                                std::string site_language, std::string visitor_name);
+  /// Adds the per-operator parts (read marker, unread count) and the last message and page to `head`.
+  ConversationSummary summarise(const OperatorScope& scope, Conversation c, ConversationSummary head);
 
   sqlite::Connection db_;
 };
