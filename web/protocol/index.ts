@@ -83,7 +83,8 @@ export interface SiteInfo {
 
 export type ErrorCode =
   | 'bad_json' | 'bad_frame' | 'unknown_type' | 'not_ready' | 'text_empty' | 'text_too_long'
-  | 'not_found' | 'rate_limited' | 'unavailable' | 'internal';
+  | 'not_found' | 'rate_limited' | 'unavailable' | 'internal' | 'bad_request' | 'unauthorized' | 'forbidden'
+  | 'csrf' | 'bad_credentials' | 'origin_not_allowed' | 'unknown_site' | 'conflict' | 'too_large' | 'unsupported_media';
 
 export interface ErrorFrame { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface AckFrame { type: 'ack'; client_id: string; conversation: number; id: number; seq: number; at: number }
@@ -98,7 +99,11 @@ export type VisitorOut =
   | { type: 'send'; client_id: string; text: string }
   | { type: 'typing'; active: boolean }
   | { type: 'history'; conversation: number; after: number; limit?: number }
-  | { type: 'page'; url: string; title?: string };
+  | { type: 'page'; url: string; title?: string }
+  /** the offline form: at least an email or a phone; the answer is contact_saved (or an error with ref) */
+  | { type: 'contact'; client_id: string; name?: string; email?: string; phone?: string; message?: string };
+
+export interface ContactSavedFrame { type: 'contact_saved'; client_id: string }
 
 export interface VisitorWelcome {
   type: 'welcome';
@@ -107,7 +112,7 @@ export interface VisitorWelcome {
 }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
-  | HoursFrame | ErrorFrame;
+  | HoursFrame | ContactSavedFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 
@@ -148,6 +153,50 @@ export interface Note {
   at: number;
 }
 
+export type LeadStatus = 'new' | 'in_work' | 'won' | 'lost';
+
+/** A visitor who left contacts (offline form, a chat message with an address or number, a callback request). */
+export interface Lead {
+  id: number;
+  site: number;
+  site_name: string;
+  visitor: number;
+  name: string;
+  email: string;
+  phone: string;
+  status: LeadStatus;
+  source: 'offline_form' | 'chat' | 'callback';
+  /** the latest message left with the contacts */
+  message: string;
+  created_at: number;
+  updated_at: number;
+  /** the first visit's referrer and landing page, its UTM tags, and how many visits so far */
+  referrer: string;
+  landing_url: string;
+  utm: { source?: string; medium?: string; campaign?: string };
+  visits: number;
+}
+
+export interface LeadEntry {
+  id: number;
+  lead: number;
+  kind: 'contact' | 'note' | 'status';
+  author: { id: number; name: string } | null;
+  at: number;
+  /** kind contact: what the visitor submitted */
+  contact?: { source: string; name?: string; email?: string; phone?: string; message?: string };
+  /** kind note: the text; kind status: the new status */
+  text?: string;
+}
+
+/** GET /api/v1/leads/{id} */
+export interface LeadDetail {
+  lead: Lead;
+  entries: LeadEntry[];
+  pages: { url: string; title: string; at: number; visit: number }[];
+  conversations: { id: number; created_at: number }[];
+}
+
 export type OperatorIn =
   | OperatorWelcome
   | { type: 'conversation'; conversation: ConversationSummary }
@@ -158,6 +207,7 @@ export type OperatorIn =
   | ({ type: 'note' } & Note)
   | { type: 'page'; conversation: number; page: PageRef; at: number }
   | { type: 'notes'; conversation: number; notes: Note[] }
+  | { type: 'lead'; lead: Lead }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

@@ -15,6 +15,12 @@ export interface Entry {
 
 export type Status = 'connecting' | 'online' | 'offline';
 
+/** What the visitor typed into the offline form. */
+export interface ContactForm { name: string; email: string; phone: string; message: string }
+/** The offline form's progress; `failed` carries which field the server refused ('' when not one field). */
+export type ContactState =
+  | { state: 'idle' } | { state: 'sending' } | { state: 'saved' } | { state: 'failed'; field: string };
+
 /** Where the chat stands on the desk, as the server last said. */
 export interface Waiting { state: 'queued' | 'busy'; position: number; waitMs: number | null }
 
@@ -36,6 +42,7 @@ export class VisitorClient {
   closedNotice = false;
   /** Outside working hours: when the team is back (ms), 0 when unknown; null while open. */
   backAt: number | null = null;
+  contact: ContactState = { state: 'idle' };
   onChange: () => void = () => {};
   onOperatorMessage: (m: Message) => void = () => {};
 
@@ -50,6 +57,7 @@ export class VisitorClient {
   private closedByUs = false;
   private reconnectTimer = 0;
   private lastUrl = location.href;
+  private contactFrame: Extract<VisitorOut, { type: 'contact' }> | null = null;
 
   constructor(private url: string, private tokenKey: string) {
     // Single-page sites change the URL without a reload: tell the operator where the visitor is now. A cheap
@@ -141,6 +149,16 @@ export class VisitorClient {
     }
   }
 
+  /** Leaves contacts (the offline form). Resent after a reconnect until stored: the server keeps it once. */
+  leaveContact(form: ContactForm): void {
+    const f: Extract<VisitorOut, { type: 'contact' }> = { type: 'contact', client_id: randomId() };
+    for (const k of ['name', 'email', 'phone', 'message'] as const) if (form[k].trim()) f[k] = form[k].trim();
+    this.contactFrame = f;
+    this.contact = { state: 'sending' };
+    this.raw(f);
+    this.onChange();
+  }
+
   private transmit(e: Entry): void {
     if (this.status === 'online') this.raw({ type: 'send', client_id: e.key, text: e.text });
   }
@@ -183,6 +201,10 @@ export class VisitorClient {
           if (f.conversation.last_seq > this.lastSeq) this.askHistory();
         }
         for (const e of this.pending.values()) { e.state = 'sending'; this.transmit(e); }
+        if (this.contact.state === 'sending' && this.contactFrame) this.raw(this.contactFrame);
+        break;
+      case 'contact_saved':
+        if (this.contactFrame?.client_id === f.client_id) { this.contact = { state: 'saved' }; this.contactFrame = null; }
         break;
       case 'ack': {
         const e = this.pending.get(f.client_id);
@@ -234,6 +256,16 @@ export class VisitorClient {
         this.closedNotice = true;
         break;
       case 'error': {
+        if (f.ref && f.ref === this.contactFrame?.client_id) {
+          if (f.code === 'unavailable' || f.code === 'rate_limited') {
+            const frame = this.contactFrame;
+            setTimeout(() => { if (this.contactFrame === frame) this.raw(frame); }, 2000 + Math.random() * 2000);
+          } else {
+            // The server names the refused field in quotes: 'email', 'phone', 'name' or 'message'.
+            this.contact = { state: 'failed', field: /'(\w+)'/.exec(f.message)?.[1] ?? '' };
+          }
+          break;
+        }
         const e = f.ref ? this.pending.get(f.ref) : undefined;
         if (e) {
           if (f.code === 'unavailable' || f.code === 'rate_limited') {

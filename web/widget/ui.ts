@@ -17,6 +17,15 @@ const T = {
     ended: 'Разговор завершён. Появится вопрос — просто напишите.',
     away: (when: string | null) => 'Сейчас мы не на связи' + (when ? ` — вернёмся ${when}` : '') +
       '. Напишите, и мы ответим, как только начнём работу.',
+    offer: 'Не хотите ждать в чате? Оставьте почту или телефон — мы сами с вами свяжемся.',
+    offerBtn: 'Оставить контакты', name: 'Как к вам обращаться', contact: 'Почта или телефон',
+    message: 'Ваш вопрос', consent: 'Контакты нужны только для ответа вам — никаких рассылок.',
+    submit: 'Отправить', saving: 'Отправляем…',
+    saved: (c: string) => `Спасибо! Всё получили и ответим на ${c}.`,
+    bad: { email: 'Кажется, в адресе почты опечатка.', phone: 'Проверьте номер — в нём не хватает цифр или есть лишние знаки.',
+      name: 'Имя получилось слишком длинным.', message: 'Вопрос слишком длинный — сократите, пожалуйста.',
+      '': 'Не получилось отправить. Попробуйте ещё раз.' } as Record<string, string>,
+    need: 'Укажите почту или телефон, чтобы мы могли ответить.',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -31,6 +40,14 @@ const T = {
     ended: 'This conversation has ended. Just write if anything else comes up.',
     away: (when: string | null) => "We're away right now" + (when ? ` — back ${when}` : '') +
       ". Write to us and we'll reply as soon as we're in.",
+    offer: "Rather not wait in the chat? Leave your email or phone and we'll get back to you.",
+    offerBtn: 'Leave my contacts', name: 'Your name', contact: 'Email or phone', message: 'Your question',
+    consent: 'We use your contacts only to answer you. No mailing lists.', submit: 'Send', saving: 'Sending…',
+    saved: (c: string) => `Thank you! We've got it and will reply to ${c}.`,
+    bad: { email: 'That email address looks mistyped.', phone: 'Please check the number: digits seem to be missing or extra.',
+      name: 'The name is too long.', message: 'The question is too long; please shorten it.',
+      '': "Couldn't send that. Please try again." } as Record<string, string>,
+    need: 'Add an email or a phone so we can reply.',
   },
 };
 
@@ -63,6 +80,11 @@ max-height:120px;min-height:40px;box-sizing:border-box;background:#fff}
 .sb{border:0;border-radius:10px;background:${color};color:#fff;width:44px;height:40px;cursor:pointer;flex:none;
 display:flex;align-items:center;justify-content:center}.sb svg{width:20px;height:20px}
 .pw{font-size:11px;text-align:center;padding:0 0 6px;background:#fff}.pw a{color:#5f6368}
+.of{background:#fff;border-top:1px solid #e3e5e8;padding:10px 12px;display:flex;flex-direction:column;gap:8px;
+font-size:14px;max-height:55%;overflow-y:auto}.of[hidden]{display:none}.of input,.of textarea{font:inherit;border:1px solid #c9ccd1;border-radius:8px;
+padding:7px 9px;color:inherit;background:#fff}.of textarea{min-height:60px}.of small{color:#5f6368;font-size:12px}
+.of .err{color:#b3261e}.ob{align-self:flex-start;border:0;border-radius:8px;background:${color};color:#fff;padding:8px 14px;
+font:inherit;cursor:pointer}.ob:focus-visible,.of input:focus-visible{outline:3px solid #111;outline-offset:1px}
 @media (max-width:480px){.p{left:0;right:0;top:0;bottom:0;width:100%;height:100%;max-height:100dvh;border-radius:0}}
 `;
 
@@ -150,7 +172,9 @@ function mount(boot: Boot): void {
   sendBtn.innerHTML = ICON.send;
   sendBtn.setAttribute('aria-label', t.send);
   form.append(input, sendBtn);
-  panel.append(header, list, status, form);
+  const offline = el('div', 'of');
+  offline.hidden = true;
+  panel.append(header, list, offline, status, form);
   if (cfg.vendor_link) {
     const pw = el('div', 'pw');
     const a = el('a', '', t.powered);
@@ -183,13 +207,67 @@ function mount(boot: Boot): void {
     }
     if (last) face(last.author!, last.photo);
     list.replaceChildren(...nodes);
-    if (atBottom) list.scrollTop = list.scrollHeight;
+    // The card lives outside the list, which is rebuilt on every change: a rebuilt form would lose focus.
+    // Offered when nobody can promise an answer soon: out of hours, everyone busy, or a queue with no estimate.
     const w = client.waiting;
+    offline.hidden = !(client.backAt !== null || w?.state === 'busy' || (w?.state === 'queued' && w.waitMs === null) ||
+      client.contact.state !== 'idle');
+    if (!offline.hidden) renderOffline();
+    if (atBottom) list.scrollTop = list.scrollHeight;
     const minutes = w && w.waitMs ? Math.max(1, Math.round(w.waitMs / 60000)) : null;
     status.textContent =
       client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping)
         : w?.state === 'queued' ? t.queued(w.position, minutes) : w?.state === 'busy' ? t.busy(minutes) : '';
   };
+  // The offline form: the visitor may leave contacts instead of waiting. A card above the composer, opened by a
+  // click; it never asks for contacts on its own.
+  let formOpen = false;
+  let contactShown = '';
+  let localError = '';
+  const field = (label: string, tag: 'input' | 'textarea', auto?: string) => {
+    const f = el(tag);
+    f.setAttribute('aria-label', label);
+    f.placeholder = label;
+    if (auto) f.setAttribute('autocomplete', auto);
+    return f;
+  };
+  const nameIn = field(t.name, 'input', 'name') as HTMLInputElement;
+  const contactIn = field(t.contact, 'input', 'email') as HTMLInputElement;
+  const messageIn = field(t.message, 'textarea') as HTMLTextAreaElement;
+  nameIn.maxLength = 100;
+  messageIn.maxLength = 4000;
+  const note = el('small');
+  note.setAttribute('role', 'status');
+  const submitOffline = el('button', 'ob', t.submit);
+  submitOffline.type = 'submit';
+  const offlineForm = el('form');
+  offlineForm.style.cssText = 'display:flex;flex-direction:column;gap:8px';
+  offlineForm.append(nameIn, contactIn, messageIn, note, submitOffline);
+  const offerBtn = el('button', 'ob', t.offerBtn);
+  offerBtn.type = 'button';
+  offerBtn.addEventListener('click', () => { formOpen = true; render(); nameIn.focus(); });
+  offlineForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    const c = contactIn.value.trim();
+    localError = c ? '' : t.need;
+    if (!c) { render(); contactIn.focus(); return; }
+    contactShown = c;
+    const email = c.includes('@');
+    client.leaveContact({ name: nameIn.value, email: email ? c : '', phone: email ? '' : c,
+      message: messageIn.value || input.value });
+  });
+  const renderOffline = () => {
+    const c = client.contact;
+    if (c.state === 'saved') { offline.replaceChildren(el('span', '', t.saved(contactShown))); return; }
+    if (!formOpen && c.state === 'idle') { offline.replaceChildren(el('span', '', t.offer), offerBtn); return; }
+    submitOffline.disabled = c.state === 'sending';
+    submitOffline.textContent = c.state === 'sending' ? t.saving : t.submit;
+    const err = c.state === 'failed' ? t.bad[c.field] ?? t.bad[''] : localError;
+    note.textContent = err || t.consent;
+    note.className = err ? 'err' : '';
+    if (offline.firstChild !== offlineForm) offline.replaceChildren(offlineForm);
+  };
+
   const bubble = (e: Entry, old = false): HTMLElement => {
     const b = el('div', `b ${e.mine ? 'me' : 'op'}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`, e.text);
     if (!old) b.setAttribute('data-seq', String(e.seq));

@@ -137,6 +137,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/conversations" && get) co_return co_await conversations(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::put) co_return co_await put_photo(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
+    if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
     if (path.starts_with(kConv) && path.ends_with("/messages") && get) {
       auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/messages").size());

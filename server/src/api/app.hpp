@@ -43,6 +43,12 @@ class App final : public Router {
   net::awaitable<HttpResponse> delete_photo(const HttpRequest& req);
   net::awaitable<HttpResponse> get_photo(const HttpRequest& req, std::string_view rest);
   HttpResponse asset(const HttpRequest& req, const std::string& rel, bool frame_deny);
+  // Leads (api/leads.cpp): "/api/v1/leads...", rest = what follows "/api/v1/leads".
+  net::awaitable<HttpResponse> leads(const HttpRequest& req, std::string_view rest);
+  net::awaitable<HttpResponse> list_leads(const HttpRequest& req);
+  net::awaitable<HttpResponse> get_lead(const HttpRequest& req, LeadId id);
+  net::awaitable<HttpResponse> patch_lead(const HttpRequest& req, LeadId id);
+  net::awaitable<HttpResponse> post_lead_note(const HttpRequest& req, LeadId id);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);

@@ -35,6 +35,7 @@ class VisitorHandler final : public WsHandler {
     else if (auto* t = std::get_if<proto::Typing>(&*frame)) typing(*t);
     else if (auto* hi = std::get_if<proto::History>(&*frame)) co_await history(conn, *hi);
     else if (auto* p = std::get_if<proto::PageView>(&*frame)) co_await page(conn, p->page);
+    else if (auto* c = std::get_if<proto::LeaveContact>(&*frame)) co_await contact(conn, *c);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -102,8 +103,27 @@ class VisitorHandler final : public WsHandler {
     Desk* desk = s_.desk;
     const Site site = site_;
     const std::optional<PageRef> page = page_;
-    auto append = [v, msg](Storage& st) { return st.append_visitor_message(v, msg); };
-    auto publish = [&hub, desk, site, page, v](const Appended& a) {
+    // A message with an e-mail address or a phone number in it also makes (or updates) the visitor's lead,
+    // in the same transaction: the contact is never stored without the message or the other way round.
+    struct Sent {
+      Appended appended;
+      std::optional<SavedLead> lead;
+    };
+    auto append = [v, msg](Storage& st) -> Result<Sent> {
+      auto a = st.append_visitor_message(v, msg);
+      if (!a) return std::unexpected(a.error());
+      Sent out{std::move(*a), std::nullopt};
+      if (out.appended.duplicate) return out;
+      const auto found = find_contacts(msg.text);
+      if (found.empty()) return out;
+      auto lead = st.save_contact(v, ContactForm{"", found.email, found.phone, msg.text}, LeadSource::chat,
+                                  "chat-" + msg.client_id, msg.at);
+      if (!lead) return std::unexpected(lead.error());
+      out.lead = std::move(*lead);
+      return out;
+    };
+    auto publish = [&hub, desk, site, page, v](const Sent& sent) {
+          const Appended& a = sent.appended;
           if (a.duplicate) return;
           if (a.created_conversation) {
             ConversationSummary s;
@@ -116,13 +136,31 @@ class VisitorHandler final : public WsHandler {
             hub.to_site_operators(site.id, share(proto::conversation_frame(s)));
           }
           hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
+          if (sent.lead && !sent.lead->duplicate) hub.to_site_operators(site.id, share(proto::lead_frame(sent.lead->lead)));
           if (a.created_conversation && desk) desk->chat_opened(a.conversation, page.value_or(PageRef{}));
         };
-    auto appended = co_await db_write<Appended>(s_.db, append, publish);
-    if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
-    if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::visitor);
-    conversation_ = appended->conversation;
-    conn.send(proto::ack_frame(appended->message));
+    auto sent = co_await db_write<Sent>(s_.db, append, publish);
+    if (!sent) co_return conn.send(error_frame_counted(s_.metrics, sent.error(), m.client_id));
+    if (!sent->appended.duplicate) s_.metrics.message_stored(AuthorKind::visitor);
+    conversation_ = sent->appended.conversation;
+    conn.send(proto::ack_frame(sent->appended.message));
+  }
+
+  net::awaitable<void> contact(WsConnection& conn, const proto::LeaveContact& c) {
+    const Visitor v = *visitor_;
+    const auto now = s_.clock.now();
+    Hub& hub = s_.hub;
+    const SiteId site = site_.id;
+    auto save = [v, c, now](Storage& st) {
+      return st.save_contact(v, c.form, LeadSource::offline_form, c.client_id, now);
+    };
+    auto publish = [&hub, site](const SavedLead& saved) {
+      if (!saved.duplicate) hub.to_site_operators(site, share(proto::lead_frame(saved.lead)));
+    };
+    auto saved = co_await db_write<SavedLead>(s_.db, save, publish);
+    if (!saved) co_return conn.send(error_frame_counted(s_.metrics, saved.error(), c.client_id));
+    if (!c.form.name.empty() && visitor_->name.empty()) visitor_->name = c.form.name;
+    conn.send(proto::contact_saved_frame(c.client_id));
   }
 
   void typing(const proto::Typing& t) {

@@ -21,6 +21,7 @@ using VisitId = Id<struct VisitTag>;
 using ConversationId = Id<struct ConversationTag>;
 using MessageId = Id<struct MessageTag>;
 using DepartmentId = Id<struct DepartmentTag>;
+using LeadId = Id<struct LeadTag>;
 
 /// Per-conversation, gap-free message sequence number, from 1.
 using Seq = std::int64_t;

@@ -159,6 +159,21 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     if (!pg) return std::unexpected(pg.error());
     return PageView{*pg};
   }
+  if (type == "contact") {
+    auto cid = client_id_of(p);
+    if (!cid) return std::unexpected(cid.error());
+    // Raw fields are cut generously (the frame is bounded anyway); core/leads checks the real limits.
+    std::string fields[4];
+    const char* names[4] = {"name", "email", "phone", "message"};
+    for (int i = 0; i < 4; ++i) {
+      auto f = p.opt_string(j, names[i], 20'000);
+      if (!f) return std::unexpected(f.error());
+      fields[i] = f->value_or("");
+    }
+    auto form = validate_contact_form(fields[0], fields[1], fields[2], fields[3]);
+    if (!form) return std::unexpected(FrameError{form.error(), *cid});
+    return LeaveContact{*cid, std::move(*form)};
+  }
   return std::unexpected(unknown(type));
 }
 
@@ -252,6 +267,7 @@ struct RefOf {
   std::string operator()(const AddNote& n) const { return n.client_id; }
   std::string operator()(const ListNotes&) const { return "notes"; }
   std::string operator()(const Transfer&) const { return "transfer"; }
+  std::string operator()(const LeaveContact& c) const { return c.client_id; }
 };
 }  // namespace
 
@@ -416,6 +432,62 @@ std::string closed_frame(ConversationId conv) { return dump(json{{"type", "close
 
 std::string presence_frame(Presence chosen, bool connected) {
   return dump(json{{"type", "presence"}, {"status", presence_name(chosen)}, {"connected", connected}});
+}
+
+namespace {
+
+json lead_to_json(const Lead& l) {
+  const auto visit = visit_context(l.landing_url, l.referrer, false);
+  json utm = json::object();
+  if (!visit.utm_source.empty()) utm["source"] = visit.utm_source;
+  if (!visit.utm_medium.empty()) utm["medium"] = visit.utm_medium;
+  if (!visit.utm_campaign.empty()) utm["campaign"] = visit.utm_campaign;
+  return json{{"id", l.id.value},
+              {"site", l.site.value},
+              {"site_name", l.site_name},
+              {"visitor", l.visitor.value},
+              {"name", l.name},
+              {"email", l.email},
+              {"phone", l.phone},
+              {"status", lead_status_name(l.status)},
+              {"source", lead_source_name(l.source)},
+              {"message", l.message},
+              {"created_at", to_unix_ms(l.created_at)},
+              {"updated_at", to_unix_ms(l.updated_at)},
+              {"referrer", l.referrer},
+              {"landing_url", l.landing_url},
+              {"utm", utm},
+              {"visits", l.visits}};
+}
+
+json lead_entry_to_json(const LeadEntry& e) {
+  json j{{"id", e.id},
+         {"lead", e.lead.value},
+         {"kind", lead_entry_kind_name(e.kind)},
+         {"author", e.author ? json{{"id", e.author.value}, {"name", e.author_name}} : json(nullptr)},
+         {"at", to_unix_ms(e.at)}};
+  // A contact entry's body is the submitted form as JSON; the rest are plain text.
+  if (e.kind == LeadEntryKind::contact) j["contact"] = json::parse(e.text, nullptr, false);
+  else j["text"] = e.text;
+  return j;
+}
+
+}  // namespace
+
+std::string contact_saved_frame(std::string_view client_id) {
+  return dump(json{{"type", "contact_saved"}, {"client_id", client_id}});
+}
+std::string lead_frame(const Lead& lead) { return dump(json{{"type", "lead"}, {"lead", lead_to_json(lead)}}); }
+std::string lead_json(const Lead& lead) { return dump(lead_to_json(lead)); }
+std::string lead_entry_json(const LeadEntry& e) { return dump(lead_entry_to_json(e)); }
+std::string lead_detail_json(const LeadDetail& d) {
+  json entries = json::array(), pages = json::array(), convs = json::array();
+  for (const auto& e : d.entries) entries.push_back(lead_entry_to_json(e));
+  for (const auto& p : d.pages) {
+    pages.push_back(json{{"url", p.url}, {"title", p.title}, {"at", to_unix_ms(p.at)}, {"visit", p.visit}});
+  }
+  for (const auto& [id, at] : d.conversations) convs.push_back(json{{"id", id.value}, {"created_at", to_unix_ms(at)}});
+  return dump(json{{"lead", lead_to_json(d.lead)}, {"entries", entries}, {"pages", pages}, {"conversations", convs}});
 }
 
 std::string message_json(const Message& m) { return dump(message_to_json(m)); }

@@ -10,6 +10,7 @@
 
 #include "common/result.hpp"
 #include "core/chat/model.hpp"
+#include "core/leads/lead.hpp"
 #include "core/routing/routing.hpp"
 #include "core/tenancy/scope.hpp"
 
@@ -88,7 +89,13 @@ struct Transfer {
   std::string client_id;
 };
 
-using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView>;
+/// The visitor leaves contacts (the offline form): checked and normalised by core/leads already.
+struct LeaveContact {
+  std::string client_id;
+  ContactForm form;
+};
+
+using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact>;
 using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
@@ -133,6 +140,14 @@ std::string presence_frame(Presence chosen, bool connected);
 /// To the site's operators (never the visitor): a note was added. Also the answer to the author.
 std::string note_frame(const Note& n);
 std::string notes_frame(ConversationId conv, std::span<const Note> notes);
+
+/// To the visitor: their contacts are stored (the answer to `contact`).
+std::string contact_saved_frame(std::string_view client_id);
+/// To the site's operators: a lead was created or changed.
+std::string lead_frame(const Lead& lead);
+std::string lead_json(const Lead& lead);
+std::string lead_entry_json(const LeadEntry& e);
+std::string lead_detail_json(const LeadDetail& d);
 
 /// JSON text of one Message / ConversationSummary as in docs/protocol.md (also used by REST).
 std::string message_json(const Message& m);

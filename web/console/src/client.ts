@@ -1,7 +1,7 @@
 // The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
 // operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
 // filling by sequence, reconnect with backoff and full jitter.
-import type { ConversationSummary, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, Team } from '../../protocol/index';
+import type { ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
 
 export interface Item {
   key: string;
@@ -34,12 +34,17 @@ export class OperatorClient {
   online = false;
   presence: Presence = 'online';
   team: Team = { operators: [], departments: [] };
+  sites: SiteInfo[] = [];
   firstResponseMs = 25000;
   me: OperatorWelcome['operator'] | null = null;
   convs = new Map<number, Conv>();
   onChange: () => void = () => {};
   onLoggedOut: () => void = () => {};
   onIncoming: (c: Conv, m: Message | null) => void = () => {};
+  /** A lead was created or changed on one of the operator's sites. */
+  onLead: (lead: Lead) => void = () => {};
+  /** Leads that arrived while the operator was elsewhere; the view resets it. */
+  freshLeads = 0;
 
   private ws: WebSocket | null = null;
   private retry = 0;
@@ -181,6 +186,7 @@ export class OperatorClient {
         this.online = true;
         this.me = f.operator;
         this.team = f.team;
+        this.sites = f.sites;
         this.firstResponseMs = f.first_response_ms;
         setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
         // Conversations closed while this console was away are no longer in the list.
@@ -271,6 +277,10 @@ export class OperatorClient {
       }
       case 'presence':
         this.presence = f.status;
+        break;
+      case 'lead':
+        if (f.lead.status === 'new' && f.lead.created_at === f.lead.updated_at) this.freshLeads++;
+        this.onLead(f.lead);
         break;
       case 'error': {
         for (const c of this.convs.values()) {

@@ -16,6 +16,14 @@ const ru = {
   asNote: 'Заметка для коллег', notePlaceholder: 'Заметка видна только операторам…', noteBy: 'заметка',
   transfer: 'Передать разговор', transferTo: 'Передать…', department: 'Отдел',
   late: 'Посетитель ждёт ответа дольше положенного',
+  leads: 'Заявки', site: 'Сайт', allSites: 'Все сайты', leadStatus: 'Статус заявки', anyStatus: 'Любой статус',
+  status: { new: 'новая', in_work: 'в работе', won: 'успех', lost: 'отказ' } as Record<string, string>,
+  source: { offline_form: 'форма', chat: 'из чата', callback: 'обратный звонок' } as Record<string, string>,
+  noLeads: 'Заявок пока нет. Когда посетитель оставит почту или телефон, он появится здесь.',
+  leadsFailed: 'Не получилось загрузить — проверьте связь', more: 'Показать ещё', pickLead: 'Выберите заявку слева',
+  noName: 'Без имени', phone: 'Телефон', came: 'Откуда', referrer: 'Пришёл с', landing: 'Первая страница',
+  visits: 'Визитов', history: 'История', visitor: 'посетитель', left: 'Контакты', statusSet: 'Статус',
+  leadNote: 'Заметка к заявке…', save: 'Сохранить', pages: 'Просмотренные страницы', chats: 'Разговоры',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -35,6 +43,14 @@ const en: Texts = {
   asNote: 'Note for colleagues', notePlaceholder: 'Only operators see notes…', noteBy: 'note',
   transfer: 'Transfer conversation', transferTo: 'Transfer to…', department: 'Department',
   late: 'The visitor has waited longer than the first-response time',
+  leads: 'Leads', site: 'Site', allSites: 'All sites', leadStatus: 'Lead status', anyStatus: 'Any status',
+  status: { new: 'new', in_work: 'in progress', won: 'won', lost: 'lost' } as Record<string, string>,
+  source: { offline_form: 'form', chat: 'from chat', callback: 'callback' } as Record<string, string>,
+  noLeads: 'No leads yet. When a visitor leaves an email or a phone, they will show up here.',
+  leadsFailed: 'Could not load; check the connection', more: 'Show more', pickLead: 'Pick a lead on the left',
+  noName: 'No name', phone: 'Phone', came: 'Came', referrer: 'Referrer', landing: 'Landing page',
+  visits: 'Visits', history: 'History', visitor: 'visitor', left: 'Contacts', statusSet: 'Status',
+  leadNote: 'Note on the lead…', save: 'Save', pages: 'Pages viewed', chats: 'Conversations',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

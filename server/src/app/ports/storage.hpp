@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "core/chat/model.hpp"
+#include "core/leads/lead.hpp"
 #include "core/routing/routing.hpp"
 #include "core/tenancy/scope.hpp"
 
@@ -101,6 +102,13 @@ struct Team {
   std::vector<DeskDepartment> departments;
 };
 
+/// The result of saving a visitor's contacts: the lead they now belong to.
+struct SavedLead {
+  Lead lead;
+  bool created = false;    // a new lead (not merged into one the visitor or their address already had)
+  bool duplicate = false;  // the same (visitor, client_id) was saved before: nothing changed
+};
+
 struct AuthSession {
   OperatorScope scope;
   std::string csrf;
@@ -186,6 +194,19 @@ class Storage {
   virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) = 0;
   /// The conversation's notes, oldest first (at most 500).
   virtual Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) = 0;
+  // ---- leads (sqlite_leads.cpp) ----
+  /// Saves contacts a visitor left. Merges into the visitor's lead, else the site's lead with the same email or
+  /// phone, else creates one; fills the visitor's name when they had none. Idempotent by (visitor, client_id).
+  virtual Result<SavedLead> save_contact(const Visitor& visitor, const ContactForm& form, LeadSource source,
+                                         std::string_view client_id, TimePoint now) = 0;
+  virtual Result<std::vector<Lead>> leads_of(const OperatorScope& scope, const LeadFilter& filter) = 0;
+  virtual Result<std::optional<LeadDetail>> lead_detail(const OperatorScope& scope, LeadId id) = 0;
+  /// Changes the status (recorded as an entry); the same status again changes nothing.
+  virtual Result<Lead> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) = 0;
+  /// Idempotent by (operator, client_id): a resend returns the stored entry with duplicate = true.
+  virtual Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id,
+                                                           const NewMessage& m) = 0;
+
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;
 };

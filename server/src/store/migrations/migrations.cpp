@@ -158,6 +158,44 @@ CREATE INDEX notes_conversation ON notes(conversation_id, id);
     {5, "working hours", R"SQL(
 ALTER TABLE sites ADD COLUMN hours TEXT NOT NULL DEFAULT '{"always_open":true}';
 )SQL"},
+    {6, "leads", R"SQL(
+CREATE TABLE leads (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  visitor_id INTEGER NOT NULL REFERENCES visitors(id),
+  name TEXT NOT NULL DEFAULT '',
+  email TEXT NOT NULL DEFAULT '',
+  phone TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL DEFAULT 'new' CHECK (status IN ('new', 'in_work', 'won', 'lost')),
+  source TEXT NOT NULL CHECK (source IN ('offline_form', 'chat', 'callback')),
+  message TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX leads_account ON leads(account_id, id);
+CREATE INDEX leads_site ON leads(site_id, id);
+CREATE INDEX leads_site_email ON leads(site_id, email) WHERE email != '';
+CREATE INDEX leads_site_phone ON leads(site_id, phone) WHERE phone != '';
+-- Every visitor who left contacts belongs to exactly one lead; one person on two devices is one lead.
+CREATE TABLE lead_visitors (
+  visitor_id INTEGER PRIMARY KEY REFERENCES visitors(id),
+  lead_id INTEGER NOT NULL REFERENCES leads(id)
+);
+CREATE INDEX lead_visitors_lead ON lead_visitors(lead_id);
+CREATE TABLE lead_entries (
+  id INTEGER PRIMARY KEY,
+  lead_id INTEGER NOT NULL REFERENCES leads(id),
+  kind TEXT NOT NULL CHECK (kind IN ('contact', 'note', 'status')),
+  sender TEXT NOT NULL,   -- 'v<visitor id>' or 'o<operator id>'
+  client_id TEXT,         -- the idempotency key of contacts and notes; NULL for status changes
+  operator_id INTEGER REFERENCES operators(id),
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (sender, client_id)
+);
+CREATE INDEX lead_entries_lead ON lead_entries(lead_id, id);
+)SQL"},
 };
 
 }  // namespace

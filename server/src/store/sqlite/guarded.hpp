@@ -3,10 +3,15 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include "common/ids.hpp"
 #include "common/result.hpp"
 #include "store/sqlite/sqlite.hpp"
 
 namespace otk {
+
+/// Who wrote something, as stored in the idempotency columns: "o<operator id>" or "v<visitor id>".
+inline std::string operator_sender(OperatorId op) { return "o" + std::to_string(op.value); }
+inline std::string visitor_sender(VisitorId v) { return "v" + std::to_string(v.value); }
 
 // Runs f, turning adapter exceptions into the storage error contract: a full disk or an I/O failure is
 // `unavailable` (nothing stored, try later); anything else is `internal`.

@@ -12,7 +12,8 @@ Stmt& Stmt::bind(int i, std::int64_t v) {
 }
 
 Stmt& Stmt::bind(int i, std::string_view v) {
-  if (int rc = sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); rc != SQLITE_OK) {
+  // A default-constructed string_view has a null data(), which SQLite would bind as NULL, not ''.
+  if (int rc = sqlite3_bind_text(s_, i, v.data() ? v.data() : "", static_cast<int>(v.size()), SQLITE_TRANSIENT); rc != SQLITE_OK) {
     throw_error(sqlite3_db_handle(s_), rc);
   }
   return *this;

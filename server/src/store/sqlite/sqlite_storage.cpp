@@ -14,10 +14,6 @@ using json = nlohmann::json;
 
 constexpr std::int64_t kVisitGapMs = 30 * 60 * 1000;
 
-
-std::string operator_sender(OperatorId op) { return "o" + std::to_string(op.value); }
-std::string visitor_sender(VisitorId v) { return "v" + std::to_string(v.value); }
-
 SiteAppearance appearance_from(const std::string& text) {
   SiteAppearance a;
   const json j = json::parse(text);

@@ -64,8 +64,17 @@ class SqliteStorage final : public Storage {
   Result<Team> team_of(const OperatorScope& scope) override;
   Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) override;
   Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) override;
+  // sqlite_leads.cpp
+  Result<SavedLead> save_contact(const Visitor& visitor, const ContactForm& form, LeadSource source,
+                                 std::string_view client_id, TimePoint now) override;
+  Result<std::vector<Lead>> leads_of(const OperatorScope& scope, const LeadFilter& filter) override;
+  Result<std::optional<LeadDetail>> lead_detail(const OperatorScope& scope, LeadId id) override;
+  Result<Lead> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) override;
+  Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id, const NewMessage& m) override;
 
  private:
+  std::optional<Lead> lead_by_id(LeadId id);
+  std::optional<Lead> visible_lead(const OperatorScope& scope, LeadId id);
   void migrate();
   std::optional<Message> find_by_client_id(const std::string& sender, const std::string& client_id);
   Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,

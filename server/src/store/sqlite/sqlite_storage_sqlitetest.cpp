@@ -285,5 +285,100 @@ TEST_F(SqliteStorageTest, PageViewsOpenVisitsAndFeedTheSummary) {
   EXPECT_EQ(visits.i64(0), 2);
 }
 
+
+TEST_F(SqliteStorageTest, ContactsOfOnePersonMergeIntoOneLead) {
+  auto v1 = *db_->create_visitor(site_a_, "lv1", clock_.now());
+  ASSERT_TRUE(db_->record_page_view(v1, PageRef{"https://shop.example/?utm_campaign=spring", "Shop", "https://ya.ru/"},
+                                    clock_.now()).has_value());
+  ContactForm form{"Анна", "anna@mail.ru", "", "Есть размер 42?"};
+  auto first = db_->save_contact(v1, form, LeadSource::offline_form, "c1", clock_.now());
+  ASSERT_TRUE(first.has_value()) << first.error().message;
+  EXPECT_TRUE(first->created);
+  EXPECT_EQ(first->lead.email, "anna@mail.ru");
+  EXPECT_EQ(first->lead.source, LeadSource::offline_form);
+  EXPECT_EQ(first->lead.referrer, "https://ya.ru/");
+  EXPECT_EQ(first->lead.landing_url, "https://shop.example/?utm_campaign=spring");
+  EXPECT_EQ(first->lead.visits, 1);
+  EXPECT_EQ(db_->visitor_by_token(site_a_, "lv1")->value().name, "Анна");  // the chat list shows her name now
+
+  // The same submission again (a retry after a lost ack) changes nothing.
+  auto again = db_->save_contact(v1, form, LeadSource::offline_form, "c1", clock_.now());
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->lead.id, first->lead.id);
+
+  // The same visitor adds a phone later: same lead, both contacts.
+  clock_.advance(std::chrono::minutes(5));
+  auto phone = db_->save_contact(v1, ContactForm{"", "", "+79161234567", ""}, LeadSource::chat, "c2", clock_.now());
+  ASSERT_TRUE(phone.has_value());
+  EXPECT_FALSE(phone->created);
+  EXPECT_EQ(phone->lead.id, first->lead.id);
+  EXPECT_EQ(phone->lead.email, "anna@mail.ru");
+  EXPECT_EQ(phone->lead.phone, "+79161234567");
+  EXPECT_EQ(phone->lead.message, "Есть размер 42?");  // an empty message keeps the last one
+  EXPECT_EQ(phone->lead.source, LeadSource::offline_form);  // how the contact first came
+
+  // Another device, same e-mail: the same person, one lead; a different site: a different lead.
+  auto v2 = *db_->create_visitor(site_a_, "lv2", clock_.now());
+  auto other_device = db_->save_contact(v2, ContactForm{"Аня", "anna@mail.ru", "", ""}, LeadSource::chat, "c1", clock_.now());
+  ASSERT_TRUE(other_device.has_value());
+  EXPECT_EQ(other_device->lead.id, first->lead.id);
+  EXPECT_EQ(other_device->lead.name, "Аня");
+  auto v3 = *db_->create_visitor(site_a2_, "lv3", clock_.now());
+  auto other_site = db_->save_contact(v3, form, LeadSource::offline_form, "c1", clock_.now());
+  ASSERT_TRUE(other_site.has_value());
+  EXPECT_TRUE(other_site->created);
+
+  auto sc = scope_of("anna@a.ru");
+  auto detail = db_->lead_detail(sc, first->lead.id);
+  ASSERT_TRUE(detail.has_value() && detail->has_value());
+  EXPECT_EQ((*detail)->entries.size(), 3u);  // three submissions, the retry not counted
+  ASSERT_EQ((*detail)->pages.size(), 1u);
+  EXPECT_EQ((*detail)->pages[0].visit, 1);
+}
+
+TEST_F(SqliteStorageTest, LeadsAreScopedStatusAndNotesAreRecorded) {
+  auto va = *db_->create_visitor(site_a_, "la", clock_.now());
+  auto va2 = *db_->create_visitor(site_a2_, "la2", clock_.now());
+  auto vb = *db_->create_visitor(site_b_, "lb", clock_.now());
+  auto la = db_->save_contact(va, ContactForm{"A", "a@a.ru", "", ""}, LeadSource::offline_form, "c", clock_.now())->lead;
+  auto la2 = db_->save_contact(va2, ContactForm{"A2", "a2@a.ru", "", ""}, LeadSource::offline_form, "c", clock_.now())->lead;
+  auto lb = db_->save_contact(vb, ContactForm{"B", "b@b.ru", "", ""}, LeadSource::offline_form, "c", clock_.now())->lead;
+
+  auto anna = scope_of("anna@a.ru");  // account A, member of site A only
+  auto boris = scope_of("boris@b.ru");
+  auto list = db_->leads_of(anna, LeadFilter{});
+  ASSERT_TRUE(list.has_value());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ(list->at(0).id, la.id);
+  EXPECT_FALSE(db_->lead_detail(anna, lb.id)->has_value());
+  EXPECT_FALSE(db_->lead_detail(anna, la2.id)->has_value());
+  EXPECT_EQ(db_->set_lead_status(boris, la.id, LeadStatus::won, clock_.now()).error().code, Errc::not_found);
+  EXPECT_EQ(db_->add_lead_note(boris, la.id, msg("n1", "mine now")).error().code, Errc::not_found);
+  EXPECT_EQ(db_->leads_of(anna, LeadFilter{.limit = 0}).error().code, Errc::bad_request);
+
+  auto won = db_->set_lead_status(anna, la.id, LeadStatus::in_work, clock_.now());
+  ASSERT_TRUE(won.has_value());
+  EXPECT_EQ(won->status, LeadStatus::in_work);
+  ASSERT_TRUE(db_->set_lead_status(anna, la.id, LeadStatus::in_work, clock_.now()).has_value());  // no second entry
+  auto note = db_->add_lead_note(anna, la.id, msg("n1", "Перезвонить в пятницу"));
+  ASSERT_TRUE(note.has_value());
+  EXPECT_FALSE(note->second);
+  auto resent = db_->add_lead_note(anna, la.id, msg("n1", "Перезвонить в пятницу"));
+  ASSERT_TRUE(resent.has_value());
+  EXPECT_TRUE(resent->second);
+  EXPECT_EQ(resent->first.id, note->first.id);
+
+  auto detail = db_->lead_detail(anna, la.id)->value();
+  ASSERT_EQ(detail.entries.size(), 3u);  // contact, status, note
+  EXPECT_EQ(detail.entries[1].kind, LeadEntryKind::status);
+  EXPECT_EQ(detail.entries[1].text, "in_work");
+  EXPECT_EQ(detail.entries[2].author_name, "Анна");
+
+  EXPECT_EQ(db_->leads_of(anna, LeadFilter{.status = LeadStatus::new_})->size(), 0u);
+  EXPECT_EQ(db_->leads_of(anna, LeadFilter{.status = LeadStatus::in_work})->size(), 1u);
+  EXPECT_EQ(db_->leads_of(anna, LeadFilter{.before = la.id})->size(), 0u);
+}
+
 }  // namespace
 }  // namespace otk

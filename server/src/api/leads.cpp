@@ -1,0 +1,143 @@
+// The console's leads: list with filters, one lead with its history, status changes and notes. Every call is
+// scoped by the operator's session (Storage filters by account and site membership); changes reach the site's
+// other operators live as `lead` frames.
+#include <charconv>
+#include <nlohmann/json.hpp>
+
+#include "api/app.hpp"
+#include "api/db_await.hpp"
+#include "api/endpoints.hpp"
+#include "core/chat/text.hpp"
+#include "proto/frames.hpp"
+
+namespace otk {
+namespace {
+
+using json = nlohmann::json;
+
+std::optional<std::int64_t> positive_int(std::string_view text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
+Result<json> json_body(const HttpRequest& req) {
+  if (req[http::field::content_type].find("application/json") == std::string_view::npos) {
+    return fail(Errc::bad_request, "Content-Type must be application/json");
+  }
+  json body = json::parse(req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return fail(Errc::bad_json, "the body is not a JSON object");
+  return body;
+}
+
+}  // namespace
+
+net::awaitable<HttpResponse> App::leads(const HttpRequest& req, std::string_view rest) {
+  const auto verb = req.method();
+  if (rest.empty()) {
+    if (verb == http::verb::get) co_return co_await list_leads(req);
+    co_return error_response(s_.metrics, {Errc::bad_request, "method not allowed"});
+  }
+  rest.remove_prefix(1);  // the '/'
+  const bool notes = rest.ends_with("/notes");
+  if (notes) rest.remove_suffix(6);
+  const auto id = positive_int(rest);
+  if (!id) co_return error_response(s_.metrics, {Errc::not_found, "no such lead"});
+  if (notes && verb == http::verb::post) co_return co_await post_lead_note(req, LeadId{*id});
+  if (!notes && verb == http::verb::get) co_return co_await get_lead(req, LeadId{*id});
+  if (!notes && verb == http::verb::patch) co_return co_await patch_lead(req, LeadId{*id});
+  co_return error_response(s_.metrics, {Errc::bad_request, "method not allowed"});
+}
+
+net::awaitable<HttpResponse> App::list_leads(const HttpRequest& req) {
+  auto session = co_await authenticate(req, false);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  LeadFilter filter;
+  const auto target = req.target();
+  if (auto site = query_param(target, "site")) {
+    auto v = positive_int(*site);
+    if (!v) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
+    filter.site = SiteId{*v};
+  }
+  if (auto status = query_param(target, "status")) {
+    filter.status = parse_lead_status(*status);
+    if (!filter.status) co_return error_response(s_.metrics, {Errc::bad_request, "'status' must be new, in_work, won or lost"});
+  }
+  if (auto before = query_param(target, "before")) {
+    auto v = positive_int(*before);
+    if (!v) co_return error_response(s_.metrics, {Errc::bad_request, "'before' must be a lead id"});
+    filter.before = LeadId{*v};
+  }
+  if (auto limit = query_param(target, "limit")) {
+    auto v = positive_int(*limit);
+    if (!v || *v > kMaxLeadPage) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be from 1 to 200"});
+    filter.limit = static_cast<int>(*v);
+  }
+  const OperatorScope sc = session->scope;
+  auto list = [sc, filter](Storage& st) { return st.leads_of(sc, filter); };
+  auto found = co_await db_read<std::vector<Lead>>(s_.db, list);
+  if (!found) co_return error_response(s_.metrics, found.error());
+  std::string out = R"({"leads":[)";
+  for (std::size_t i = 0; i < found->size(); ++i) out += (i ? "," : "") + proto::lead_json((*found)[i]);
+  // The cursor for the next page: present only when this page is full.
+  out += R"(],"next_before":)" +
+         (static_cast<int>(found->size()) == filter.limit ? std::to_string(found->back().id.value) : "null") + "}";
+  co_return json_response(http::status::ok, std::move(out));
+}
+
+net::awaitable<HttpResponse> App::get_lead(const HttpRequest& req, LeadId id) {
+  auto session = co_await authenticate(req, false);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  const OperatorScope sc = session->scope;
+  auto read = [sc, id](Storage& st) { return st.lead_detail(sc, id); };
+  auto detail = co_await db_read<std::optional<LeadDetail>>(s_.db, read);
+  if (!detail) co_return error_response(s_.metrics, detail.error());
+  if (!*detail) co_return error_response(s_.metrics, {Errc::not_found, "no such lead"});
+  co_return json_response(http::status::ok, proto::lead_detail_json(**detail));
+}
+
+net::awaitable<HttpResponse> App::patch_lead(const HttpRequest& req, LeadId id) {
+  auto session = co_await authenticate(req, true);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  auto body = json_body(req);
+  if (!body) co_return error_response(s_.metrics, body.error());
+  auto it = body->find("status");
+  if (it == body->end() || !it->is_string() || !parse_lead_status(it->get<std::string>())) {
+    co_return error_response(s_.metrics, {Errc::bad_request, "body must be {\"status\": \"new\"|\"in_work\"|\"won\"|\"lost\"}"});
+  }
+  const LeadStatus status = *parse_lead_status(it->get<std::string>());
+  const OperatorScope sc = session->scope;
+  const auto now = s_.clock.now();
+  Hub& hub = s_.hub;
+  auto change = [sc, id, status, now](Storage& st) { return st.set_lead_status(sc, id, status, now); };
+  auto publish = [&hub](const Lead& l) { hub.to_site_operators(l.site, share(proto::lead_frame(l))); };
+  auto lead = co_await db_write<Lead>(s_.db, change, publish);
+  if (!lead) co_return error_response(s_.metrics, lead.error());
+  co_return json_response(http::status::ok, R"({"lead":)" + proto::lead_json(*lead) + "}");
+}
+
+net::awaitable<HttpResponse> App::post_lead_note(const HttpRequest& req, LeadId id) {
+  auto session = co_await authenticate(req, true);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  auto body = json_body(req);
+  if (!body) co_return error_response(s_.metrics, body.error());
+  auto cid = body->find("client_id");
+  auto text = body->find("text");
+  if (cid == body->end() || !cid->is_string() || text == body->end() || !text->is_string()) {
+    co_return error_response(s_.metrics, {Errc::bad_request, "body must be {\"client_id\": string, \"text\": string}"});
+  }
+  auto client_id = parse_client_id(cid->get<std::string>());
+  if (!client_id) co_return error_response(s_.metrics, client_id.error());
+  auto note_text = normalize_message_text(text->get<std::string>());
+  if (!note_text) co_return error_response(s_.metrics, note_text.error());
+  const OperatorScope sc = session->scope;
+  const NewMessage m{*client_id, *note_text, s_.clock.now()};
+  auto add = [sc, id, m](Storage& st) { return st.add_lead_note(sc, id, m); };
+  auto added = co_await db_write<std::pair<LeadEntry, bool>>(s_.db, add);
+  if (!added) co_return error_response(s_.metrics, added.error());
+  co_return json_response(added->second ? http::status::ok : http::status::created,
+                          R"({"entry":)" + proto::lead_entry_json(added->first) + "}");
+}
+
+}  // namespace otk
