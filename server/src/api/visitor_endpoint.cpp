@@ -4,10 +4,25 @@
 #include "api/desk.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/rate_limit.hpp"
+#include "phone/phone.hpp"
 #include "proto/frames.hpp"
 
 namespace otk {
 namespace {
+
+// How a site's visitors write their own numbers without the country code. Sites have a language, not yet a
+// country: a Russian-speaking site reads "8 916 ..." as Russian; elsewhere a number needs its "+".
+std::string_view dialing_region(const Site& site) { return site.language == "ru" ? "RU" : ""; }
+
+// A lead's phone in E.164 when it parses as a real number ("8 (916) 123-45-67" -> "+79161234567"). Without a
+// dialing region, a number with no "+" is kept as typed (digits only): the operator can still read it.
+Result<std::string> lead_phone(std::string_view phone, const Site& site) {
+  const auto region = dialing_region(site);
+  if (region.empty() && !phone.starts_with('+')) return std::string(phone);
+  auto parsed = parse_phone(phone, region);
+  if (!parsed) return fail(Errc::bad_request, "'phone': " + parsed.error().message);
+  return parsed->e164;
+}
 
 class VisitorHandler final : public WsHandler {
  public:
@@ -109,13 +124,14 @@ class VisitorHandler final : public WsHandler {
       Appended appended;
       std::optional<SavedLead> lead;
     };
-    auto append = [v, msg](Storage& st) -> Result<Sent> {
+    // A phone-like run that is no real number (an order number, say) is not a contact.
+    auto found = find_contacts(msg.text);
+    if (!found.phone.empty()) found.phone = lead_phone(found.phone, site).value_or("");
+    auto append = [v, msg, found](Storage& st) -> Result<Sent> {
       auto a = st.append_visitor_message(v, msg);
       if (!a) return std::unexpected(a.error());
       Sent out{std::move(*a), std::nullopt};
-      if (out.appended.duplicate) return out;
-      const auto found = find_contacts(msg.text);
-      if (found.empty()) return out;
+      if (out.appended.duplicate || found.empty()) return out;
       auto lead = st.save_contact(v, ContactForm{"", found.email, found.phone, msg.text}, LeadSource::chat,
                                   "chat-" + msg.client_id, msg.at);
       if (!lead) return std::unexpected(lead.error());
@@ -146,7 +162,13 @@ class VisitorHandler final : public WsHandler {
     conn.send(proto::ack_frame(sent->appended.message));
   }
 
-  net::awaitable<void> contact(WsConnection& conn, const proto::LeaveContact& c) {
+  net::awaitable<void> contact(WsConnection& conn, const proto::LeaveContact& frame) {
+    proto::LeaveContact c = frame;
+    if (!c.form.phone.empty()) {
+      auto e164 = lead_phone(c.form.phone, site_);
+      if (!e164) co_return conn.send(error_frame_counted(s_.metrics, e164.error(), c.client_id));
+      c.form.phone = std::move(*e164);
+    }
     const Visitor v = *visitor_;
     const auto now = s_.clock.now();
     Hub& hub = s_.hub;

@@ -73,6 +73,7 @@ describe('leads', () => {
       [{ name: 'Пётр', message: 'перезвоните' }, /'email' or a 'phone'/],
       [{ email: 'petr@' }, /'email'/],
       [{ phone: '12-34' }, /'phone'/],
+      [{ phone: '+7 000 000-00-00' }, /'phone': phone number/],  // the shape of a number, but no such range
       [{ email: 'p@p.ru', name: 'x'.repeat(101) }, /'name'/],
       [{ email: 'p@p.ru', name: 42 }, /'name' must be a string/],
     ];
@@ -107,6 +108,18 @@ describe('leads', () => {
     assert.equal(body.leads[0].id, lead.id, 'newest first');
     v.close();
     other.close();
+  });
+
+  test('phones are stored in E.164 as the site\'s visitors dial them; a phone-like order number is no contact', async () => {
+    const v = await visitor(srv.url, { site: 'shop', origin });
+    v.send({ type: 'send', client_id: 'order', text: 'Где мой заказ 1234567890?' });
+    await v.pick((f) => f.type === 'ack', 5000, 'ack');
+    v.send({ type: 'contact', client_id: 'f8', name: 'Вера', phone: '8 (916) 555-12-34' });
+    await v.type('contact_saved');
+    const lead = (await aliceWs.pick((f) => f.type === 'lead' && f.lead.name === 'Вера', 5000, 'lead')).lead;
+    assert.equal(lead.phone, '+79165551234');
+    assert.equal(lead.source, 'offline_form', 'the order number made no lead before the form');
+    v.close();
   });
 
   test('status and notes need the CSRF token, are recorded, and reach the console', async () => {
