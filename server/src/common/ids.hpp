@@ -22,6 +22,7 @@ using ConversationId = Id<struct ConversationTag>;
 using MessageId = Id<struct MessageTag>;
 using DepartmentId = Id<struct DepartmentTag>;
 using LeadId = Id<struct LeadTag>;
+using CallbackId = Id<struct CallbackTag>;
 
 /// Per-conversation, gap-free message sequence number, from 1.
 using Seq = std::int64_t;

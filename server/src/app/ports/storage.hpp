@@ -13,6 +13,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "core/callback/fraud.hpp"
 #include "core/chat/model.hpp"
 #include "core/leads/lead.hpp"
 #include "core/routing/routing.hpp"
@@ -107,6 +108,54 @@ struct SavedLead {
   Lead lead;
   bool created = false;    // a new lead (not merged into one the visitor or their address already had)
   bool duplicate = false;  // the same (visitor, client_id) was saved before: nothing changed
+};
+
+/// A callback request to record: refused, scheduled, or being placed (status "placing").
+struct NewCallback {
+  SiteId site;
+  VisitorId visitor;
+  std::string client_id;
+  std::string e164;  // "" when the number did not parse
+  std::string ip;
+  std::string status;  // "placing" or a CallStatus name
+  bool allowed = false;
+  std::string rule;    // the fraud rule that refused it, or ""
+  TimePoint at;
+  std::optional<TimePoint> scheduled_for;
+};
+
+/// A callback as stored, for the console and the engine's updates.
+struct CallbackRecord {
+  CallbackId id;
+  SiteId site;
+  std::string site_name;
+  VisitorId visitor;
+  std::string client_id;
+  std::string e164;
+  std::string status;
+  std::string rule;
+  TimePoint created_at;
+  std::optional<TimePoint> scheduled_for, started_at, ended_at;
+  std::int64_t talk_ms = 0;
+  std::int64_t billed_seconds = 0;
+  std::int64_t charge = 0;
+  std::string legs = "[]";  // JSON
+};
+
+/// What changes as a call goes on and when it ends.
+struct CallbackUpdate {
+  std::string status;
+  std::optional<TimePoint> started_at, ended_at;
+  std::int64_t talk_ms = 0;
+  std::int64_t billed_seconds = 0;
+  std::int64_t charge = 0;
+  std::string legs = "[]";
+};
+
+/// Where "today" and "this month" begin in the site's time zone, for the minute and spend caps.
+struct CapPeriods {
+  TimePoint day_start;
+  TimePoint month_start;
 };
 
 struct AuthSession {
@@ -206,6 +255,24 @@ class Storage {
   /// Idempotent by (operator, client_id): a resend returns the stored entry with duplicate = true.
   virtual Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id,
                                                            const NewMessage& m) = 0;
+
+  // ---- callbacks (sqlite_callbacks.cpp) ----
+  /// The site's callback settings as stored JSON (core/callback/settings.hpp), or none.
+  virtual Result<std::optional<std::string>> callback_settings(SiteId site) = 0;
+  virtual Result<void> set_callback_settings(SiteId site, std::string_view settings_json) = 0;
+  /// Records a request. Idempotent by (visitor, client_id): a resend returns the first record, duplicate = true.
+  virtual Result<std::pair<CallbackRecord, bool>> create_callback(const NewCallback& c) = 0;
+  virtual Result<CallbackRecord> update_callback(CallbackId id, const CallbackUpdate& u) = 0;
+  /// Everything the fraud rules need about this number, address, visitor and site (allowed requests only).
+  virtual Result<FraudHistory> fraud_history(SiteId site, std::string_view e164, std::string_view ip,
+                                             VisitorId visitor, TimePoint now, const CapPeriods& periods) = 0;
+  /// Scheduled callbacks whose time has come, oldest first; each is switched to "placing" in the same step.
+  virtual Result<std::vector<CallbackRecord>> take_due_callbacks(TimePoint now, int limit) = 0;
+  /// After a crash, calls that were being placed are over: failed_technical. Returns how many.
+  virtual Result<int> fail_interrupted_callbacks(TimePoint now) = 0;
+  virtual Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
+                                                           CallbackId before, int limit) = 0;
+  virtual Result<void> opt_out(std::string_view e164, TimePoint now) = 0;
 
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;

@@ -196,6 +196,43 @@ CREATE TABLE lead_entries (
 );
 CREATE INDEX lead_entries_lead ON lead_entries(lead_id, id);
 )SQL"},
+    {7, "callbacks", R"SQL(
+CREATE TABLE callback_settings (
+  site_id INTEGER PRIMARY KEY REFERENCES sites(id) ON DELETE CASCADE,
+  settings TEXT NOT NULL  -- core/callback/settings.hpp as JSON, trunk password included: never sent to browsers
+);
+CREATE TABLE callbacks (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  visitor_id INTEGER NOT NULL REFERENCES visitors(id),
+  client_id TEXT NOT NULL,
+  e164 TEXT NOT NULL,            -- '' when the number did not parse
+  ip TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL,          -- 'placing' while live, else a CallStatus name (core/callback/call.hpp)
+  allowed INTEGER NOT NULL,      -- passed the fraud check: counts towards the limits
+  rule TEXT NOT NULL DEFAULT '', -- the fraud rule that refused it
+  created_at INTEGER NOT NULL,
+  scheduled_for INTEGER,
+  started_at INTEGER,
+  ended_at INTEGER,
+  talk_ms INTEGER NOT NULL DEFAULT 0,
+  billed_seconds INTEGER NOT NULL DEFAULT 0,
+  charge INTEGER NOT NULL DEFAULT 0,
+  legs TEXT NOT NULL DEFAULT '[]',  -- the per-leg timeline as JSON
+  UNIQUE (visitor_id, client_id)
+);
+CREATE INDEX callbacks_number ON callbacks(e164, created_at);
+CREATE INDEX callbacks_ip ON callbacks(ip, created_at);
+CREATE INDEX callbacks_visitor ON callbacks(visitor_id, created_at);
+CREATE INDEX callbacks_site ON callbacks(site_id, created_at);
+CREATE INDEX callbacks_live ON callbacks(status) WHERE status IN ('placing', 'scheduled');
+-- People who asked never to be called again, whatever site asks.
+CREATE TABLE callback_optout (
+  e164 TEXT PRIMARY KEY,
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+)SQL"},
 };
 
 }  // namespace

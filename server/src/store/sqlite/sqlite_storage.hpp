@@ -71,8 +71,21 @@ class SqliteStorage final : public Storage {
   Result<std::optional<LeadDetail>> lead_detail(const OperatorScope& scope, LeadId id) override;
   Result<Lead> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) override;
   Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id, const NewMessage& m) override;
+  // sqlite_callbacks.cpp
+  Result<std::optional<std::string>> callback_settings(SiteId site) override;
+  Result<void> set_callback_settings(SiteId site, std::string_view settings_json) override;
+  Result<std::pair<CallbackRecord, bool>> create_callback(const NewCallback& c) override;
+  Result<CallbackRecord> update_callback(CallbackId id, const CallbackUpdate& u) override;
+  Result<FraudHistory> fraud_history(SiteId site, std::string_view e164, std::string_view ip, VisitorId visitor,
+                                     TimePoint now, const CapPeriods& periods) override;
+  Result<std::vector<CallbackRecord>> take_due_callbacks(TimePoint now, int limit) override;
+  Result<int> fail_interrupted_callbacks(TimePoint now) override;
+  Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
+                                                   CallbackId before, int limit) override;
+  Result<void> opt_out(std::string_view e164, TimePoint now) override;
 
  private:
+  std::optional<CallbackRecord> callback_by_id(CallbackId id);
   std::optional<Lead> lead_by_id(LeadId id);
   std::optional<Lead> visible_lead(const OperatorScope& scope, LeadId id);
   void migrate();

@@ -380,5 +380,82 @@ TEST_F(SqliteStorageTest, LeadsAreScopedStatusAndNotesAreRecorded) {
   EXPECT_EQ(db_->leads_of(anna, LeadFilter{.before = la.id})->size(), 0u);
 }
 
+
+TEST_F(SqliteStorageTest, CallbackHistoryFeedsTheFraudRules) {
+  auto v = *db_->create_visitor(site_a_, "cb1", clock_.now());
+  auto other = *db_->create_visitor(site_a_, "cb2", clock_.now());
+  const auto t0 = clock_.now();
+  auto add = [&](const Visitor& who, std::string cid, std::string e164, std::string status, bool allowed,
+                 std::string ip = "203.0.113.7") {
+    NewCallback c{site_a_, who.id, std::move(cid), std::move(e164), std::move(ip), std::move(status), allowed, "", clock_.now(), {}};
+    auto r = db_->create_callback(c);
+    EXPECT_TRUE(r.has_value());
+    return r->first;
+  };
+  auto first = add(v, "c1", "+79161234567", "placing", true);
+  add(v, "c2", "+79160000000", "rate_limited", false);  // refused: never counts
+  add(other, "c3", "+79161234567", "connected", true, "198.51.100.1");
+  clock_.advance(std::chrono::hours(25));
+  add(v, "c4", "+79161234567", "connected", true);  // now the older ones are a day old
+  clock_.advance(std::chrono::minutes(1));
+
+  auto again = db_->create_callback(NewCallback{site_a_, v.id, "c1", "+7000", "", "placing", true, "", clock_.now(), {}});
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->second);
+  EXPECT_EQ(again->first.id, first.id);
+
+  const CapPeriods periods{t0 - std::chrono::hours(1), t0 - std::chrono::hours(48)};
+  auto h = db_->fraud_history(site_a_, "+79161234567", "203.0.113.7", v.id, clock_.now(), periods);
+  ASSERT_TRUE(h.has_value()) << h.error().message;
+  EXPECT_EQ(h->number_requests.size(), 1u);  // c4 only: c1 and c3 are older than a day
+  EXPECT_TRUE(h->number_call_live);          // c1 is still being placed
+  EXPECT_FALSE(h->number_opted_out);
+  EXPECT_EQ(h->ip_requests.size(), 1u);
+  EXPECT_EQ(h->browser_requests.size(), 1u);
+  EXPECT_EQ(h->site_live_calls, 1);
+  EXPECT_EQ(h->site_requests.size(), 0u);  // none in the last minute
+
+  ASSERT_TRUE(db_->update_callback(first.id, CallbackUpdate{"connected", t0, t0 + std::chrono::minutes(2), 90'000, 120, 500, "[]"})
+                  .has_value());
+  auto h2 = db_->fraud_history(site_a_, "+79161234567", "", v.id, clock_.now(), periods);
+  EXPECT_FALSE(h2->number_call_live);
+  EXPECT_EQ(h2->site_billed_seconds_today, 120);
+  EXPECT_EQ(h2->site_spend_month, 500);
+  EXPECT_TRUE(h2->ip_requests.empty());  // no address, no per-address history
+
+  ASSERT_TRUE(db_->opt_out("+79161234567", clock_.now()).has_value());
+  EXPECT_TRUE(db_->fraud_history(site_a_, "+79161234567", "", v.id, clock_.now(), periods)->number_opted_out);
+}
+
+TEST_F(SqliteStorageTest, ScheduledCallbacksComeDueOnceAndCrashesEndLiveOnes) {
+  auto v = *db_->create_visitor(site_a_, "cb3", clock_.now());
+  const auto later = clock_.now() + std::chrono::hours(10);
+  ASSERT_TRUE(db_->create_callback(NewCallback{site_a_, v.id, "s1", "+79161234567", "", "scheduled", true, "", clock_.now(), later}));
+  ASSERT_TRUE(db_->create_callback(NewCallback{site_a_, v.id, "p1", "+79161234568", "", "placing", true, "", clock_.now(), {}}));
+  EXPECT_TRUE(db_->take_due_callbacks(clock_.now(), 10)->empty());
+  clock_.advance(std::chrono::hours(10));
+  auto due = db_->take_due_callbacks(clock_.now(), 10);
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->at(0).status, "placing");
+  EXPECT_TRUE(db_->take_due_callbacks(clock_.now(), 10)->empty()) << "taken once";
+  EXPECT_EQ(db_->fail_interrupted_callbacks(clock_.now()).value(), 2);
+
+  auto anna = scope_of("anna@a.ru");
+  auto boris = scope_of("boris@b.ru");
+  auto mine = db_->callbacks_of(anna, std::nullopt, CallbackId{}, 50);
+  ASSERT_EQ(mine->size(), 2u);
+  EXPECT_EQ(mine->at(0).status, "failed_technical");
+  EXPECT_TRUE(db_->callbacks_of(boris, std::nullopt, CallbackId{}, 50)->empty());
+  EXPECT_TRUE(db_->callbacks_of(anna, site_a2_, CallbackId{}, 50)->empty());
+}
+
+TEST_F(SqliteStorageTest, CallbackSettingsAreStoredPerSite) {
+  EXPECT_FALSE(db_->callback_settings(site_a_)->has_value());
+  ASSERT_TRUE(db_->set_callback_settings(site_a_, R"({"enabled":false})").has_value());
+  ASSERT_TRUE(db_->set_callback_settings(site_a_, R"({"enabled":true})").has_value());
+  EXPECT_EQ(db_->callback_settings(site_a_)->value(), R"({"enabled":true})");
+  EXPECT_EQ(db_->set_callback_settings(SiteId{999}, "{}").error().code, Errc::not_found);
+}
+
 }  // namespace
 }  // namespace otk

@@ -1,0 +1,750 @@
+// The engine against real SIP peers: SIPp processes on loopback play operator phones, visitor phones and a trunk.
+// Each scenario checks what it receives (its ereg check_it actions fail the SIPp call, and so its exit code);
+// the test checks the engine's Call record and the messages SIPp traced.
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <sstream>
+#include <thread>
+
+#include <sofia-sip/su_md5.h>
+#include <spdlog/spdlog.h>
+
+#include <sofia-sip/su_wait.h>
+
+#include "telephony/engine.hpp"
+#include "telephony/sofia_sip_control.hpp"
+
+extern char** environ;
+
+namespace otk {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+/// A UDP port on 127.0.0.1 that nobody holds right now (the kernel picks it; we release it for the peer).
+int free_udp_port() {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = 0;
+  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
+  socklen_t len = sizeof a;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  ::close(fd);
+  return ntohs(a.sin_port);
+}
+
+bool udp_port_taken(int port) {
+  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0;
+  ::close(fd);
+  return taken;
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// One SIPp process playing one scenario as a UAS on its own port, for one call.
+class Sipp {
+ public:
+  Sipp(const fs::path& dir, std::string name, const std::string& scenario)
+      : name_(std::move(name)), port_(free_udp_port()), dir_(dir) {
+    const std::string sf = std::string(OTK_SIPP_SCENARIOS) + "/" + scenario;
+    std::vector<std::string> args = {OTK_SIPP_BINARY, "-sf", sf, "-i", "127.0.0.1", "-p", std::to_string(port_),
+                                     "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
+                                     "-default_behaviors", "abortunexp",
+                                     "-trace_msg", "-message_file", (dir / (name_ + ".msg")).string(),
+                                     "-trace_err", "-error_file", (dir / (name_ + ".err")).string()};
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    const std::string out = (dir / (name_ + ".out")).string();
+    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&fa, 1, 2);
+    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
+    posix_spawn_file_actions_destroy(&fa);
+    // Ready once it holds its port: before that our INVITE would be lost (and retransmitted, slowing the test).
+    for (int i = 0; i < 150 && pid_ > 0 && !udp_port_taken(port_); ++i) std::this_thread::sleep_for(20ms);
+  }
+  ~Sipp() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      ::waitpid(pid_, nullptr, 0);
+    }
+  }
+  Sipp(const Sipp&) = delete;
+  Sipp& operator=(const Sipp&) = delete;
+
+  bool running() const { return pid_ > 0; }
+  int port() const { return port_; }
+  std::string uri(std::string_view user) const {
+    return "sip:" + std::string(user) + "@127.0.0.1:" + std::to_string(port_);
+  }
+
+  /// The exit code (0: its one call succeeded), or -1 if it did not finish within `limit` (then it is killed).
+  int wait(std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (pid_ > 0) {
+      int status = 0;
+      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
+      if (r == pid_) {
+        pid_ = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      if (std::chrono::steady_clock::now() > until) {
+        ::kill(pid_, SIGKILL);
+        ::waitpid(pid_, nullptr, 0);
+        pid_ = -1;
+        return -1;
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+
+  /// What SIPp traced: every message it sent and received.
+  std::string trace() const { return read_file(dir_ / (name_ + ".msg")); }
+  std::string errors() const { return read_file(dir_ / (name_ + ".err")) + read_file(dir_ / (name_ + ".out")); }
+  /// The received requests of one method, in order, as traced.
+  std::vector<std::string> received(std::string_view method) const {
+    std::vector<std::string> out;
+    const std::string t = trace();
+    const std::string marker = "message received";
+    std::size_t pos = 0;
+    while ((pos = t.find(marker, pos)) != std::string::npos) {
+      const auto start = t.find('\n', pos);
+      auto end = t.find("----------------------------------------------- ", start);
+      if (end == std::string::npos) end = t.size();
+      std::string msg = t.substr(start, end - start);
+      const auto first = msg.find_first_not_of("\r\n");
+      if (first != std::string::npos && msg.compare(first, method.size() + 1, std::string(method) + " ") == 0) {
+        out.push_back(msg.substr(first));
+      }
+      pos = end;
+    }
+    return out;
+  }
+
+ private:
+  std::string name_;
+  int port_;
+  fs::path dir_;
+  pid_t pid_ = -1;
+};
+
+class TelephonyTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    // OTK_SIPTEST_DEBUG=1 shows the engine's debug log (NUA call states); TPORT_LOG=1 makes sofia print messages.
+    if (std::getenv("OTK_SIPTEST_DEBUG") != nullptr) spdlog::set_level(spdlog::level::debug);
+    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
+    dir_ = fs::temp_directory_path() / ("otk-siptest-" + std::to_string(::getpid())) / info->name();
+    fs::create_directories(dir_);
+    port_ = free_udp_port();
+    EngineOptions o;
+    o.bind_url = "sip:127.0.0.1:" + std::to_string(port_) + ";transport=udp";
+    o.on_update = [this](std::uint64_t id, const Call& c) {
+      std::lock_guard lock(mutex_);
+      calls_[id] = c;
+      cv_.notify_all();
+    };
+    auto e = CallbackEngine::start(std::move(o));
+    ASSERT_TRUE(e) << e.error().message;
+    engine_ = std::move(*e);
+  }
+  void TearDown() override {
+    if (engine_) engine_->stop();
+    if (HasFailure()) {
+      std::cerr << "SIPp traces kept in " << dir_ << "\n";
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+    fs::remove(dir_.parent_path(), ec);  // only once empty: the last passing test takes the run's folder
+  }
+
+  std::unique_ptr<Sipp> sipp(std::string name, const std::string& scenario) {
+    auto s = std::make_unique<Sipp>(dir_, std::move(name), scenario);
+    EXPECT_TRUE(s->running());
+    return s;
+  }
+
+  static CallbackRequest request(std::vector<std::string> operators, std::string visitor) {
+    CallbackRequest r;
+    r.visitor_uri = std::move(visitor);
+    r.plan.operator_uris = std::move(operators);
+    r.plan.strategy = RingStrategy::in_turn;
+    r.plan.rounds = 1;
+    r.plan.round_pause = 0ms;
+    r.plan.operator_ring_timeout = 5s;
+    r.plan.visitor_ring_timeout = 10s;
+    r.plan.reinvite_timeout = 5s;
+    r.plan.max_talk = 60s;
+    r.trunk.caller_uri = "sip:+74950000000@127.0.0.1";
+    r.trunk.display_name = "Otklik Shop";
+    return r;
+  }
+
+  /// The call once it is settled (ended, nothing awaited), or nullopt after `limit`.
+  std::optional<Call> settled_call(std::uint64_t id, std::chrono::milliseconds limit = 15s) {
+    std::unique_lock lock(mutex_);
+    const bool done = cv_.wait_for(lock, limit, [&] {
+      const auto it = calls_.find(id);
+      return it != calls_.end() && settled(it->second);
+    });
+    if (!done) return std::nullopt;
+    return calls_.at(id);
+  }
+
+  /// Checks that each SIPp finished its one call successfully, printing its errors if not.
+  static void expect_passed(Sipp& s, std::string_view who) {
+    const int rc = s.wait(15s);
+    EXPECT_EQ(rc, 0) << who << " SIPp failed:\n" << s.errors();
+  }
+
+  fs::path dir_;
+  int port_ = 0;
+  std::unique_ptr<CallbackEngine> engine_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::uint64_t, Call> calls_;
+};
+
+std::string header(const std::string& msg, std::string_view name) {
+  const auto pos = msg.find("\n" + std::string(name) + ":");
+  if (pos == std::string::npos) return {};
+  const auto start = msg.find_first_not_of(' ', pos + name.size() + 2);
+  const auto end = msg.find_first_of("\r\n", start);
+  return msg.substr(start, end - start);
+}
+
+std::string md5_hex(const std::string& text) {
+  su_md5_t ctx;
+  su_md5_init(&ctx);
+  su_md5_strupdate(&ctx, text.c_str());
+  char hex[SU_MD5_DIGEST_SIZE * 2 + 1];
+  su_md5_hexdigest(&ctx, hex);
+  return hex;
+}
+
+/// One parameter of a digest header ("realm" -> trunk.test), quotes removed.
+std::string digest_param(const std::string& h, const std::string& name) {
+  auto pos = h.find(" " + name + "=");
+  if (pos == std::string::npos) pos = h.find("," + name + "=");
+  if (pos == std::string::npos) return {};
+  pos += name.size() + 2;
+  if (h[pos] == '"') return h.substr(pos + 1, h.find('"', pos + 1) - pos - 1);
+  return h.substr(pos, h.find_first_of(", ", pos) - pos);
+}
+
+/// Whether an INVITE's Proxy-Authorization is the RFC 2617 (qop=auth) digest of `password`: what the trunk checks.
+bool digest_matches(const std::string& invite, const std::string& password) {
+  const std::string h = header(invite, "Proxy-Authorization");
+  const auto p = [&](const char* n) { return digest_param(h, n); };
+  const std::string ha1 = md5_hex(p("username") + ":" + p("realm") + ":" + password);
+  const std::string ha2 = md5_hex("INVITE:" + p("uri"));
+  const std::string expected =
+      md5_hex(ha1 + ":" + p("nonce") + ":" + p("nc") + ":" + p("cnonce") + ":" + p("qop") + ":" + ha2);
+  return !h.empty() && p("response") == expected;
+}
+
+// (a) The whole of Flow III, then the operator hangs up.
+TEST_F(TelephonyTest, ConnectedCallBridgesTheOffersAndForwardsTheHangup) {
+  auto op = sipp("operator", "op_answer_hangup.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::operator_);
+  EXPECT_GE(talk_time(*call), 900ms);
+  EXPECT_LT(talk_time(*call), 5s);
+  ASSERT_EQ(call->operator_legs.size(), 1u);
+  EXPECT_EQ(call->operator_legs[0].outcome, LegOutcome::answered);
+  EXPECT_EQ(call->operator_legs[0].final_code, 200);
+  EXPECT_TRUE(call->operator_legs[0].first_provisional);
+  EXPECT_EQ(call->visitor.outcome, LegOutcome::answered);
+  EXPECT_EQ(call->visitor.final_code, 200);
+  EXPECT_EQ(call->visitor.ended_by, Party::operator_);
+  EXPECT_EQ(call->visitor.reason, (Reason{ReasonProtocol::q850, 16, "Normal call clearing"}));
+
+  // Our INVITEs: no body, the site's caller ID in From (RFC 3725 §12.1).
+  const auto op_invites = op->received("INVITE");
+  ASSERT_EQ(op_invites.size(), 2u);  // the initial INVITE and the bridging re-INVITE
+  EXPECT_NE(header(op_invites[0], "From").find("\"Otklik Shop\" <sip:+74950000000@127.0.0.1>"), std::string::npos)
+      << op_invites[0];
+  const auto v_invites = visitor->received("INVITE");
+  ASSERT_EQ(v_invites.size(), 1u);
+  EXPECT_EQ(header(v_invites[0], "Content-Length"), "0");
+  // One SDP session per leg: the re-INVITE's o= line continues the hold answer's (same session id, version 2).
+  const auto op_acks = op->received("ACK");
+  ASSERT_EQ(op_acks.size(), 2u);
+  const auto origin_of = [](const std::string& msg) {
+    const auto o = msg.find("o=otklik ");
+    return o == std::string::npos ? std::string() : msg.substr(o, msg.find_first_of("\r\n", o) - o);
+  };
+  const std::string hold_o = origin_of(op_acks[0]);
+  const std::string re_o = origin_of(op_invites[1]);
+  ASSERT_FALSE(hold_o.empty());
+  ASSERT_FALSE(re_o.empty());
+  EXPECT_EQ(hold_o.substr(0, hold_o.find(" 1 IN IP4")), re_o.substr(0, re_o.find(" 2 IN IP4")));
+  EXPECT_EQ(header(op_acks[1], "Content-Length"), "0");  // the re-INVITE's ACK: the offer was in the re-INVITE
+  // The visitor's BYE carries the operator's Reason.
+  const auto v_byes = visitor->received("BYE");
+  ASSERT_EQ(v_byes.size(), 1u);
+  EXPECT_EQ(header(v_byes[0], "Reason"), "Q.850;cause=16;text=\"Normal call clearing\"");
+}
+
+// (b) In turn: the first operator does not answer within its 1 s, is CANCELled (no Reason: a plain missed call),
+// and the next one answers.
+TEST_F(TelephonyTest, NextOperatorAnswersAfterTheFirstRingsOut) {
+  auto op0 = sipp("operator0", "op_ring_no_answer.xml");
+  auto op1 = sipp("operator1", "op_answer_hangup.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto req = request({op0->uri("op0"), op1->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.operator_ring_timeout = 1s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op0, "operator 0");
+  expect_passed(*op1, "operator 1");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  ASSERT_EQ(call->operator_legs.size(), 2u);
+  EXPECT_EQ(call->operator_legs[0].outcome, LegOutcome::no_answer);
+  EXPECT_EQ(call->operator_legs[0].final_code, 487);
+  EXPECT_EQ(call->operator_legs[0].ended_by, Party::system);
+  EXPECT_EQ(call->operator_legs[1].outcome, LegOutcome::answered);
+  EXPECT_EQ(call->winner, 1u);
+  const auto rang = *call->operator_legs[0].ended - *call->operator_legs[0].invited;
+  EXPECT_GE(rang, 1s);
+  EXPECT_LT(rang, 3s);  // generous: the machine is shared
+  const auto cancels = op0->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "Reason"), "");
+  EXPECT_GT(talk_time(*call), 900ms);
+}
+
+// (c) The visitor is busy: the held operator is hung up with the visitor's code as the Reason.
+TEST_F(TelephonyTest, BusyVisitorEndsTheCallWithItsCodeAsTheReason) {
+  auto op = sipp("operator", "op_answer_wait_bye.xml");
+  auto visitor = sipp("visitor", "busy_here.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::visitor_busy);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+  EXPECT_EQ(call->visitor.final_code, 486);
+  EXPECT_EQ(call->visitor.outcome, LegOutcome::busy);
+  EXPECT_EQ(call->operator_legs[0].reason, (Reason{ReasonProtocol::sip, 486, "Busy Here"}));
+  EXPECT_EQ(talk_time(*call), Millis::zero());
+  const auto byes = op->received("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(header(byes[0], "Reason"), "SIP;cause=486;text=\"Busy Here\"");
+}
+
+// (d) The operator hangs up while the visitor rings: the visitor is CANCELled at once, with the operator's Reason.
+TEST_F(TelephonyTest, OperatorHangingUpEarlyCancelsTheVisitor) {
+  auto op = sipp("operator", "op_answer_early_hangup.xml");
+  auto visitor = sipp("visitor", "visitor_ring_cancel.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::operator_hung_up_early);
+  EXPECT_EQ(call->ended_by, Party::operator_);
+  EXPECT_EQ(call->visitor.outcome, LegOutcome::cancelled);
+  EXPECT_EQ(call->visitor.final_code, 487);  // the 487 came after the end: the call settled on it
+  EXPECT_TRUE(call->visitor.first_provisional);
+  EXPECT_EQ(call->visitor.ended, call->operator_legs[0].ended);  // the same transition: at once
+  const Reason left{ReasonProtocol::q850, 31, "Operator left"};
+  EXPECT_EQ(call->operator_legs[0].reason, left);
+  const auto cancels = visitor->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "Reason"), "Q.850;cause=31;text=\"Operator left\"");
+}
+
+// (e) The trunk challenges the visitor's INVITE; the engine answers with the configured credentials once.
+TEST_F(TelephonyTest, TrunkChallengeIsAnsweredWithTheCredentials) {
+  auto op = sipp("operator", "op_answer_hangup.xml");
+  auto trunk = sipp("trunk", "trunk_auth_answer.xml");
+  auto req = request({op->uri("op1")}, trunk->uri("+79001234567"));
+  req.trunk.username = "otk";
+  req.trunk.password = "s3cret";
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*trunk, "trunk");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->visitor.final_code, 200);
+  const auto invites = trunk->received("INVITE");
+  ASSERT_EQ(invites.size(), 2u);
+  EXPECT_EQ(header(invites[0], "Proxy-Authorization"), "");
+  const std::string auth = header(invites[1], "Proxy-Authorization");
+  EXPECT_EQ(digest_param(auth, "realm"), "trunk.test") << auth;
+  EXPECT_EQ(digest_param(auth, "username"), "otk") << auth;
+  EXPECT_EQ(digest_param(auth, "nonce"), "4f1c0de5a1b2") << auth;
+  EXPECT_TRUE(digest_matches(invites[1], "s3cret")) << auth;
+  EXPECT_FALSE(digest_matches(invites[1], "s3cret!"));
+}
+
+// (e) A wrong password: the second 407 ends the visitor leg as a failure instead of looping.
+TEST_F(TelephonyTest, WrongTrunkPasswordFailsTheLegWithoutLooping) {
+  auto op = sipp("operator", "op_answer_wait_bye.xml");
+  auto trunk = sipp("trunk", "trunk_auth_reject.xml");
+  auto req = request({op->uri("op1")}, trunk->uri("+79001234567"));
+  req.trunk.username = "otk";
+  req.trunk.password = "wrong";
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*trunk, "trunk");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::failed_technical);
+  EXPECT_EQ(call->visitor.final_code, 407);
+  EXPECT_EQ(call->visitor.outcome, LegOutcome::failed);
+  const auto invites = trunk->received("INVITE");
+  ASSERT_EQ(invites.size(), 2u);  // no third try with the same wrong password
+  EXPECT_TRUE(digest_matches(invites[1], "wrong"));
+  const auto byes = op->received("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(header(byes[0], "Reason").rfind("SIP;cause=407", 0), 0u) << header(byes[0], "Reason");
+}
+
+// (f) Glare: the operator answers the bridging re-INVITE 491; the engine retries after 3 s and the bridge completes.
+TEST_F(TelephonyTest, ReinviteGlareIsRetriedOnce) {
+  auto op = sipp("operator", "op_answer_glare.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.reinvite_timeout = 10s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_TRUE(call->glare_retried);
+  EXPECT_GT(talk_time(*call), 900ms);
+  // The visitor waited for its ACK through the retry: talk starts >= 3 s after its 2xx.
+  EXPECT_GE(*call->talk_started - *call->visitor.answered, kGlareRetryDelay);
+  EXPECT_EQ(op->received("INVITE").size(), 3u);
+}
+
+// All at once: the first operator to answer wins; the other is CANCELled as "answered elsewhere" (RFC 3326).
+TEST_F(TelephonyTest, AllAtOnceCancelsTheOthersAsCompletedElsewhere) {
+  auto op0 = sipp("operator0", "op_ring_no_answer.xml");
+  auto op1 = sipp("operator1", "op_answer_hangup.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto req = request({op0->uri("op0"), op1->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.strategy = RingStrategy::all_at_once;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op0, "operator 0");
+  expect_passed(*op1, "operator 1");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  ASSERT_EQ(call->operator_legs.size(), 2u);
+  EXPECT_EQ(call->operator_legs[0].outcome, LegOutcome::cancelled);
+  EXPECT_EQ(call->operator_legs[0].final_code, 487);
+  const auto cancels = op0->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "Reason"), "SIP;cause=200;text=\"Call completed elsewhere\"");
+}
+
+// abort() during the talk hangs both parties up with Q.850 cause 41; the call still counts as connected.
+TEST_F(TelephonyTest, AbortDuringTheTalkHangsUpBoth) {
+  auto op = sipp("operator", "op_answer_bridged_wait_bye.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  {
+    std::unique_lock lock(mutex_);
+    ASSERT_TRUE(cv_.wait_for(lock, 10s, [&] { return calls_[*id].state == CallState::talking; }));
+  }
+  std::this_thread::sleep_for(300ms);
+  engine_->abort(*id);
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::system);
+  EXPECT_GE(talk_time(*call), 300ms);
+  for (Sipp* s : {op.get(), visitor.get()}) {
+    const auto byes = s->received("BYE");
+    ASSERT_EQ(byes.size(), 1u);
+    EXPECT_EQ(header(byes[0], "Reason"), "Q.850;cause=41;text=\"Temporary failure\"");
+  }
+}
+
+// stop() with an operator still ringing: the INVITE is CANCELled before the stack goes down.
+TEST_F(TelephonyTest, StopCancelsWhatStillRings) {
+  auto op = sipp("operator", "op_ring_no_answer.xml");
+  auto req = request({op->uri("op1")}, "sip:+79001234567@127.0.0.1:9");
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  {
+    std::unique_lock lock(mutex_);
+    ASSERT_TRUE(cv_.wait_for(lock, 5s, [&] {
+      const Call& c = calls_[*id];
+      return !c.operator_legs.empty() && c.operator_legs[0].first_provisional.has_value();
+    }));
+  }
+  engine_->stop();
+  EXPECT_FALSE(engine_->place(req));  // a stopped engine takes no calls
+  expect_passed(*op, "operator");
+  std::lock_guard lock(mutex_);
+  EXPECT_EQ(calls_[*id].status, CallStatus::failed_technical);
+  const auto cancels = op->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "Reason"), "Q.850;cause=41;text=\"Temporary failure\"");
+}
+
+// The trunk's outbound proxy receives the visitor's INVITE, addressed to the visitor; operators are not proxied.
+TEST_F(TelephonyTest, VisitorInviteGoesThroughTheOutboundProxy) {
+  auto op = sipp("operator", "op_answer_wait_bye.xml");
+  auto proxy = sipp("proxy", "busy_here.xml");
+  const std::string visitor_uri = "sip:+79001234567@127.0.0.1:9";  // nobody there: only the proxy can answer
+  auto req = request({op->uri("op1")}, visitor_uri);
+  req.trunk.outbound_proxy = "sip:127.0.0.1:" + std::to_string(proxy->port()) + ";transport=udp";
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*proxy, "proxy");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::visitor_busy);
+  const auto invites = proxy->received("INVITE");
+  ASSERT_EQ(invites.size(), 1u);
+  EXPECT_EQ(invites[0].rfind("INVITE " + visitor_uri + " SIP/2.0", 0), 0u) << invites[0];
+  EXPECT_EQ(op->received("INVITE").size(), 1u);
+}
+
+// place() refuses what new_call() refuses, and a From that would break the header.
+TEST_F(TelephonyTest, PlaceValidatesTheRequest) {
+  auto req = request({}, "sip:+79001234567@127.0.0.1:9");
+  auto r = engine_->place(req);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, Errc::bad_request);
+  req = request({"sip:op@127.0.0.1:9"}, "sip:+79001234567@127.0.0.1:9");
+  req.trunk.display_name = "Shop\r\nX-Evil: 1";
+  EXPECT_FALSE(engine_->place(req));
+  req = request({"sip:op@127.0.0.1:9"}, "");
+  EXPECT_FALSE(engine_->place(req));
+}
+
+// The visitor does not answer within visitor_ring_timeout: CANCEL (no Reason), the operator hears 480.
+TEST_F(TelephonyTest, VisitorRingTimeoutCancelsAndReleasesTheOperator) {
+  auto op = sipp("operator", "op_answer_wait_bye.xml");
+  auto visitor = sipp("visitor", "visitor_ring_cancel.xml");
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.visitor_ring_timeout = 1s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::visitor_no_answer);
+  EXPECT_EQ(call->visitor.outcome, LegOutcome::no_answer);
+  EXPECT_EQ(call->visitor.final_code, 487);
+  const auto rang = *call->visitor.ended - *call->visitor.invited;
+  EXPECT_GE(rang, 1s);
+  EXPECT_LT(rang, 3s);  // generous: the machine is shared
+  const auto cancels = visitor->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "Reason"), "");
+  const auto byes = op->received("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(header(byes[0], "Reason"), "SIP;cause=480;text=\"Temporarily Unavailable\"");
+}
+
+// Every operator busy: the visitor is never called.
+TEST_F(TelephonyTest, BusyOperatorsEndTheCallBeforeTheVisitorIsRung) {
+  auto op0 = sipp("operator0", "busy_here.xml");
+  auto op1 = sipp("operator1", "busy_here.xml");
+  auto req = request({op0->uri("op0"), op1->uri("op1")}, "sip:+79001234567@127.0.0.1:9");
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op0, "operator 0");
+  expect_passed(*op1, "operator 1");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::operator_busy);
+  ASSERT_EQ(call->operator_legs.size(), 2u);
+  EXPECT_EQ(call->operator_legs[1].final_code, 486);
+  EXPECT_EQ(call->visitor.state, LegState::idle);
+}
+
+// The operator refuses the bridging re-INVITE: the visitor's waiting 2xx is ACKed with a hold answer to its own
+// offer, then both are hung up with Q.850 cause 41.
+TEST_F(TelephonyTest, RefusedBridgeHoldsThenHangsUpBoth) {
+  auto op = sipp("operator", "op_answer_reinvite_488.xml");
+  auto visitor = sipp("visitor", "visitor_answer_held.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::failed_technical);
+  EXPECT_FALSE(call->talk_started);
+  const auto acks = visitor->received("ACK");
+  ASSERT_EQ(acks.size(), 1u);
+  const auto body = acks[0].substr(acks[0].find("\r\n\r\n") + 4);
+  EXPECT_NE(body.find("c=IN IP4 0.0.0.0\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\na=rtpmap:0 PCMU/8000\r\na=inactive\r\n"),
+            std::string::npos)
+      << body;
+  for (Sipp* s : {op.get(), visitor.get()}) {
+    const auto byes = s->received("BYE");
+    ASSERT_EQ(byes.size(), 1u);
+    EXPECT_EQ(header(byes[0], "Reason"), "Q.850;cause=41;text=\"Temporary failure\"");
+  }
+}
+
+// Two callbacks at once, placed from two threads: each call keeps to its own legs.
+TEST_F(TelephonyTest, TwoCallsAtOnceStayApart) {
+  auto op_a = sipp("operatorA", "op_answer_hangup.xml");
+  auto visitor_a = sipp("visitorA", "visitor_answer.xml");
+  auto op_b = sipp("operatorB", "op_answer_wait_bye.xml");
+  auto visitor_b = sipp("visitorB", "busy_here.xml");
+  Result<std::uint64_t> a = fail(Errc::internal, "not placed"), b = fail(Errc::internal, "not placed");
+  std::thread ta([&] { a = engine_->place(request({op_a->uri("a")}, visitor_a->uri("+79000000001"))); });
+  std::thread tb([&] { b = engine_->place(request({op_b->uri("b")}, visitor_b->uri("+79000000002"))); });
+  ta.join();
+  tb.join();
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(b);
+  EXPECT_NE(*a, *b);
+  for (auto [s, who] : {std::pair{op_a.get(), "operator A"}, {visitor_a.get(), "visitor A"},
+                        {op_b.get(), "operator B"}, {visitor_b.get(), "visitor B"}}) {
+    expect_passed(*s, who);
+  }
+  auto call_a = settled_call(*a);
+  auto call_b = settled_call(*b);
+  ASSERT_TRUE(call_a);
+  ASSERT_TRUE(call_b);
+  EXPECT_EQ(call_a->status, CallStatus::connected);
+  EXPECT_EQ(call_b->status, CallStatus::visitor_busy);
+}
+
+/// The NUA adapter alone, on a loop the test steps itself.
+class SofiaLoop : public SipEventSink {
+ public:
+  SofiaLoop() {
+    su_init();
+    root_ = su_root_create(nullptr);
+  }
+  ~SofiaLoop() override {
+    if (control_) {
+      bool down = false;
+      control_->shutdown([&] { down = true; });
+      step_until([&] { return down; }, 5s);
+      control_.reset();
+    }
+    su_root_destroy(root_);
+    su_deinit();
+  }
+  SofiaSipControl* start(const SofiaOptions& o) {
+    auto made = SofiaSipControl::create(root_, o, *this);
+    EXPECT_TRUE(made) << made.error().message;
+    if (made) control_ = std::move(*made);
+    return control_.get();
+  }
+  template <class Pred>
+  bool step_until(Pred done, std::chrono::milliseconds limit) {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (!done()) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      su_root_step(root_, 50);
+    }
+    return true;
+  }
+  void on_sip_event(const SipEvent& e) override { events.push_back(e); }
+
+  std::vector<SipEvent> events;
+
+ private:
+  su_root_t* root_ = nullptr;
+  std::unique_ptr<SofiaSipControl> control_;
+};
+
+// Nobody answers at all: the INVITE transaction times out (timer B) and the leg fails with 408.
+TEST(SofiaSipControl, TransactionTimeoutIsReportedAs408) {
+  // A UDP socket that takes the INVITE and its retransmissions and never answers.
+  const int hole = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(::bind(hole, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  ::getsockname(hole, reinterpret_cast<sockaddr*>(&a), &len);
+  const int hole_port = ntohs(a.sin_port);
+
+  SofiaLoop loop;
+  auto* control = loop.start({.bind_url = "sip:127.0.0.1:" + std::to_string(free_udp_port()) + ";transport=udp",
+                              .transaction_timeout_ms = 1000});
+  ASSERT_NE(control, nullptr);
+  auto leg = control->invite({.request_uri = "sip:+79001234567@127.0.0.1:" + std::to_string(hole_port),
+                              .from_uri = "sip:+74950000000@127.0.0.1"});
+  ASSERT_TRUE(leg) << leg.error().message;
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(loop.step_until([&] { return !loop.events.empty(); }, 5s));
+  const auto* failed = std::get_if<LegFailed>(&loop.events.front());
+  ASSERT_NE(failed, nullptr) << "event " << loop.events.front().index();
+  EXPECT_EQ(failed->leg, *leg);
+  EXPECT_EQ(failed->code, 408);
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 900ms);
+  char buf[2048];
+  const auto n = ::recv(hole, buf, sizeof buf, MSG_DONTWAIT);
+  EXPECT_GT(n, 0);
+  EXPECT_EQ(std::string(buf, n > 0 ? n : 0).rfind("INVITE sip:+79001234567@127.0.0.1:", 0), 0u);
+  control->release(*leg);
+  ::close(hole);
+}
+
+}  // namespace
+}  // namespace otk
