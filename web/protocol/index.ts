@@ -101,7 +101,20 @@ export type VisitorOut =
   | { type: 'history'; conversation: number; after: number; limit?: number }
   | { type: 'page'; url: string; title?: string }
   /** the offline form: at least an email or a phone; the answer is contact_saved (or an error with ref) */
-  | { type: 'contact'; client_id: string; name?: string; email?: string; phone?: string; message?: string };
+  | { type: 'contact'; client_id: string; name?: string; email?: string; phone?: string; message?: string }
+  /** instant callback; `website` is the form's hidden honeypot field (people leave it empty) */
+  | { type: 'callback'; client_id: string; phone: string; website?: string };
+
+/** Where a callback request stands. `message`: the polite reason of a refusal; `status`: the final call status. */
+export interface CallbackFrame {
+  type: 'callback';
+  client_id: string;
+  id: number;
+  state: 'refused' | 'scheduled' | 'calling_operator' | 'calling_you' | 'connected' | 'ended';
+  message?: string;
+  status?: string;
+  scheduled_for?: number;
+}
 
 export interface ContactSavedFrame { type: 'contact_saved'; client_id: string }
 
@@ -112,7 +125,7 @@ export interface VisitorWelcome {
 }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
-  | HoursFrame | ContactSavedFrame | ErrorFrame;
+  | HoursFrame | ContactSavedFrame | CallbackFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 
@@ -197,6 +210,30 @@ export interface LeadDetail {
   conversations: { id: number; created_at: number }[];
 }
 
+/** A callback as operators see it (GET /api/v1/callbacks, `callback` frames). */
+export interface CallbackRecord {
+  id: number;
+  site: number;
+  site_name: string;
+  visitor: number;
+  /** E.164, '' when the number did not parse */
+  phone: string;
+  /** 'placing' while live, 'scheduled', or the final status (docs/callback.md) */
+  status: string;
+  /** the fraud rule that refused it, or '' */
+  rule: string;
+  created_at: number;
+  scheduled_for: number | null;
+  started_at: number | null;
+  ended_at: number | null;
+  talk_ms: number;
+  billed_seconds: number;
+  charge: number;
+  legs: { party: 'operator' | 'visitor'; operator?: number; round?: number; state: string; outcome: string;
+    invited: number | null; first_provisional: number | null; answered: number | null; ended: number | null;
+    final_code: number; reason: string | null; ended_by: string | null }[];
+}
+
 export type OperatorIn =
   | OperatorWelcome
   | { type: 'conversation'; conversation: ConversationSummary }
@@ -208,6 +245,7 @@ export type OperatorIn =
   | { type: 'page'; conversation: number; page: PageRef; at: number }
   | { type: 'notes'; conversation: number; notes: Note[] }
   | { type: 'lead'; lead: Lead }
+  | { type: 'callback'; callback: CallbackRecord }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 
@@ -228,6 +266,8 @@ export interface WidgetConfig {
   operator_name: string | null;
   /** a small "chat by Otklik" text link, off unless the owner enables it */
   vendor_link: boolean;
+  /** the site has instant callback switched on: the widget offers "call me back" */
+  callback?: boolean;
 }
 
 export const LIMITS = {

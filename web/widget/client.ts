@@ -1,6 +1,6 @@
 // The visitor's side of docs/protocol.md, without any DOM: connect, hello, resume by sequence, send with
 // idempotent client ids, reconnect with backoff and jitter. The view subscribes to `onChange`.
-import type { Message, VisitorIn, VisitorOut } from '../protocol/index';
+import type { CallbackFrame, Message, VisitorIn, VisitorOut } from '../protocol/index';
 
 export interface Entry {
   key: string;           // client_id: stable across pending -> committed
@@ -43,6 +43,8 @@ export class VisitorClient {
   /** Outside working hours: when the team is back (ms), 0 when unknown; null while open. */
   backAt: number | null = null;
   contact: ContactState = { state: 'idle' };
+  /** The callback request: null before one, 'sending' until the server answers, then its last frame. */
+  callback: CallbackFrame | 'sending' | 'failed' | null = null;
   onChange: () => void = () => {};
   onOperatorMessage: (m: Message) => void = () => {};
 
@@ -58,6 +60,7 @@ export class VisitorClient {
   private reconnectTimer = 0;
   private lastUrl = location.href;
   private contactFrame: Extract<VisitorOut, { type: 'contact' }> | null = null;
+  private callbackFrame: Extract<VisitorOut, { type: 'callback' }> | null = null;
 
   constructor(private url: string, private tokenKey: string) {
     // Single-page sites change the URL without a reload: tell the operator where the visitor is now. A cheap
@@ -159,6 +162,14 @@ export class VisitorClient {
     this.onChange();
   }
 
+  /** Asks to be called back. `trap` is the hidden honeypot field's value. Resent after a reconnect. */
+  requestCallback(phone: string, trap: string): void {
+    this.callbackFrame = { type: 'callback', client_id: randomId(), phone, ...(trap ? { website: trap } : {}) };
+    this.callback = 'sending';
+    this.raw(this.callbackFrame);
+    this.onChange();
+  }
+
   private transmit(e: Entry): void {
     if (this.status === 'online') this.raw({ type: 'send', client_id: e.key, text: e.text });
   }
@@ -202,6 +213,10 @@ export class VisitorClient {
         }
         for (const e of this.pending.values()) { e.state = 'sending'; this.transmit(e); }
         if (this.contact.state === 'sending' && this.contactFrame) this.raw(this.contactFrame);
+        if (this.callback === 'sending' && this.callbackFrame) this.raw(this.callbackFrame);
+        break;
+      case 'callback':
+        if (this.callbackFrame?.client_id === f.client_id) this.callback = f;
         break;
       case 'contact_saved':
         if (this.contactFrame?.client_id === f.client_id) { this.contact = { state: 'saved' }; this.contactFrame = null; }
@@ -256,6 +271,10 @@ export class VisitorClient {
         this.closedNotice = true;
         break;
       case 'error': {
+        if (f.ref && f.ref === this.callbackFrame?.client_id) {
+          this.callback = 'failed';
+          break;
+        }
         if (f.ref && f.ref === this.contactFrame?.client_id) {
           if (f.code === 'unavailable' || f.code === 'rate_limited') {
             const frame = this.contactFrame;

@@ -26,6 +26,19 @@ const T = {
       name: 'Имя получилось слишком длинным.', message: 'Вопрос слишком длинный — сократите, пожалуйста.',
       '': 'Не получилось отправить. Попробуйте ещё раз.' } as Record<string, string>,
     need: 'Укажите почту или телефон, чтобы мы могли ответить.',
+    callMe: 'Перезвоните мне', cbIntro: 'Оставьте номер — оператор перезвонит за минуту. Звонок бесплатный.',
+    cbPhone: 'Ваш номер телефона', cbPlaceholder: '+7 900 000-00-00', cbSubmit: 'Позвоните мне',
+    cbConsent: 'Позвоним один раз, на этот номер. Никаких рассылок.', cbSending: 'Отправляем…',
+    cb: { calling_operator: 'Ищем свободного оператора…', calling_you: 'Оператор на линии — звоним вам!',
+      connected: 'Вы на связи с оператором.', failed: 'Не получилось заказать звонок. Напишите нам в чат.' } as Record<string, string>,
+    cbScheduled: (when: string) => `Сейчас мы не работаем. Позвоним ${when}.`,
+    cbEnded: { connected: 'Звонок завершён. Появятся вопросы — пишите, мы рядом.',
+      visitor_no_answer: 'Мы звонили, но не дозвонились. Можно попросить звонок ещё раз.',
+      visitor_busy: 'Ваш номер был занят. Попробуйте ещё раз, когда будет удобно.',
+      visitor_rejected: 'Звонок отклонён. Если передумаете — мы здесь, в чате.',
+      visitor_unreachable: 'Не удалось дозвониться по этому номеру. Проверьте его и попробуйте ещё раз.',
+      '': 'Сейчас не получилось соединить вас с оператором. Напишите в чат — ответим здесь.' } as Record<string, string>,
+    again: 'Заказать ещё раз',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -48,6 +61,19 @@ const T = {
       name: 'The name is too long.', message: 'The question is too long; please shorten it.',
       '': "Couldn't send that. Please try again." } as Record<string, string>,
     need: 'Add an email or a phone so we can reply.',
+    callMe: 'Call me back', cbIntro: "Leave your number and an operator will call you within a minute. It's free.",
+    cbPhone: 'Your phone number', cbPlaceholder: '+44 20 0000 0000', cbSubmit: 'Call me',
+    cbConsent: 'We call once, this number only. No marketing.', cbSending: 'Sending…',
+    cb: { calling_operator: 'Finding a free operator…', calling_you: 'An operator is on the line — calling you now!',
+      connected: "You're talking to an operator.", failed: "Couldn't request a call. Please write to us in the chat." } as Record<string, string>,
+    cbScheduled: (when: string) => `We're closed right now. We'll call you ${when}.`,
+    cbEnded: { connected: "Call ended. If anything else comes up, just write — we're here.",
+      visitor_no_answer: "We called but couldn't reach you. You can ask for a call again.",
+      visitor_busy: 'Your line was busy. Try again whenever it suits you.',
+      visitor_rejected: "The call was declined. If you change your mind, we're here in the chat.",
+      visitor_unreachable: "We couldn't get through to this number. Please check it and try again.",
+      '': "We couldn't connect you to an operator just now. Write in the chat and we'll answer here." } as Record<string, string>,
+    again: 'Ask again',
   },
 };
 
@@ -92,6 +118,7 @@ const ICON = {
   close: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2.5" aria-hidden="true"><path d="M6 6l12 12M18 6L6 18"/></svg>',
   sound: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 9v6h4l5 4V5L8 9H4zm12.5 3a4.5 4.5 0 0 0-2.5-4v8a4.5 4.5 0 0 0 2.5-4z"/></svg>',
   muted: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 9v6h4l5 4V5L8 9H4zm12.6 3l2.4-2.4-1.1-1.1-2.4 2.4-2.4-2.4-1.1 1.1 2.4 2.4-2.4 2.4 1.1 1.1 2.4-2.4 2.4 2.4 1.1-1.1z"/></svg>',
+  phone: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2c.3-.3.7-.4 1-.2 1.1.4 2.3.6 3.6.6.6 0 1 .4 1 1V20c0 .6-.4 1-1 1A17 17 0 0 1 3 4c0-.6.4-1 1-1h3.5c.6 0 1 .4 1 1 0 1.3.2 2.5.6 3.6.1.3 0 .7-.2 1z"/></svg>',
   send: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>',
 };
 
@@ -154,7 +181,13 @@ function mount(boot: Boot): void {
   closeBtn.innerHTML = ICON.close;
   closeBtn.setAttribute('aria-label', t.close);
   closeBtn.title = t.close;
-  header.append(avatar, titles, muteBtn, closeBtn);
+  const callBtn = el('button', 'ib');
+  callBtn.type = 'button';
+  callBtn.innerHTML = ICON.phone;
+  callBtn.setAttribute('aria-label', t.callMe);
+  callBtn.title = t.callMe;
+  if (cfg.callback) header.append(avatar, titles, callBtn, muteBtn, closeBtn);
+  else header.append(avatar, titles, muteBtn, closeBtn);
 
   const list = el('div', 'm');
   list.setAttribute('aria-live', 'polite');
@@ -174,7 +207,9 @@ function mount(boot: Boot): void {
   form.append(input, sendBtn);
   const offline = el('div', 'of');
   offline.hidden = true;
-  panel.append(header, list, offline, status, form);
+  const call = el('div', 'of');
+  call.hidden = true;
+  panel.append(header, list, call, offline, status, form);
   if (cfg.vendor_link) {
     const pw = el('div', 'pw');
     const a = el('a', '', t.powered);
@@ -213,6 +248,8 @@ function mount(boot: Boot): void {
     offline.hidden = !(client.backAt !== null || w?.state === 'busy' || (w?.state === 'queued' && w.waitMs === null) ||
       client.contact.state !== 'idle');
     if (!offline.hidden) renderOffline();
+    call.hidden = !callOpen;
+    if (callOpen) renderCall();
     if (atBottom) list.scrollTop = list.scrollHeight;
     const minutes = w && w.waitMs ? Math.max(1, Math.round(w.waitMs / 60000)) : null;
     status.textContent =
@@ -266,6 +303,61 @@ function mount(boot: Boot): void {
     note.textContent = err || t.consent;
     note.className = err ? 'err' : '';
     if (offline.firstChild !== offlineForm) offline.replaceChildren(offlineForm);
+  };
+
+  // Instant callback: a phone field (the site's country code preset), a hidden honeypot, then live status.
+  let callOpen = false;
+  const phoneIn = el('input');
+  phoneIn.type = 'tel';
+  phoneIn.setAttribute('autocomplete', 'tel');
+  phoneIn.setAttribute('aria-label', t.cbPhone);
+  phoneIn.placeholder = t.cbPlaceholder;
+  phoneIn.maxLength = 40;
+  const trap = el('input');  // people never see it; form-filling bots do
+  trap.name = 'website';
+  trap.tabIndex = -1;
+  trap.setAttribute('autocomplete', 'off');
+  trap.setAttribute('aria-hidden', 'true');
+  trap.style.cssText = 'position:absolute;left:-9999px;width:1px;height:1px;opacity:0';
+  const callSubmit = el('button', 'ob', t.cbSubmit);
+  callSubmit.type = 'submit';
+  const callForm = el('form');
+  callForm.style.cssText = 'display:flex;flex-direction:column;gap:8px';
+  callForm.append(el('span', '', t.cbIntro), phoneIn, trap, el('small', '', t.cbConsent), callSubmit);
+  const callAgain = el('button', 'ob', t.again);
+  callAgain.type = 'button';
+  callAgain.addEventListener('click', () => { client.callback = null; render(); phoneIn.focus(); });
+  callForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (phoneIn.value.trim()) client.requestCallback(phoneIn.value.trim(), trap.value);
+  });
+  callBtn.addEventListener('click', () => {
+    callOpen = !callOpen;
+    if (callOpen && !phoneIn.value && cfg.lang !== 'en') phoneIn.value = '+7 ';
+    render();
+    if (callOpen) phoneIn.focus();
+  });
+  const renderCall = () => {
+    const c = client.callback;
+    if (c === null || c === 'sending') {
+      callSubmit.disabled = c === 'sending';
+      callSubmit.textContent = c === 'sending' ? t.cbSending : t.cbSubmit;
+      if (call.firstChild !== callForm) call.replaceChildren(callForm);
+      return;
+    }
+    const line = el('span');
+    line.setAttribute('role', 'status');
+    const nodes: Node[] = [line];
+    if (c === 'failed') line.textContent = t.cb.failed;
+    else if (c.state === 'refused') { line.textContent = c.message || t.cbEnded['']; nodes.push(callAgain); }
+    else if (c.state === 'scheduled') {
+      line.textContent = t.cbScheduled(c.scheduled_for ? new Date(c.scheduled_for).toLocaleString(
+        cfg.lang === 'en' ? 'en-GB' : 'ru-RU', { weekday: 'long', hour: '2-digit', minute: '2-digit' }) : '');
+    } else if (c.state === 'ended') {
+      line.textContent = t.cbEnded[c.status || ''] ?? t.cbEnded[''];
+      if (c.status !== 'connected') nodes.push(callAgain);
+    } else line.textContent = t.cb[c.state];
+    call.replaceChildren(...nodes);
   };
 
   const bubble = (e: Entry, old = false): HTMLElement => {

@@ -6,6 +6,7 @@
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
+#include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/endpoints.hpp"
 #include "proto/frames.hpp"
@@ -137,6 +138,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/conversations" && get) co_return co_await conversations(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::put) co_return co_await put_photo(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
+    if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
     if (path.starts_with(kConv) && path.ends_with("/messages") && get) {
@@ -236,6 +238,16 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
              {"texts", texts},
              {"operator_name", a.operator_name.empty() ? json(nullptr) : json(a.operator_name)},
              {"vendor_link", a.vendor_link}};
+    // The callback form shows only where a site has callback switched on (and the server can dial).
+    const SiteId site_id = s.id;
+    auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };
+    auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+    bool callback = false;
+    if (stored && *stored && s_.callbacks && s_.callbacks->can_dial()) {
+      auto parsed = callback_settings_from_json(**stored);
+      callback = parsed && parsed->enabled;
+    }
+    cfg["callback"] = callback;
     prefix = "(window.Otklik=window.Otklik||{}).config=" + dump(cfg) + ";\n";
   }
   HttpResponse res{http::status::ok, 11};
@@ -411,7 +423,6 @@ net::awaitable<HttpResponse> App::messages(const HttpRequest& req, ConversationI
 }
 
 net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) {
-  (void)peer_ip;
   const std::string_view path = path_of(req.target());
   auto refuse = [&](const Error& e) -> net::awaitable<void> {
     auto res = error_response(s_.metrics, e);
@@ -449,7 +460,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e{Errc::origin_not_allowed, "this page's origin is not allowed for the site"};
       co_return co_await refuse(e);
     }
-    handler = make_visitor_handler(s_, std::move(**site));
+    handler = make_visitor_handler(s_, std::move(**site), peer_ip);
     max_frame = proto::kMaxVisitorFrame;
     gauge = &s_.metrics.visitor_connections;
   } else if (path == "/ws/operator") {

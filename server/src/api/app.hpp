@@ -49,6 +49,7 @@ class App final : public Router {
   net::awaitable<HttpResponse> get_lead(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> patch_lead(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> post_lead_note(const HttpRequest& req, LeadId id);
+  net::awaitable<HttpResponse> list_callbacks(const HttpRequest& req);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);

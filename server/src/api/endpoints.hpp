@@ -13,7 +13,8 @@ inline constexpr std::chrono::seconds kHelloDeadline{10};
 inline constexpr double kFramesPerSecond = 20;
 inline constexpr double kFrameBurst = 40;
 
-std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site);
+/// `ip`: the visitor's address as the server sees it (the fraud rules' per-address limits).
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip);
 std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key);
 
 }  // namespace otk

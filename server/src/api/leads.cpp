@@ -1,10 +1,11 @@
-// The console's leads: list with filters, one lead with its history, status changes and notes. Every call is
+// The console's leads (list with filters, one lead with its history, status changes and notes) and callbacks. Every call is
 // scoped by the operator's session (Storage filters by account and site membership); changes reach the site's
 // other operators live as `lead` frames.
 #include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
+#include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/text.hpp"
@@ -138,6 +139,41 @@ net::awaitable<HttpResponse> App::post_lead_note(const HttpRequest& req, LeadId 
   if (!added) co_return error_response(s_.metrics, added.error());
   co_return json_response(added->second ? http::status::ok : http::status::created,
                           R"({"entry":)" + proto::lead_entry_json(added->first) + "}");
+}
+
+net::awaitable<HttpResponse> App::list_callbacks(const HttpRequest& req) {
+  auto session = co_await authenticate(req, false);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  std::optional<SiteId> site;
+  CallbackId before;
+  int limit = 50;
+  const auto target = req.target();
+  if (auto v = query_param(target, "site")) {
+    auto id = positive_int(*v);
+    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
+    site = SiteId{*id};
+  }
+  if (auto v = query_param(target, "before")) {
+    auto id = positive_int(*v);
+    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'before' must be a callback id"});
+    before = CallbackId{*id};
+  }
+  if (auto v = query_param(target, "limit")) {
+    auto n = positive_int(*v);
+    if (!n || *n > 200) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be from 1 to 200"});
+    limit = static_cast<int>(*n);
+  }
+  const OperatorScope sc = session->scope;
+  auto list = [sc, site, before, limit](Storage& st) { return st.callbacks_of(sc, site, before, limit); };
+  auto found = co_await db_read<std::vector<CallbackRecord>>(s_.db, list);
+  if (!found) co_return error_response(s_.metrics, found.error());
+  std::string out = R"({"callbacks":[)";
+  for (std::size_t i = 0; i < found->size(); ++i) {
+    out += (i ? "," : "") + proto::callback_json(callback_view((*found)[i]));
+  }
+  out += R"(],"next_before":)" +
+         (static_cast<int>(found->size()) == limit ? std::to_string(found->back().id.value) : "null") + "}";
+  co_return json_response(http::status::ok, std::move(out));
 }
 
 }  // namespace otk

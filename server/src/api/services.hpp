@@ -14,6 +14,7 @@
 namespace otk {
 
 class Desk;
+class CallbackDesk;
 
 struct Services {
   Database& db;
@@ -21,6 +22,7 @@ struct Services {
   Metrics& metrics;
   const Clock& clock;
   Desk* desk = nullptr;  // routing; absent in tests that need none
+  CallbackDesk* callbacks = nullptr;  // callback requests; absent: the widget's callback frames are refused
 };
 
 /// HTTP status for an error code.

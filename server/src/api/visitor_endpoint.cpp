@@ -1,5 +1,6 @@
 #include <optional>
 
+#include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/desk.hpp"
 #include "api/endpoints.hpp"
@@ -26,7 +27,7 @@ Result<std::string> lead_phone(std::string_view phone, const Site& site) {
 
 class VisitorHandler final : public WsHandler {
  public:
-  VisitorHandler(Services& s, Site site) : s_(s), site_(std::move(site)) {}
+  VisitorHandler(Services& s, Site site, std::string ip) : s_(s), site_(std::move(site)), ip_(std::move(ip)) {}
 
   net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
     auto frame = proto::parse_visitor_frame(text);
@@ -51,6 +52,7 @@ class VisitorHandler final : public WsHandler {
     else if (auto* hi = std::get_if<proto::History>(&*frame)) co_await history(conn, *hi);
     else if (auto* p = std::get_if<proto::PageView>(&*frame)) co_await page(conn, p->page);
     else if (auto* c = std::get_if<proto::LeaveContact>(&*frame)) co_await contact(conn, *c);
+    else if (auto* cb = std::get_if<proto::RequestCallback>(&*frame)) co_await callback(conn, *cb);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -101,6 +103,7 @@ class VisitorHandler final : public WsHandler {
     if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "hello"));
     visitor_ = visitor;
     conversation_ = *conv;
+    hello_at_ = s_.clock.now();
     conn.disarm_deadline();
     s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
     conn.send(proto::visitor_welcome_frame(token, conversation_));
@@ -223,8 +226,18 @@ class VisitorHandler final : public WsHandler {
     if (conversation_) s_.hub.to_site_operators(site_.id, share(proto::page_frame(conversation_->id, p, now)));
   }
 
+  net::awaitable<void> callback(WsConnection& conn, const proto::RequestCallback& f) {
+    if (!s_.callbacks) {
+      co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled here"}, f.client_id));
+    }
+    const auto on_page = std::chrono::duration_cast<Millis>(s_.clock.now() - hello_at_);
+    co_await s_.callbacks->request(conn, site_, *visitor_, f, ip_, on_page);
+  }
+
   Services& s_;
   Site site_;
+  std::string ip_;
+  TimePoint hello_at_;
   std::optional<Visitor> visitor_;
   std::optional<Conversation> conversation_;
   std::optional<PageRef> page_;
@@ -233,8 +246,8 @@ class VisitorHandler final : public WsHandler {
 
 }  // namespace
 
-std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site) {
-  return std::make_unique<VisitorHandler>(s, std::move(site));
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip) {
+  return std::make_unique<VisitorHandler>(s, std::move(site), std::move(ip));
 }
 
 }  // namespace otk

@@ -53,10 +53,16 @@ Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& c
     if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 600) return bad("desk.typical_chat_minutes", "1..600");
     cfg.typical_chat_minutes = static_cast<int>(*n.value<int64_t>());
   }
+  if (auto v = t["sip"]["listen"]) {
+    if (!v.is_string() || !v.value<std::string>()->starts_with("sip:")) {
+      return bad("sip.listen", "a SIP URI to listen on, e.g. \"sip:0.0.0.0:5060\"");
+    }
+    cfg.sip_listen = *v.value<std::string>();
+  }
   for (auto&& [k, _] : t) {
     const auto key = std::string(k.str());
     if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo" &&
-        key != "desk") {
+        key != "desk" && key != "sip") {
       return fail(Errc::bad_request, file.string() + ": unknown key '" + key + "'");
     }
   }

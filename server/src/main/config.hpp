@@ -18,6 +18,7 @@ struct ServerConfig {
   std::vector<std::string> demo_origins;
   int first_response_seconds = 25;  // [desk]: an assigned operator's time to answer before the chat moves on
   int typical_chat_minutes = 10;    // [desk]: for the queue's wait estimate
+  std::string sip_listen;           // [sip] listen: where the callback engine's SIP stack binds; "": no callbacks
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.

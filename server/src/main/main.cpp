@@ -11,12 +11,16 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 #include <tuple>
 
 #include "api/app.hpp"
+#include "api/callbacks.hpp"
 #include "api/desk.hpp"
+#include "core/callback/settings.hpp"
+#include "telephony/engine.hpp"
 #include "main/config.hpp"
 #include "core/hours/hours.hpp"
 #include "core/tenancy/site_rules.hpp"
@@ -43,6 +47,35 @@ std::string hash_password(const std::string& password) {
     throw std::runtime_error("out of memory while hashing the password");
   }
   return out;
+}
+
+// The SIP engine behind the callback desk's port; none when [sip] listen is not set.
+class EnginePlacer final : public CallPlacer {
+ public:
+  explicit EnginePlacer(std::unique_ptr<CallbackEngine> engine) : engine_(std::move(engine)) {}
+  ~EnginePlacer() override { engine_->stop(); }
+  Result<std::uint64_t> place(const PlaceCall& c) override {
+    const auto& t = c.trunk;
+    // RFC 3725 §12.1: both parties see the site's number and name; the trunk's domain hosts it.
+    const std::string caller = t.caller_id.empty() ? "sip:otklik@" + t.domain : "sip:" + t.caller_id + "@" + t.domain;
+    return engine_->place(CallbackRequest{c.visitor_uri, c.plan,
+                                          TrunkConfig{t.username, t.password, t.outbound_proxy, caller, t.display_name}});
+  }
+  void abort(std::uint64_t id) override { engine_->abort(id); }
+
+ private:
+  std::unique_ptr<CallbackEngine> engine_;
+};
+
+std::unique_ptr<EnginePlacer> start_sip(const std::string& listen, const Clock& clock, CallbackDesk& desk) {
+  if (listen.empty()) return nullptr;
+  auto engine = CallbackEngine::start(EngineOptions{
+      listen, &clock, [&desk](std::uint64_t id, const Call& snapshot) { desk.on_update(id, snapshot); }});
+  if (!engine) throw std::runtime_error("SIP engine on " + listen + ": " + engine.error().message);
+  auto placer = std::make_unique<EnginePlacer>(std::move(*engine));
+  desk.set_placer(placer.get());
+  spdlog::info("callback calls: SIP on {}", listen);
+  return placer;
 }
 
 int serve(ServerConfig cfg) {
@@ -91,7 +124,10 @@ int serve(ServerConfig cfg) {
   Desk desk(ioc, Services{db, hub, metrics, clock},
             DeskConfig{std::chrono::seconds(cfg.first_response_seconds), std::chrono::minutes(cfg.typical_chat_minutes)});
   desk.start(std::move(*snapshot));
-  app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk},
+  CallbackDesk callbacks(ioc, Services{db, hub, metrics, clock});
+  auto sip = start_sip(cfg.sip_listen, clock, callbacks);
+  callbacks.start();
+  app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk, &callbacks},
                               AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
   server.start();
 
@@ -112,6 +148,7 @@ int serve(ServerConfig cfg) {
     spdlog::info("signal {}: shutting down", sig);
     server.stop_accepting();
     desk.stop();
+    callbacks.stop();
     hub.close_all(1001, "server restarting");
     grace.expires_after(std::chrono::milliseconds(500));
     grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
@@ -121,6 +158,7 @@ int serve(ServerConfig cfg) {
   for (int i = 1; i < threads; ++i) pool.emplace_back([&] { ioc.run(); });
   ioc.run();
   for (auto& t : pool) t.join();
+  sip.reset();  // ends live calls with BYE/CANCEL and joins the SIP thread
   db.stop();
   app.reset();
   spdlog::info("stopped cleanly");
@@ -147,6 +185,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
   serve_cmd->add_option("--assets", assets_flag, "Directory of built web assets (default: <binary dir>/web)");
   serve_cmd->add_flag("--demo", cfg.demo, "Create the demo agency, sites and operator, and serve /demo pages");
+  std::string sip_flag;
+  serve_cmd->add_option("--sip", sip_flag, "SIP URI the callback engine listens on, e.g. sip:0.0.0.0:5060 (default: no callbacks)");
 
   std::string migrate_data = "./data";
   auto* migrate_cmd = cli.add_subcommand("migrate", "Apply pending database migrations and exit");
@@ -213,6 +253,17 @@ int main(int argc, char** argv) {
   dep_add->add_option("--utm-medium", d_utm_medium, "Route visitors with this utm_medium");
   dep_add->add_option("--utm-campaign", d_utm_campaign, "Route visitors with this utm_campaign");
 
+  std::string c_data = "./data", c_site, c_settings, c_number;
+  auto* cb_cmd = cli.add_subcommand("callback", "Manage instant callback");
+  cb_cmd->require_subcommand(1);
+  auto* cb_set = cb_cmd->add_subcommand("set", "Set a site's callback settings from a JSON file (docs/callback.md)");
+  cb_set->add_option("--data", c_data, "Data directory");
+  cb_set->add_option("--site", c_site, "Site key")->required();
+  cb_set->add_option("--settings", c_settings, "JSON file with the settings, or - for standard input")->required();
+  auto* cb_optout = cb_cmd->add_subcommand("optout", "Never call this number again, from any site");
+  cb_optout->add_option("--data", c_data, "Data directory");
+  cb_optout->add_option("--number", c_number, "The number, in E.164 (+79161234567)")->required();
+
   CLI11_PARSE(cli, argc, argv);
 
   try {
@@ -226,6 +277,7 @@ int main(int argc, char** argv) {
       if (!listen_flag.empty()) cfg.listen = listen_flag;
       if (!data_flag.empty()) cfg.data_dir = data_flag;
       if (!assets_flag.empty()) cfg.assets_dir = assets_flag;
+      if (!sip_flag.empty()) cfg.sip_listen = sip_flag;
       return serve(cfg);
     }
     if (*migrate_cmd) {
@@ -312,6 +364,50 @@ int main(int argc, char** argv) {
         return 2;
       }
       std::cout << "department '" << d_name << "' (id " << dep->value << ") of " << d_site << " is ready\n";
+      return 0;
+    }
+    if (*cb_set) {
+      std::string text;
+      if (c_settings == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), {});
+      } else {
+        std::ifstream in(c_settings);
+        if (!in) {
+          std::cerr << "cannot read " << c_settings << "\n";
+          return 2;
+        }
+        text.assign(std::istreambuf_iterator<char>(in), {});
+      }
+      auto settings = callback_settings_from_json(text);
+      if (!settings) {
+        std::cerr << settings.error().message << "\n";
+        return 2;
+      }
+      fs::create_directories(c_data);
+      SqliteStorage st(db_path(c_data), true);
+      auto site = st.site_by_key(c_site);
+      if (!site) throw std::runtime_error(site.error().message);
+      if (!*site) {
+        std::cerr << "no site '" << c_site << "'\n";
+        return 2;
+      }
+      if (auto r = st.set_callback_settings((*site)->id, callback_settings_to_json(*settings)); !r) {
+        throw std::runtime_error(r.error().message);
+      }
+      std::cout << "callback for " << c_site << " is " << (settings->enabled ? "on" : "off") << "\n";
+      return 0;
+    }
+    if (*cb_optout) {
+      if (c_number.size() < 4 || c_number.size() > 16 || c_number.front() != '+' ||
+          c_number.find_first_not_of("0123456789", 1) != std::string::npos) {
+        std::cerr << "--number must be E.164, like +79161234567\n";
+        return 2;
+      }
+      fs::create_directories(c_data);
+      SqliteStorage st(db_path(c_data), true);
+      SystemClock clock;
+      if (auto r = st.opt_out(c_number, clock.now()); !r) throw std::runtime_error(r.error().message);
+      std::cout << c_number << " will not be called again\n";
       return 0;
     }
     if (*site_add) {

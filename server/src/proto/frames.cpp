@@ -174,6 +174,16 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     if (!form) return std::unexpected(FrameError{form.error(), *cid});
     return LeaveContact{*cid, std::move(*form)};
   }
+  if (type == "callback") {
+    auto cid = client_id_of(p);
+    if (!cid) return std::unexpected(cid.error());
+    auto phone = p.opt_string(j, "phone", 100);
+    if (!phone) return std::unexpected(phone.error());
+    if (!*phone || (*phone)->empty()) return std::unexpected(p.bad("'phone' must be a non-empty string"));
+    auto trap = p.opt_string(j, "website", 1000);
+    if (!trap) return std::unexpected(trap.error());
+    return RequestCallback{*cid, **phone, trap->has_value() && !(*trap)->empty()};
+  }
   return std::unexpected(unknown(type));
 }
 
@@ -268,6 +278,7 @@ struct RefOf {
   std::string operator()(const ListNotes&) const { return "notes"; }
   std::string operator()(const Transfer&) const { return "transfer"; }
   std::string operator()(const LeaveContact& c) const { return c.client_id; }
+  std::string operator()(const RequestCallback& c) const { return c.client_id; }
 };
 }  // namespace
 
@@ -473,6 +484,40 @@ json lead_entry_to_json(const LeadEntry& e) {
 }
 
 }  // namespace
+
+namespace {
+json opt_ms(const std::optional<TimePoint>& t) { return t ? json(to_unix_ms(*t)) : json(nullptr); }
+
+json callback_to_json(const CallbackView& c) {
+  return json{{"id", c.id.value},
+              {"site", c.site.value},
+              {"site_name", c.site_name},
+              {"visitor", c.visitor.value},
+              {"phone", c.e164},
+              {"status", c.status},
+              {"rule", c.rule},
+              {"created_at", to_unix_ms(c.created_at)},
+              {"scheduled_for", opt_ms(c.scheduled_for)},
+              {"started_at", opt_ms(c.started_at)},
+              {"ended_at", opt_ms(c.ended_at)},
+              {"talk_ms", c.talk_ms},
+              {"billed_seconds", c.billed_seconds},
+              {"charge", c.charge},
+              {"legs", json::parse(c.legs_json, nullptr, false)}};
+}
+}  // namespace
+
+std::string callback_state_frame(std::string_view client_id, CallbackId id, std::string_view state,
+                                 std::string_view message, std::string_view status,
+                                 std::optional<TimePoint> scheduled_for) {
+  json j{{"type", "callback"}, {"client_id", client_id}, {"id", id.value}, {"state", state}};
+  if (!message.empty()) j["message"] = message;
+  if (!status.empty()) j["status"] = status;
+  if (scheduled_for) j["scheduled_for"] = to_unix_ms(*scheduled_for);
+  return dump(j);
+}
+std::string callback_frame(const CallbackView& c) { return dump(json{{"type", "callback"}, {"callback", callback_to_json(c)}}); }
+std::string callback_json(const CallbackView& c) { return dump(callback_to_json(c)); }
 
 std::string contact_saved_frame(std::string_view client_id) {
   return dump(json{{"type", "contact_saved"}, {"client_id", client_id}});

@@ -95,7 +95,15 @@ struct LeaveContact {
   ContactForm form;
 };
 
-using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact>;
+/// The visitor asks to be called back. `phone` as typed (parsed by phone/ with the site's region); `honeypot`:
+/// the form's hidden field, which people leave empty.
+struct RequestCallback {
+  std::string client_id;
+  std::string phone;
+  bool honeypot = false;
+};
+
+using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback>;
 using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
@@ -148,6 +156,31 @@ std::string lead_frame(const Lead& lead);
 std::string lead_json(const Lead& lead);
 std::string lead_entry_json(const LeadEntry& e);
 std::string lead_detail_json(const LeadDetail& d);
+
+/// To the visitor: where their callback stands. `state`: "refused", "scheduled", "calling_operator",
+/// "calling_you", "connected" or "ended"; `message` the polite text for refused ones; `status` the final
+/// CallStatus name once ended; `scheduled_for` for scheduled ones.
+std::string callback_state_frame(std::string_view client_id, CallbackId id, std::string_view state,
+                                 std::string_view message, std::string_view status,
+                                 std::optional<TimePoint> scheduled_for);
+/// To the site's operators: a callback was requested or changed.
+std::string callback_frame(const struct CallbackView& c);
+std::string callback_json(const struct CallbackView& c);
+
+/// A callback as operators see it (the number included: they are to call it).
+struct CallbackView {
+  CallbackId id;
+  SiteId site;
+  std::string site_name;
+  VisitorId visitor;
+  std::string e164;
+  std::string status;
+  std::string rule;
+  TimePoint created_at;
+  std::optional<TimePoint> scheduled_for, started_at, ended_at;
+  std::int64_t talk_ms = 0, billed_seconds = 0, charge = 0;
+  std::string legs_json = "[]";
+};
 
 /// JSON text of one Message / ConversationSummary as in docs/protocol.md (also used by REST).
 std::string message_json(const Message& m);

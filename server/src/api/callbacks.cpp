@@ -1,0 +1,300 @@
+#include "api/callbacks.hpp"
+
+#include <date/tz.h>
+#include <nlohmann/json.hpp>
+#include <spdlog/spdlog.h>
+
+#include "api/db_await.hpp"
+#include "core/hours/hours.hpp"
+#include "phone/phone.hpp"
+
+namespace otk {
+namespace {
+
+using json = nlohmann::json;
+
+// "Today" and "this month" begin at local midnight in the site's zone (UTC when the zone is unusable).
+CapPeriods cap_periods(const std::string& timezone, TimePoint now) {
+  auto zone = find_zone(timezone);
+  const date::time_zone* z = zone ? *zone : date::locate_zone("UTC");
+  const auto local = z->to_local(now);
+  const auto day = date::floor<date::days>(local);
+  const date::year_month_day ymd{day};
+  const auto month = date::local_days{ymd.year() / ymd.month() / 1};
+  return CapPeriods{z->to_sys(day, date::choose::earliest), z->to_sys(month, date::choose::earliest)};
+}
+
+// Outside the site's hours: when the team is back. None while open (or when the hours are unusable).
+std::optional<TimePoint> scheduled_time(const Site& site, TimePoint now) {
+  auto hours = hours_from_json(site.hours);
+  auto zone = find_zone(site.timezone);
+  if (!hours || !zone || is_open(*hours, **zone, now)) return std::nullopt;
+  return next_open(*hours, **zone, now);
+}
+
+json time_or_null(const std::optional<TimePoint>& t) { return t ? json(to_unix_ms(*t)) : json(nullptr); }
+
+json leg_json(const LegRecord& leg, std::string_view party) {
+  json j{{"party", party},
+         {"state", leg_state_name(leg.state)},
+         {"outcome", leg_outcome_name(leg.outcome)},
+         {"invited", time_or_null(leg.invited)},
+         {"first_provisional", time_or_null(leg.first_provisional)},
+         {"answered", time_or_null(leg.answered)},
+         {"ended", time_or_null(leg.ended)},
+         {"final_code", leg.final_code},
+         {"reason", leg.reason ? json(format_reason(*leg.reason)) : json(nullptr)},
+         {"ended_by", leg.ended_by ? json(party_name(*leg.ended_by)) : json(nullptr)}};
+  if (party == "operator") {
+    j["operator"] = leg.operator_index;
+    j["round"] = leg.round;
+  }
+  return j;
+}
+
+// The per-leg timeline: every operator attempt in the order sent, then the visitor.
+std::string legs_json(const Call& call) {
+  json legs = json::array();
+  for (const auto& leg : call.operator_legs) legs.push_back(leg_json(leg, "operator"));
+  if (call.visitor.invited) legs.push_back(leg_json(call.visitor, "visitor"));
+  return legs.dump();
+}
+
+}  // namespace
+
+proto::CallbackView callback_view(const CallbackRecord& r) {
+  return proto::CallbackView{r.id,         r.site,          r.site_name,  r.visitor,  r.e164,
+                             r.status,     r.rule,          r.created_at, r.scheduled_for, r.started_at,
+                             r.ended_at,   r.talk_ms,       r.billed_seconds, r.charge, r.legs};
+}
+
+std::string_view visitor_state_of(const Call& call) {
+  switch (call.state) {
+    case CallState::created:
+    case CallState::ringing_operators:
+    case CallState::between_rounds: return "calling_operator";
+    case CallState::ringing_visitor:
+    case CallState::bridging: return "calling_you";
+    case CallState::talking: return "connected";
+    case CallState::ended: return "ended";
+  }
+  return "ended";
+}
+
+CallbackDesk::CallbackDesk(net::io_context& ioc, Services services, CallbackDeskConfig config)
+    : strand_(net::make_strand(ioc)), timer_(strand_), s_(services), config_(config) {}
+
+void CallbackDesk::start() {
+  net::co_spawn(
+      strand_,
+      [this]() -> net::awaitable<void> {
+        const auto now = s_.clock.now();
+        auto close_interrupted = [now](Storage& st) { return st.fail_interrupted_callbacks(now); };
+        auto interrupted = co_await db_write<int>(s_.db, close_interrupted);
+        if (!interrupted) spdlog::error("callbacks: could not close interrupted calls: {}", interrupted.error().message);
+        else if (*interrupted > 0) spdlog::warn("callbacks: {} call(s) were interrupted by a restart", *interrupted);
+        co_await schedule_loop();
+      },
+      net::detached);
+}
+
+void CallbackDesk::stop() {
+  net::post(strand_, [this] {
+    stopped_ = true;
+    timer_.cancel();
+  });
+}
+
+void CallbackDesk::tell(const CallbackRecord& r, std::string_view language, std::string_view state,
+                        std::string_view message, std::string_view status) {
+  (void)language;
+  s_.hub.to_visitor(r.visitor, share(proto::callback_state_frame(r.client_id, r.id, state, message, status,
+                                                                 r.status == "scheduled" ? r.scheduled_for : std::nullopt)));
+}
+
+net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site, const Visitor& visitor,
+                                           const proto::RequestCallback& f, std::string ip, Millis on_page) {
+  const auto now = s_.clock.now();
+  const SiteId site_id = site.id;
+  auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };
+  auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+  if (!stored) co_return conn.send(error_frame_counted(s_.metrics, stored.error(), f.client_id));
+  std::optional<CallbackSettings> settings;
+  if (*stored) {
+    auto parsed = callback_settings_from_json(**stored);
+    if (parsed) settings = std::move(*parsed);
+    else spdlog::error("site {}: stored callback settings are unusable: {}", site.key, parsed.error().message);
+  }
+  if (!settings || !settings->enabled) {
+    co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled for this site"}, f.client_id));
+  }
+
+  NewCallback rec{site.id, visitor.id, f.client_id, "", ip, "", false, "", now, std::nullopt};
+  Verdict verdict;
+  if (auto number = parse_phone(f.phone, settings->region); !number) {
+    verdict = refuse_invalid_number();
+  } else {
+    rec.e164 = number->e164;
+    const CallbackAttempt attempt{number_facts(*number, is_short_or_emergency(f.phone, settings->region)), ip,
+                                  std::to_string(visitor.id.value), f.honeypot, on_page};
+    const auto periods = cap_periods(site.timezone, now);
+    const auto e164 = rec.e164;
+    const auto visitor_id = visitor.id;
+    auto read_history = [=](Storage& st) { return st.fraud_history(site_id, e164, ip, visitor_id, now, periods); };
+    auto history = co_await db_read<FraudHistory>(s_.db, read_history);
+    if (!history) co_return conn.send(error_frame_counted(s_.metrics, history.error(), f.client_id));
+    verdict = check_callback(settings->fraud, attempt, *history, now);
+  }
+
+  std::string message;  // for a refusal: the polite text
+  if (verdict.refusal) {
+    rec.status = status_name(verdict.refusal->status);
+    rec.rule = fraud_rule_name(verdict.refusal->rule);
+    message = visitor_message(verdict.refusal->message_key, site.language);
+  } else if (!placer_) {
+    // Nobody can dial: say so now rather than promise a call that never comes.
+    rec.status = status_name(CallStatus::failed_technical);
+    rec.rule = "sip_not_configured";
+    message = visitor_message(MessageKey::callback_unavailable, site.language);
+  } else {
+    rec.allowed = true;
+    rec.scheduled_for = scheduled_time(site, now);
+    rec.status = rec.scheduled_for ? "scheduled" : "placing";
+  }
+
+  struct Saved {
+    CallbackRecord record;
+    bool duplicate = false;
+    std::optional<SavedLead> lead;
+  };
+  const auto v = visitor;
+  auto save = [rec, v](Storage& st) -> Result<Saved> {
+    auto created = st.create_callback(rec);
+    if (!created) return std::unexpected(created.error());
+    Saved out{std::move(created->first), created->second, std::nullopt};
+    // Whoever asks to be called back has left a phone: the lead, in the same transaction as the request.
+    if (!out.duplicate && rec.allowed) {
+      auto lead = st.save_contact(v, ContactForm{"", "", rec.e164, ""}, LeadSource::callback, "cb-" + rec.client_id, rec.at);
+      if (!lead) return std::unexpected(lead.error());
+      out.lead = std::move(*lead);
+    }
+    return out;
+  };
+  Hub& hub = s_.hub;
+  auto publish = [&hub](const Saved& saved) {
+    if (saved.duplicate) return;
+    hub.to_site_operators(saved.record.site, share(proto::callback_frame(callback_view(saved.record))));
+    if (saved.lead && !saved.lead->duplicate) hub.to_site_operators(saved.record.site, share(proto::lead_frame(saved.lead->lead)));
+  };
+  auto saved = co_await db_write<Saved>(s_.db, save, publish);
+  if (!saved) co_return conn.send(error_frame_counted(s_.metrics, saved.error(), f.client_id));
+  const auto& r = saved->record;
+  if (saved->duplicate) {  // a resend: say where the first one stands
+    const bool over = r.status != "placing" && r.status != "scheduled";
+    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, over ? "ended" : r.status == "scheduled" ? "scheduled" : "calling_operator",
+                                                    "", over ? r.status : "", r.scheduled_for));
+  }
+  if (!rec.rule.empty()) {
+    spdlog::info("callback {} for site {} refused: {} ({})", r.id.value, site.key, rec.rule, rec.status);
+    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "refused", message, rec.status, std::nullopt));
+  }
+  if (r.status == "scheduled") {
+    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "scheduled", "", "", r.scheduled_for));
+  }
+  conn.send(proto::callback_state_frame(f.client_id, r.id, "calling_operator", "", "", std::nullopt));
+  net::co_spawn(strand_, place(r, std::move(*settings), site.language), net::detached);
+}
+
+net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings settings, std::string language) {
+  Result<std::uint64_t> call = !settings.enabled ? fail(Errc::forbidden, "callback was switched off for the site")
+                               : !placer_        ? fail(Errc::unavailable, "no SIP engine")
+                                                 : placer_->place(PlaceCall{visitor_sip_uri(settings.trunk, r.e164),
+                                                                            settings.plan, settings.trunk});
+  if (call) {
+    // Inserted before this handler yields: the engine's first update is posted to this strand and runs after.
+    live_[*call] = Live{r.id, r.site, r.visitor, r.client_id, language, settings.billing, "calling_operator", false};
+    co_return;
+  }
+  spdlog::error("callback {}: could not place the call: {}", r.id.value, call.error().message);
+  const auto now = s_.clock.now();
+  const CallbackUpdate u{std::string(status_name(CallStatus::failed_technical)), std::nullopt, now, 0, 0, 0, "[]"};
+  const auto id = r.id;
+  auto record_failure = [id, u](Storage& st) { return st.update_callback(id, u); };
+  auto done = co_await db_write<CallbackRecord>(s_.db, record_failure);
+  if (!done) co_return;
+  s_.hub.to_site_operators(done->site, share(proto::callback_frame(callback_view(*done))));
+  tell(*done, language, "ended", "", done->status);
+}
+
+void CallbackDesk::on_update(std::uint64_t call, const Call& snapshot) {
+  net::co_spawn(strand_, update_here(call, snapshot), net::detached);
+}
+
+net::awaitable<void> CallbackDesk::update_here(std::uint64_t call, Call snapshot) {
+  auto it = live_.find(call);
+  if (it == live_.end()) co_return;
+  if (!it->second.finished) {
+    Live& live = it->second;
+    const auto label = std::string(visitor_state_of(snapshot));
+    if (snapshot.state == CallState::ended && snapshot.status) {
+      live.finished = true;
+      const auto status = *snapshot.status;
+      const auto talk = talk_time(snapshot);
+      const auto charge = charge_call(live.billing, status, talk);
+      const CallbackUpdate u{std::string(status_name(status)), snapshot.started, snapshot.ended, talk.count(),
+                             charge.billed_seconds, charge.amount, legs_json(snapshot)};
+      const auto id = live.id;
+      Hub& hub = s_.hub;
+      auto publish = [&hub](const CallbackRecord& r) {
+        hub.to_site_operators(r.site, share(proto::callback_frame(callback_view(r))));
+      };
+      auto record_end = [id, u](Storage& st) { return st.update_callback(id, u); };
+      auto done = co_await db_write<CallbackRecord>(s_.db, record_end, publish);
+      if (!done) spdlog::error("callback {}: the result could not be stored: {}", id.value, done.error().message);
+      else tell(*done, "", "ended", "", done->status);
+      it = live_.find(call);  // the map may have changed while the write was awaited
+      if (it == live_.end()) co_return;
+    } else if (label != live.label) {
+      live.label = label;
+      CallbackRecord r;
+      r.id = live.id;
+      r.visitor = live.visitor;
+      r.client_id = live.client_id;
+      tell(r, live.language, label, "", "");
+    }
+  }
+  if (settled(snapshot)) live_.erase(it);
+}
+
+net::awaitable<void> CallbackDesk::schedule_loop() {
+  while (!stopped_) {
+    timer_.expires_after(config_.schedule_tick);
+    boost::system::error_code ec;
+    co_await timer_.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (stopped_) break;
+    const auto now = s_.clock.now();
+    auto take_due = [now](Storage& st) { return st.take_due_callbacks(now, 20); };
+    auto due = co_await db_write<std::vector<CallbackRecord>>(s_.db, take_due);
+    if (!due) {
+      spdlog::error("callbacks: scheduled calls could not be read: {}", due.error().message);
+      continue;
+    }
+    for (auto& r : *due) {
+      const auto site = r.site;
+      auto read_settings = [site](Storage& st) { return st.callback_settings(site); };
+      auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+      std::optional<CallbackSettings> settings;
+      if (stored && *stored) {
+        if (auto parsed = callback_settings_from_json(**stored)) settings = std::move(*parsed);
+      }
+      s_.hub.to_site_operators(r.site, share(proto::callback_frame(callback_view(r))));
+      tell(r, "", "calling_operator", "", "");
+      // Settings switched off (or broken) since the request: place() records it as failed and says so.
+      CallbackSettings usable = settings.value_or(CallbackSettings{});
+      std::string no_language;
+      co_await place(std::move(r), std::move(usable), std::move(no_language));
+    }
+  }
+}
+
+}  // namespace otk

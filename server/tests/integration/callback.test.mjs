@@ -1,0 +1,127 @@
+// Instant callback through the whole server: a visitor asks in the widget's protocol, the real SIP engine rings
+// an operator phone and then the visitor's number at the trunk (both SIPp on loopback), the call is recorded
+// with its leg timeline, the lead appears, and the anti-fraud rules refuse what they must, politely.
+import { test, describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startServer, otklikBin } from '../../../web/e2e/fixture.mjs';
+import { visitor, login } from './client.mjs';
+import { sipp, freeUdpPort, callbackSettings as settings } from './sipp.mjs';
+
+const origin = 'https://shop.example';
+
+const states = (v, clientId, until) => v.next((f) => f.type === 'callback' && f.client_id === clientId && until(f), 20000, `callback ${clientId}`);
+
+describe('callback', () => {
+  let srv, dir, session, op, trunk;
+  before(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'otk-callback-'));
+    const cli = (...args) => execFileSync(otklikBin, [...args, '--data', dir], { encoding: 'utf8' });
+    cli('site', 'add', '--account', 'Shop', '--key', 'shop', '--name', 'Shop', '--origin', origin, '--timezone', 'UTC');
+    cli('site', 'add', '--account', 'Shop', '--key', 'slow', '--name', 'Slow', '--origin', origin);
+    cli('site', 'add', '--account', 'Shop', '--key', 'closed', '--name', 'Closed', '--origin', origin, '--timezone', 'UTC',
+      '--hours', 'mon-sun 09:00-18:00',
+      '--holiday', new Date().toISOString().slice(0, 10), '--holiday', new Date(Date.now() + 86400000).toISOString().slice(0, 10));
+    cli('site', 'add', '--account', 'Shop', '--key', 'off', '--name', 'Off', '--origin', origin);
+    cli('user', 'add', '--account', 'Shop', '--email', 'alice@shop.example', '--name', 'Alice', '--site', 'shop',
+      '--site', 'closed', '--password', 'secret');
+    op = await sipp(dir, 'operator', 'op_answer_hangup.xml');
+    trunk = await sipp(dir, 'visitor', 'visitor_answer.xml');
+    const file = path.join(dir, 'cb.json');
+    writeFileSync(file, settings({ operatorPort: op.port, trunkPort: trunk.port }));
+    cli('callback', 'set', '--site', 'shop', '--settings', file);
+    cli('callback', 'set', '--site', 'closed', '--settings', file);
+    writeFileSync(file, settings({ operatorPort: op.port, trunkPort: trunk.port, minTimeOnPage: 3000 }));
+    cli('callback', 'set', '--site', 'slow', '--settings', file);
+    const sipPort = await freeUdpPort();
+    srv = await startServer({ dataDir: dir, demo: false, extraArgs: ['--sip', `sip:127.0.0.1:${sipPort}`] });
+    session = await login(srv.url, 'alice@shop.example', 'secret');
+  });
+  after(async () => {
+    op?.proc.kill('SIGKILL'); trunk?.proc.kill('SIGKILL');
+    await srv?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('the visitor is called back: operator first, then the visitor, bridged; recorded with legs, charge and a lead', async () => {
+    const loader = await (await fetch(`${srv.url}/widget.js?site=shop`)).text();
+    assert.match(loader, /"callback":true/, 'the widget offers the form');
+    assert.match(await (await fetch(`${srv.url}/widget.js?site=off`)).text(), /"callback":false/);
+
+    const v = await visitor(srv.url, { site: 'shop', origin });
+    v.send({ type: 'callback', client_id: 'call1', phone: '8 (916) 123-45-67' });
+    const first = await states(v, 'call1', () => true);
+    assert.equal(first.state, 'calling_operator');
+    await states(v, 'call1', (f) => f.state === 'calling_you');
+    const end = await states(v, 'call1', (f) => f.state === 'ended');
+    assert.equal(end.status, 'connected');
+    assert.equal(await op.done, 0, `operator phone saw what it expected: ${op.errors()}`);
+    assert.equal(await trunk.done, 0, `visitor phone saw what it expected: ${trunk.errors()}`);
+
+    const list = await (await fetch(`${srv.url}/api/v1/callbacks`, { headers: { Cookie: session.cookie } })).json();
+    const rec = list.callbacks.find((c) => c.id === first.id);
+    assert.equal(rec.phone, '+79161234567');
+    assert.equal(rec.status, 'connected');
+    assert.ok(rec.talk_ms >= 900 && rec.talk_ms < 10000, `talk ${rec.talk_ms} ms`);
+    assert.equal(rec.billed_seconds, 30, 'a short talk bills the 30 s minimum');
+    assert.equal(rec.charge, 150, '30 s at 3 roubles a minute');
+    assert.deepEqual(rec.legs.map((l) => [l.party, l.outcome]), [['operator', 'answered'], ['visitor', 'answered']]);
+    assert.equal(rec.legs[0].ended_by, 'operator');
+    assert.ok(rec.legs[0].invited <= rec.legs[1].invited, 'the operator is rung first');
+    const leads = await (await fetch(`${srv.url}/api/v1/leads`, { headers: { Cookie: session.cookie } })).json();
+    assert.equal(leads.leads[0].phone, '+79161234567');
+    assert.equal(leads.leads[0].source, 'callback');
+
+    // The same number again within five minutes: refused kindly, and nothing is dialled.
+    v.send({ type: 'callback', client_id: 'call2', phone: '+7 916 123 45 67' });
+    const again = await states(v, 'call2', () => true);
+    assert.equal(again.state, 'refused');
+    assert.equal(again.status, 'rate_limited');
+    assert.match(again.message, /звон/i);
+    v.close();
+  });
+
+  test('refusals: not a number, a honeypot, too fast, a site without callback; each recorded with its rule', async () => {
+    const v = await visitor(srv.url, { site: 'shop', origin });
+    v.send({ type: 'callback', client_id: 'bad', phone: '+7 000 000-00-00' });
+    const bad = await states(v, 'bad', () => true);
+    assert.deepEqual([bad.state, bad.status], ['refused', 'rejected_invalid_number']);
+    assert.ok(bad.message.length > 10);
+    v.send({ type: 'callback', client_id: 'bot', phone: '+7 916 765-43-21', website: 'http://spam.example' });
+    const bot = await states(v, 'bot', () => true);
+    assert.deepEqual([bot.state, bot.status], ['refused', 'rejected_fraud_rule']);
+    v.send({ type: 'callback', client_id: 'nophone' });
+    assert.equal((await v.type('error')).code, 'bad_frame');
+
+    const fast = await visitor(srv.url, { site: 'slow', origin });
+    fast.send({ type: 'callback', client_id: 'fast', phone: '+7 916 765-43-22' });
+    const tooFast = await states(fast, 'fast', () => true);
+    assert.deepEqual([tooFast.state, tooFast.status], ['refused', 'rejected_fraud_rule']);
+
+    const off = await visitor(srv.url, { site: 'off', origin });
+    off.send({ type: 'callback', client_id: 'off', phone: '+7 916 765-43-23' });
+    const err = await off.type('error');
+    assert.equal(err.code, 'forbidden');
+    assert.equal(err.ref, 'off');
+
+    const list = await (await fetch(`${srv.url}/api/v1/callbacks?site=${(await (await fetch(`${srv.url}/api/v1/me`, { headers: { Cookie: session.cookie } })).json()).sites.find((s) => s.key === 'shop').id}`,
+      { headers: { Cookie: session.cookie } })).json();
+    const rules = Object.fromEntries(list.callbacks.map((c) => [c.phone || 'none', c.rule]));
+    assert.equal(rules.none, 'invalid_number');
+    assert.equal(rules['+79167654321'], 'honeypot_filled');
+    assert.equal(rules['+79161234567'], '', 'the connected call and the refused repeat share the number; newest first');
+    v.close(); fast.close(); off.close();
+  });
+
+  test('outside working hours the call is scheduled for when the team is back', async () => {
+    const v = await visitor(srv.url, { site: 'closed', origin });
+    v.send({ type: 'callback', client_id: 'later', phone: '+7 916 555-00-11' });
+    const f = await states(v, 'later', () => true);
+    assert.equal(f.state, 'scheduled');
+    assert.ok(f.scheduled_for > Date.now() + 3600_000, 'not before tomorrow is over');
+    v.close();
+  });
+});
