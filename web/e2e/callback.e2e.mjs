@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, otklikBin } from './fixture.mjs';
+import { startServer, launchBrowser, otklikBin, demo } from './fixture.mjs';
 import { sipp, freeUdpPort, callbackSettings } from '../../server/tests/integration/sipp.mjs';
 
 const shots = process.env.OTK_SHOTS;
@@ -58,4 +58,34 @@ test('a second request for the same number is refused politely, and the visitor 
   assert.match(await refusal.innerText(), /звон/i);
   await page.getByRole('button', { name: 'Заказать ещё раз' }).click();
   await page.getByLabel('Ваш номер телефона').waitFor();
+});
+
+test('the console lists the calls live, with each leg of a call on its card', async () => {
+  const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
+  const op = await ctx.newPage();
+  await op.goto(`${srv.url}/console/`);
+  await op.getByLabel('Эл. почта').fill(demo.email);
+  await op.getByLabel('Пароль').fill(demo.password);
+  await op.getByRole('button', { name: 'Войти' }).click();
+  await op.getByRole('button', { name: 'Звонки' }).click();
+  const done = op.locator('.row[data-callback]', { hasText: 'состоялся' });
+  await done.waitFor();
+  assert.match(await done.innerText(), /\+79161234567/);
+  await done.click();
+  const legs = op.locator('.legs tbody tr');
+  await legs.first().waitFor();
+  assert.equal(await legs.count(), 2);
+  assert.match(await legs.nth(0).innerText(), /оператор 1 · ответил/);
+  assert.match(await legs.nth(1).innerText(), /посетитель · ответил/);
+  assert.match(await op.locator('.lead').innerText(), /К оплате\s+30 с/);
+  // A new request while the list is open appears at once, refused or not.
+  const v = await (await browser.newContext()).newPage();
+  await v.goto(`${srv.url}/demo/shop`);
+  await v.getByRole('button', { name: 'Открыть чат' }).click();
+  await v.getByRole('button', { name: 'Перезвоните мне' }).click();
+  await v.getByLabel('Ваш номер телефона').fill('+7 000 000 00 00');
+  await v.getByRole('button', { name: 'Позвоните мне' }).click();
+  await op.locator('.row[data-callback]', { hasText: 'неверный номер' }).waitFor();
+  if (shots) await op.screenshot({ path: `${shots}/console-calls.png` });
+  await ctx.close();
 });

@@ -1,7 +1,7 @@
 // The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
 // operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
 // filling by sequence, reconnect with backoff and full jitter.
-import type { ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
+import type { CallbackRecord, ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
 
 export interface Item {
   key: string;
@@ -43,6 +43,8 @@ export class OperatorClient {
   onIncoming: (c: Conv, m: Message | null) => void = () => {};
   /** A lead was created or changed on one of the operator's sites. */
   onLead: (lead: Lead) => void = () => {};
+  /** A callback of one of the operator's sites was requested or changed. */
+  onCallback: (c: CallbackRecord) => void = () => {};
   /** Leads that arrived while the operator was elsewhere; the view resets it. */
   freshLeads = 0;
 
@@ -277,6 +279,9 @@ export class OperatorClient {
       }
       case 'presence':
         this.presence = f.status;
+        break;
+      case 'callback':
+        this.onCallback(f.callback);
         break;
       case 'lead':
         if (f.lead.status === 'new' && f.lead.created_at === f.lead.updated_at) this.freshLeads++;

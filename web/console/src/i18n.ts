@@ -24,6 +24,18 @@ const ru = {
   noName: 'Без имени', phone: 'Телефон', came: 'Откуда', referrer: 'Пришёл с', landing: 'Первая страница',
   visits: 'Визитов', history: 'История', visitor: 'посетитель', left: 'Контакты', statusSet: 'Статус',
   leadNote: 'Заметка к заявке…', save: 'Сохранить', pages: 'Просмотренные страницы', chats: 'Разговоры',
+  callResult: 'Итог', calls: 'Звонки', noCalls: 'Заказанных звонков пока нет.', pickCall: 'Выберите звонок слева', noNumber: 'Номер не распознан',
+  requested: 'Заказан', scheduledFor: 'Запланирован на', talk: 'Разговор', billed: 'К оплате', sec: 'с',
+  legs: 'Плечи звонка', leg: 'Кому', invited: 'Вызов', ringing: 'Звонит', answered: 'Ответ', ended: 'Конец',
+  operatorLeg: 'оператор',
+  callStatus: { placing: 'идёт', scheduled: 'запланирован', connected: 'состоялся', rejected_invalid_number: 'неверный номер',
+    rejected_fraud_rule: 'отклонён защитой', rate_limited: 'лимит', operator_no_answer: 'оператор не ответил',
+    operator_busy: 'операторы заняты', operator_failed: 'ошибка у оператора', visitor_no_answer: 'посетитель не ответил',
+    visitor_busy: 'у посетителя занято', visitor_unreachable: 'номер недоступен', visitor_rejected: 'посетитель отклонил',
+    operator_hung_up_early: 'оператор положил трубку', failed_technical: 'техническая ошибка' } as Record<string, string>,
+  outcome: { pending: 'в процессе', answered: 'ответил', cancelled: 'отменён', no_answer: 'не ответил', busy: 'занято',
+    rejected: 'отклонил', unreachable: 'недоступен', failed: 'ошибка' } as Record<string, string>,
+  by: { operator_: 'положил оператор', operator: 'положил оператор', visitor: 'положил посетитель', system: 'завершили мы' } as Record<string, string>,
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -51,6 +63,18 @@ const en: Texts = {
   noName: 'No name', phone: 'Phone', came: 'Came', referrer: 'Referrer', landing: 'Landing page',
   visits: 'Visits', history: 'History', visitor: 'visitor', left: 'Contacts', statusSet: 'Status',
   leadNote: 'Note on the lead…', save: 'Save', pages: 'Pages viewed', chats: 'Conversations',
+  callResult: 'Outcome', calls: 'Calls', noCalls: 'No callbacks requested yet.', pickCall: 'Pick a call on the left', noNumber: 'Number not recognised',
+  requested: 'Requested', scheduledFor: 'Scheduled for', talk: 'Talk', billed: 'Billed', sec: 's',
+  legs: 'Call legs', leg: 'Who', invited: 'Invited', ringing: 'Ringing', answered: 'Answered', ended: 'Ended',
+  operatorLeg: 'operator',
+  callStatus: { placing: 'in progress', scheduled: 'scheduled', connected: 'connected', rejected_invalid_number: 'invalid number',
+    rejected_fraud_rule: 'refused by fraud rules', rate_limited: 'over a limit', operator_no_answer: 'no operator answered',
+    operator_busy: 'operators busy', operator_failed: 'operator line failed', visitor_no_answer: 'visitor did not answer',
+    visitor_busy: 'visitor busy', visitor_unreachable: 'number unreachable', visitor_rejected: 'visitor declined',
+    operator_hung_up_early: 'operator hung up early', failed_technical: 'technical failure' } as Record<string, string>,
+  outcome: { pending: 'pending', answered: 'answered', cancelled: 'cancelled', no_answer: 'no answer', busy: 'busy',
+    rejected: 'declined', unreachable: 'unreachable', failed: 'failed' } as Record<string, string>,
+  by: { operator_: 'operator hung up', operator: 'operator hung up', visitor: 'visitor hung up', system: 'ended by us' } as Record<string, string>,
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

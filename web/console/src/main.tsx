@@ -3,6 +3,7 @@ import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Note, OperatorInfo, Presence } from '../../protocol/index';
 import { OperatorClient, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
+import { Calls } from './calls';
 import { Leads } from './leads';
 import './style.css';
 
@@ -124,7 +125,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'leads'>('chats');
+  const [view, setView] = useState<'chats' | 'leads' | 'calls'>('chats');
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
   const drafts = useRef(new Map<number, string>());
@@ -207,7 +208,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
 
   const visitorTyping = conv && conv.visitorTyping && Date.now() - conv.visitorTyping < 6000;
   return (
-    <div class={`desk ${view === 'leads' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
@@ -215,6 +216,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           <button class={view === 'chats' ? 'on' : ''} aria-pressed={view === 'chats'} onClick={() => setView('chats')}>{t.chats}</button>
           <button class={view === 'leads' ? 'on' : ''} aria-pressed={view === 'leads'} data-tab="leads" onClick={() => setView('leads')}>
             {t.leads}{view !== 'leads' && client.freshLeads > 0 && <span class="badge">{client.freshLeads}</span>}</button>
+          <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
         </nav>
         <span class="grow" />
         <select class="presence" aria-label={t.presence} value={client.presence}
@@ -229,7 +231,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       </header>
       {!client.online && <div class="offline" role="status">{t.offline}</div>}
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
-      {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} /> : <>
+      {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
+        : view === 'calls' ? <Calls client={client} sites={client.sites} /> : <>
       <aside class="list" aria-label={t.conversations}>
         {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
         {client.list().map((c: Conv) => (

@@ -1,0 +1,96 @@
+// Callbacks: every request with its outcome, live; a call's card shows each leg's timeline (invited, ringing,
+// answered, ended, the final SIP code and Reason) so an operator can see where a call went wrong.
+import { useEffect, useState } from 'preact/hooks';
+import type { CallbackRecord, SiteInfo } from '../../protocol/index';
+import type { OperatorClient } from './client';
+import { locale, t } from './i18n';
+
+const when = (ms: number) => new Date(ms).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+const seconds = (ms: number) => `${Math.round(ms / 1000)} ${t.sec}`;
+const money = (kopecks: number) => (kopecks / 100).toLocaleString(locale, { style: 'currency', currency: 'RUB' });
+
+export function Calls({ client, sites }: { client: OperatorClient; sites: SiteInfo[] }) {
+  const [site, setSite] = useState(0);
+  const [calls, setCalls] = useState<CallbackRecord[]>([]);
+  const [next, setNext] = useState<number | null>(null);
+  const [openId, setOpenId] = useState(0);
+  const [error, setError] = useState('');
+
+  const load = async (before: number | null) => {
+    const q = new URLSearchParams();
+    if (site) q.set('site', String(site));
+    if (before) q.set('before', String(before));
+    try {
+      const res = await fetch('/api/v1/callbacks?' + q);
+      if (!res.ok) throw new Error(String(res.status));
+      const body = await res.json() as { callbacks: CallbackRecord[]; next_before: number | null };
+      setCalls((old) => (before ? old.concat(body.callbacks) : body.callbacks));
+      setNext(body.next_before);
+      setError('');
+    } catch {
+      setError(t.leadsFailed);
+    }
+  };
+  useEffect(() => { void load(null); }, [site]);
+  useEffect(() => {
+    client.onCallback = (c) => {
+      if (site && c.site !== site) return;
+      setCalls((old) => [c, ...old.filter((x) => x.id !== c.id)].sort((a, b) => b.id - a.id));
+    };
+    return () => { client.onCallback = () => {}; };
+  }, [site]);
+
+  const call = calls.find((c) => c.id === openId);
+  const label = (status: string) => t.callStatus[status] ?? status;
+  return (
+    <>
+      <aside class="list" aria-label={t.calls}>
+        <div class="filters">
+          <select aria-label={t.site} value={site} onChange={(e) => setSite(Number((e.target as HTMLSelectElement).value))}>
+            <option value={0}>{t.allSites}</option>
+            {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
+          </select>
+        </div>
+        {error && <p class="error pad small" role="alert">{error}</p>}
+        {calls.length === 0 && !error && <p class="muted pad">{t.noCalls}</p>}
+        {calls.map((c) => (
+          <button key={c.id} class={`row ${c.id === openId ? 'active' : ''}`} data-callback={c.id} onClick={() => setOpenId(c.id)}>
+            <span class="site">{c.site_name}</span>
+            <span class="who">{c.phone || t.noNumber}<span class={`pill ${c.status === 'connected' ? 'won' : c.status === 'placing' ? 'new' : 'lost'}`}>{label(c.status)}</span></span>
+            <span class="owner">{when(c.created_at)}{c.talk_ms > 0 && ` · ${seconds(c.talk_ms)}`}</span>
+          </button>
+        ))}
+        {next && <button class="link pad" onClick={() => load(next)}>{t.more}</button>}
+      </aside>
+      <section class="chat">
+        {!call ? <p class="muted pad">{t.pickCall}</p> : (
+          <div class="lead">
+            <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
+            <h2>{call.phone || t.noNumber}</h2>
+            <dl>
+              <dt>{t.site}</dt><dd>{call.site_name}</dd>
+              <dt>{t.callResult}</dt><dd>{label(call.status)}{call.rule && ` (${call.rule})`}</dd>
+              <dt>{t.requested}</dt><dd>{when(call.created_at)}</dd>
+              {call.scheduled_for && <><dt>{t.scheduledFor}</dt><dd>{when(call.scheduled_for)}</dd></>}
+              {call.talk_ms > 0 && <><dt>{t.talk}</dt><dd>{seconds(call.talk_ms)}</dd></>}
+              {call.billed_seconds > 0 && <><dt>{t.billed}</dt><dd>{call.billed_seconds} {t.sec} · {money(call.charge)}</dd></>}
+            </dl>
+            {call.legs.length > 0 && <>
+              <h3>{t.legs}</h3>
+              <table class="legs">
+                <thead><tr><th>{t.leg}</th><th>{t.invited}</th><th>{t.ringing}</th><th>{t.answered}</th><th>{t.ended}</th><th>SIP</th></tr></thead>
+                <tbody>{call.legs.map((l, i) => (
+                  <tr key={i}>
+                    <td>{l.party === 'visitor' ? t.visitor : `${t.operatorLeg} ${(l.operator ?? 0) + 1}`} · {t.outcome[l.outcome] ?? l.outcome}</td>
+                    {[l.invited, l.first_provisional, l.answered, l.ended].map((ms, j) => <td key={j}>{ms ? new Date(ms).toLocaleTimeString(locale) : '—'}</td>)}
+                    <td>{l.final_code || ''} {l.reason ?? ''}{l.ended_by ? ` · ${t.by[l.ended_by] ?? l.ended_by}` : ''}</td>
+                  </tr>
+                ))}</tbody>
+              </table>
+            </>}
+          </div>
+        )}
+      </section>
+    </>
+  );
+}
