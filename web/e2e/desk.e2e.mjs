@@ -197,3 +197,23 @@ test('wrong password is refused; logout returns to the login screen for good', a
   assert.equal(await page.getByRole('button', { name: 'Выйти' }).count(), 0);
   await ctx.close();
 });
+
+test('after the operator ends the chat the visitor rates it in one click, adds a word, and the operator sees it', async () => {
+  const v = await visitorPage();
+  await say(v.page, 'Подскажите размер пледа «Облако»');
+  const op = await consolePage();
+  const row = op.page.locator('.row', { hasText: 'размер пледа' });
+  await row.click();
+  await op.page.getByLabel('Ответ посетителю…').fill('150×200 и 200×220.');
+  await op.page.keyboard.press('Enter');
+  await v.page.locator('.b.op', { hasText: '150×200' }).waitFor();
+  await op.page.getByRole('button', { name: 'Завершить разговор' }).click();
+  await v.page.getByText('Как мы справились?').waitFor();
+  await v.page.getByRole('button', { name: '👍 Помогли' }).click();
+  await op.page.getByText('👍 Посетитель оценил разговор: помогли.').waitFor();
+  await v.page.getByLabel('Что понравилось или что улучшить').fill('Ответили за минуту');
+  await v.page.locator('.of').getByRole('button', { name: 'Отправить' }).click();
+  await v.page.getByText('Спасибо за оценку').waitFor();
+  await op.page.getByText('«Ответили за минуту»').waitFor();
+  await v.ctx.close(); await op.ctx.close();
+});

@@ -102,6 +102,8 @@ export type VisitorOut =
   | { type: 'page'; url: string; title?: string }
   /** the offline form: at least an email or a phone; the answer is contact_saved (or an error with ref) */
   | { type: 'contact'; client_id: string; name?: string; email?: string; phone?: string; message?: string }
+  /** the visitor's verdict on a conversation of theirs (usually right after it was closed) */
+  | { type: 'rate'; conversation: number; rating: 'good' | 'bad'; comment?: string }
   /** instant callback; `website` is the form's hidden honeypot field (people leave it empty) */
   | { type: 'callback'; client_id: string; phone: string; website?: string };
 
@@ -125,7 +127,7 @@ export interface VisitorWelcome {
 }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
-  | HoursFrame | ContactSavedFrame | CallbackFrame | ErrorFrame;
+  | HoursFrame | ContactSavedFrame | CallbackFrame | { type: 'rated'; conversation: number } | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 
@@ -246,6 +248,7 @@ export type OperatorIn =
   | { type: 'notes'; conversation: number; notes: Note[] }
   | { type: 'lead'; lead: Lead }
   | { type: 'callback'; callback: CallbackRecord }
+  | { type: 'rating'; conversation: number; rating: 'good' | 'bad'; comment: string }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

@@ -43,6 +43,10 @@ export class VisitorClient {
   /** Outside working hours: when the team is back (ms), 0 when unknown; null while open. */
   backAt: number | null = null;
   contact: ContactState = { state: 'idle' };
+  /** The conversation an operator just closed, which the visitor may rate; 0 when there is none. */
+  ratable = 0;
+  /** Where the rating stands: not given, sent, stored by the server. */
+  rating: 'none' | 'sent' | 'stored' = 'none';
   /** The callback request: null before one, 'sending' until the server answers, then its last frame. */
   callback: CallbackFrame | 'sending' | 'failed' | null = null;
   onChange: () => void = () => {};
@@ -122,6 +126,7 @@ export class VisitorClient {
     const e: Entry = { key: randomId(), seq: 0, mine: true, text, at: Date.now(), state: 'sending' };
     this.pending.set(e.key, e);
     this.closedNotice = false;
+    this.ratable = 0;  // a new conversation begins: the old one's rating card goes
     this.typing(false);
     this.transmit(e);
     this.onChange();
@@ -159,6 +164,14 @@ export class VisitorClient {
     this.contactFrame = f;
     this.contact = { state: 'sending' };
     this.raw(f);
+    this.onChange();
+  }
+
+  /** Rates the closed conversation; sending again (with a comment) replaces the earlier rating. */
+  rate(good: boolean, comment = ''): void {
+    if (!this.ratable) return;
+    this.raw({ type: 'rate', conversation: this.ratable, rating: good ? 'good' : 'bad', ...(comment ? { comment } : {}) });
+    this.rating = 'sent';
     this.onChange();
   }
 
@@ -269,6 +282,11 @@ export class VisitorClient {
         this.waiting = null;
         this.operatorTyping = '';
         this.closedNotice = true;
+        this.ratable = f.conversation;
+        this.rating = 'none';
+        break;
+      case 'rated':
+        if (f.conversation === this.ratable) this.rating = 'stored';
         break;
       case 'error': {
         if (f.ref && f.ref === this.callbackFrame?.client_id) {

@@ -39,6 +39,9 @@ const T = {
       visitor_unreachable: 'Не удалось дозвониться по этому номеру. Проверьте его и попробуйте ещё раз.',
       '': 'Сейчас не получилось соединить вас с оператором. Напишите в чат — ответим здесь.' } as Record<string, string>,
     again: 'Заказать ещё раз',
+    rateAsk: 'Как мы справились?', rateGood: '👍 Помогли', rateBad: '👎 Не помогли',
+    rateMore: 'Спасибо! Хотите добавить пару слов?', rateComment: 'Что понравилось или что улучшить',
+    rateThanks: 'Спасибо за оценку — она правда помогает нам.',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -74,6 +77,9 @@ const T = {
       visitor_unreachable: "We couldn't get through to this number. Please check it and try again.",
       '': "We couldn't connect you to an operator just now. Write in the chat and we'll answer here." } as Record<string, string>,
     again: 'Ask again',
+    rateAsk: 'How did we do?', rateGood: '👍 Helpful', rateBad: '👎 Not helpful',
+    rateMore: 'Thank you! Anything you would like to add?', rateComment: 'What was good, or what to improve',
+    rateThanks: 'Thanks for the rating — it really helps us.',
   },
 };
 
@@ -209,7 +215,9 @@ function mount(boot: Boot): void {
   offline.hidden = true;
   const call = el('div', 'of');
   call.hidden = true;
-  panel.append(header, list, call, offline, status, form);
+  const rateBox = el('div', 'of');
+  rateBox.hidden = true;
+  panel.append(header, list, rateBox, call, offline, status, form);
   if (cfg.vendor_link) {
     const pw = el('div', 'pw');
     const a = el('a', '', t.powered);
@@ -250,6 +258,8 @@ function mount(boot: Boot): void {
     if (!offline.hidden) renderOffline();
     call.hidden = !callOpen;
     if (callOpen) renderCall();
+    rateBox.hidden = !client.ratable;
+    if (!rateBox.hidden) renderRate();
     if (atBottom) list.scrollTop = list.scrollHeight;
     const minutes = w && w.waitMs ? Math.max(1, Math.round(w.waitMs / 60000)) : null;
     status.textContent =
@@ -303,6 +313,45 @@ function mount(boot: Boot): void {
     note.textContent = err || t.consent;
     note.className = err ? 'err' : '';
     if (offline.firstChild !== offlineForm) offline.replaceChildren(offlineForm);
+  };
+
+  // The rating, offered when an operator closes the conversation: one click is enough, a comment is optional.
+  let good = true;
+  let commentFor = 0;  // the conversation whose comment was sent: the card then just says thank you
+  const goodBtn = el('button', 'ob', t.rateGood);
+  const badBtn = el('button', 'ob', t.rateBad);
+  goodBtn.type = badBtn.type = 'button';
+  const rateButtons = el('div');
+  rateButtons.style.cssText = 'display:flex;gap:8px';
+  rateButtons.append(goodBtn, badBtn);
+  const ask = el('span', '', t.rateAsk);
+  const commentIn = el('textarea');
+  commentIn.maxLength = 1000;
+  commentIn.placeholder = t.rateComment;
+  commentIn.setAttribute('aria-label', t.rateComment);
+  const commentBtn = el('button', 'ob', t.send);
+  commentBtn.type = 'submit';
+  const commentForm = el('form');
+  commentForm.style.cssText = 'display:flex;flex-direction:column;gap:8px';
+  commentForm.append(el('span', '', t.rateMore), commentIn, commentBtn);
+  const choose = (g: boolean) => { good = g; client.rate(g); commentIn.focus(); };
+  goodBtn.addEventListener('click', () => choose(true));
+  badBtn.addEventListener('click', () => choose(false));
+  commentForm.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (commentIn.value.trim()) client.rate(good, commentIn.value.trim());
+    commentFor = client.ratable;
+    render();
+  });
+  const thanks = el('span', '', t.rateThanks);
+  const renderRate = () => {
+    if (commentFor === client.ratable) {
+      if (rateBox.firstChild !== thanks) rateBox.replaceChildren(thanks);
+    } else if (client.rating === 'none') {
+      if (rateBox.firstChild !== ask) rateBox.replaceChildren(ask, rateButtons);
+    } else if (rateBox.firstChild !== commentForm) {
+      rateBox.replaceChildren(commentForm);
+    }
   };
 
   // Instant callback: a phone field (the site's country code preset), a hidden honeypot, then live status.

@@ -53,6 +53,7 @@ class VisitorHandler final : public WsHandler {
     else if (auto* p = std::get_if<proto::PageView>(&*frame)) co_await page(conn, p->page);
     else if (auto* c = std::get_if<proto::LeaveContact>(&*frame)) co_await contact(conn, *c);
     else if (auto* cb = std::get_if<proto::RequestCallback>(&*frame)) co_await callback(conn, *cb);
+    else if (auto* r = std::get_if<proto::Rate>(&*frame)) co_await rate(conn, *r);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -224,6 +225,19 @@ class VisitorHandler final : public WsHandler {
     if (!r) co_return conn.send(error_frame_counted(s_.metrics, r.error(), "page"));
     // The operators follow the visitor around the site, live.
     if (conversation_) s_.hub.to_site_operators(site_.id, share(proto::page_frame(conversation_->id, p, now)));
+  }
+
+  net::awaitable<void> rate(WsConnection& conn, const proto::Rate& r) {
+    const Visitor v = *visitor_;
+    const auto now = s_.clock.now();
+    Hub& hub = s_.hub;
+    auto store = [v, r, now](Storage& st) { return st.rate_conversation(v, r.conversation, r.good, r.comment, now); };
+    auto publish = [&hub, r](const Conversation& c) {
+      hub.to_site_operators(c.site, share(proto::rating_frame(c.id, r.good, r.comment)));
+    };
+    auto rated = co_await db_write<Conversation>(s_.db, store, publish);
+    if (!rated) co_return conn.send(error_frame_counted(s_.metrics, rated.error(), "rate"));
+    conn.send(proto::rated_frame(rated->id));
   }
 
   net::awaitable<void> callback(WsConnection& conn, const proto::RequestCallback& f) {

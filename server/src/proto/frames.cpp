@@ -174,6 +174,24 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     if (!form) return std::unexpected(FrameError{form.error(), *cid});
     return LeaveContact{*cid, std::move(*form)};
   }
+  if (type == "rate") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto it = j.find("rating");
+    if (it == j.end() || !it->is_string() || (*it != "good" && *it != "bad")) {
+      return std::unexpected(p.bad("'rating' must be \"good\" or \"bad\""));
+    }
+    Rate r{ConversationId{*conv}, *it == "good", ""};
+    if (auto c = j.find("comment"); c != j.end() && !c->is_null()) {
+      if (!c->is_string()) return std::unexpected(p.bad("'comment' must be a string"));
+      if (!c->get_ref<const std::string&>().empty()) {
+        auto text = normalize_message_text(c->get_ref<const std::string&>());
+        if (!text && text.error().code != Errc::text_empty) return std::unexpected(FrameError{text.error(), p.ref});
+        if (text) r.comment = *text;
+      }
+    }
+    return r;
+  }
   if (type == "callback") {
     auto cid = client_id_of(p);
     if (!cid) return std::unexpected(cid.error());
@@ -279,6 +297,7 @@ struct RefOf {
   std::string operator()(const Transfer&) const { return "transfer"; }
   std::string operator()(const LeaveContact& c) const { return c.client_id; }
   std::string operator()(const RequestCallback& c) const { return c.client_id; }
+  std::string operator()(const Rate&) const { return "rate"; }
 };
 }  // namespace
 
@@ -518,6 +537,11 @@ std::string callback_state_frame(std::string_view client_id, CallbackId id, std:
 }
 std::string callback_frame(const CallbackView& c) { return dump(json{{"type", "callback"}, {"callback", callback_to_json(c)}}); }
 std::string callback_json(const CallbackView& c) { return dump(callback_to_json(c)); }
+
+std::string rated_frame(ConversationId conv) { return dump(json{{"type", "rated"}, {"conversation", conv.value}}); }
+std::string rating_frame(ConversationId conv, bool good, std::string_view comment) {
+  return dump(json{{"type", "rating"}, {"conversation", conv.value}, {"rating", good ? "good" : "bad"}, {"comment", comment}});
+}
 
 std::string contact_saved_frame(std::string_view client_id) {
   return dump(json{{"type", "contact_saved"}, {"client_id", client_id}});

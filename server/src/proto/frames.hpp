@@ -103,7 +103,14 @@ struct RequestCallback {
   bool honeypot = false;
 };
 
-using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback>;
+/// The visitor's verdict on a conversation of theirs: good or bad, with an optional comment.
+struct Rate {
+  ConversationId conversation;
+  bool good = true;
+  std::string comment;  // normalised like a message text; may be empty
+};
+
+using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate>;
 using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
@@ -151,6 +158,9 @@ std::string notes_frame(ConversationId conv, std::span<const Note> notes);
 
 /// To the visitor: their contacts are stored (the answer to `contact`).
 std::string contact_saved_frame(std::string_view client_id);
+/// To the visitor: the rating is stored. To the site's operators: a visitor rated a conversation.
+std::string rated_frame(ConversationId conv);
+std::string rating_frame(ConversationId conv, bool good, std::string_view comment);
 /// To the site's operators: a lead was created or changed.
 std::string lead_frame(const Lead& lead);
 std::string lead_json(const Lead& lead);

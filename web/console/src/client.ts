@@ -43,6 +43,8 @@ export class OperatorClient {
   onIncoming: (c: Conv, m: Message | null) => void = () => {};
   /** A lead was created or changed on one of the operator's sites. */
   onLead: (lead: Lead) => void = () => {};
+  /** A visitor rated a conversation (usually one just closed). */
+  onRating: (conversation: number, good: boolean, comment: string) => void = () => {};
   /** A callback of one of the operator's sites was requested or changed. */
   onCallback: (c: CallbackRecord) => void = () => {};
   /** Leads that arrived while the operator was elsewhere; the view resets it. */
@@ -282,6 +284,9 @@ export class OperatorClient {
         break;
       case 'callback':
         this.onCallback(f.callback);
+        break;
+      case 'rating':
+        this.onRating(f.conversation, f.rating === 'good', f.comment);
         break;
       case 'lead':
         if (f.lead.status === 'new' && f.lead.created_at === f.lead.updated_at) this.freshLeads++;

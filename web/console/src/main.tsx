@@ -126,6 +126,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
   const [view, setView] = useState<'chats' | 'leads' | 'calls'>('chats');
+  const [notice, setNotice] = useState('');
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
   const drafts = useRef(new Map<number, string>());
@@ -137,6 +138,12 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   useEffect(() => {
     client.onChange = () => setTick((x) => x + 1);
     client.onLoggedOut = onOut;
+    let hide = 0;
+    client.onRating = (_c, good, comment) => {
+      setNotice(`${good ? t.ratedGood : t.ratedBad}${comment ? ` «${comment}»` : ''}`);
+      clearTimeout(hide);
+      hide = window.setTimeout(() => setNotice(''), 10000);
+    };
     client.connect();
     const timer = setInterval(() => setTick((x) => x + 1), 2000); // expire stale typing indicators
     return () => { clearInterval(timer); client.stop(); };
@@ -230,6 +237,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
         <button class="link" onClick={logout}>{t.logout}</button>
       </header>
       {!client.online && <div class="offline" role="status">{t.offline}</div>}
+      {notice && <div class="offline rated" role="status">{notice}</div>}
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
         : view === 'calls' ? <Calls client={client} sites={client.sites} /> : <>

@@ -209,6 +209,10 @@ class Storage {
   virtual Result<Appended> append_visitor_message(const Visitor& visitor, const NewMessage& m) = 0;
   virtual Result<Appended> append_operator_message(const OperatorScope& scope, ConversationId id,
                                                    const NewMessage& m) = 0;
+  /// The visitor's verdict on their conversation (open or closed); a second one replaces the first.
+  /// not_found unless the visitor owns it.
+  virtual Result<Conversation> rate_conversation(const Visitor& visitor, ConversationId id, bool good,
+                                                 std::string_view comment, TimePoint now) = 0;
   /// Moves the operator's read marker forward (never back). Returns the marker now stored.
   virtual Result<Seq> mark_read(const OperatorScope& scope, ConversationId id, Seq seq) = 0;
 

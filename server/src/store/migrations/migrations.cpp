@@ -233,6 +233,11 @@ CREATE TABLE callback_optout (
   created_at INTEGER NOT NULL
 ) WITHOUT ROWID;
 )SQL"},
+    {8, "ratings", R"SQL(
+ALTER TABLE conversations ADD COLUMN rating TEXT CHECK (rating IN ('good', 'bad'));
+ALTER TABLE conversations ADD COLUMN rating_comment TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
+)SQL"},
 };
 
 }  // namespace

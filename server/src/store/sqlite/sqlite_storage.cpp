@@ -317,6 +317,18 @@ Result<std::optional<Conversation>> SqliteStorage::visitor_conversation(const Vi
   });
 }
 
+Result<Conversation> SqliteStorage::rate_conversation(const Visitor& visitor, ConversationId id, bool good,
+                                                     std::string_view comment, TimePoint now) {
+  return guarded([&]() -> Result<Conversation> {
+    auto s = db_.prepare("UPDATE conversations SET rating = ?, rating_comment = ?, rated_at = ? WHERE id = ? AND visitor_id = ?");
+    s.bind(1, good ? "good" : "bad").bind(2, comment).bind(3, to_unix_ms(now)).bind(4, id.value).bind(5, visitor.id.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "no such conversation");
+    auto conv = visitor_conversation(visitor, id);
+    if (!conv || !*conv) return fail(Errc::internal, "the rated conversation vanished");
+    return **conv;
+  });
+}
+
 // The tenant filter: a conversation is visible to an operator only inside their account and only on a site
 // they are a member of.
 Result<std::optional<Conversation>> SqliteStorage::conversation_for(const OperatorScope& scope, ConversationId id) {

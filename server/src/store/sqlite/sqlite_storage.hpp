@@ -43,6 +43,8 @@ class SqliteStorage final : public Storage {
   Result<Appended> append_visitor_message(const Visitor& visitor, const NewMessage& m) override;
   Result<Appended> append_operator_message(const OperatorScope& scope, ConversationId id,
                                            const NewMessage& m) override;
+  Result<Conversation> rate_conversation(const Visitor& visitor, ConversationId id, bool good, std::string_view comment,
+                                         TimePoint now) override;
   Result<Seq> mark_read(const OperatorScope& scope, ConversationId id, Seq seq) override;
   Result<std::optional<Credentials>> credentials_by_email(std::string_view email) override;
   Result<void> create_session(std::string_view token_hash, std::string_view csrf, OperatorId op, TimePoint now,

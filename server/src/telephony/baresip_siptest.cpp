@@ -1,0 +1,394 @@
+// The engine between two real phones: two baresip processes on loopback, auto-answering, each sending a tone from
+// a WAV file and recording what it decodes. The engine only signals (RFC 3725 Flow III, no media socket at all),
+// so a phone can hear the other's tone only if RTP went directly between them. docs/telephony.md, "baresip".
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <condition_variable>
+#include <cstdint>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <mutex>
+#include <numbers>
+#include <optional>
+#include <regex>
+#include <set>
+#include <span>
+#include <sstream>
+#include <thread>
+
+#include <spdlog/spdlog.h>
+
+#include "telephony/engine.hpp"
+#include "telephony/test_process.hpp"
+
+namespace otk {
+namespace {
+
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+using testing::Child;
+using testing::free_udp_port;
+
+constexpr int kRate = 8'000;  // G.711's rate: the WAVs need no resampling on either side
+constexpr double kOperatorHz = 440;
+constexpr double kVisitorHz = 1'000;
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+template <typename T>
+void put(std::ofstream& out, T v) {  // little-endian on this (x86-64) machine, as RIFF wants
+  out.write(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+/// A mono 16-bit WAV at kRate of a sine at `hz`, half of full scale.
+void write_tone_wav(const fs::path& path, double hz, std::chrono::seconds length) {
+  const auto n = static_cast<std::uint32_t>(kRate * length.count());
+  std::ofstream out(path, std::ios::binary);
+  out.write("RIFF", 4);
+  put<std::uint32_t>(out, 36 + n * 2);
+  out.write("WAVEfmt ", 8);
+  put<std::uint32_t>(out, 16);
+  put<std::uint16_t>(out, 1);  // PCM
+  put<std::uint16_t>(out, 1);  // mono
+  put<std::uint32_t>(out, kRate);
+  put<std::uint32_t>(out, kRate * 2);
+  put<std::uint16_t>(out, 2);
+  put<std::uint16_t>(out, 16);
+  out.write("data", 4);
+  put<std::uint32_t>(out, n * 2);
+  for (std::uint32_t i = 0; i < n; ++i) {
+    put<std::int16_t>(out, static_cast<std::int16_t>(16'000 * std::sin(2 * std::numbers::pi * hz * i / kRate)));
+  }
+}
+
+/// The samples of a 16-bit PCM WAV's data chunk. The size field is not trusted (a recorder killed before closing
+/// leaves it 0): the chunk runs to the end of the file.
+std::vector<std::int16_t> read_wav_samples(const fs::path& path) {
+  const std::string b = slurp(path);
+  if (b.size() < 12 || b.compare(0, 4, "RIFF") != 0 || b.compare(8, 4, "WAVE") != 0) return {};
+  std::size_t pos = 12;
+  while (pos + 8 <= b.size()) {
+    std::uint32_t size = 0;
+    std::memcpy(&size, b.data() + pos + 4, 4);
+    if (b.compare(pos, 4, "data") == 0) {
+      std::vector<std::int16_t> out((b.size() - pos - 8) / 2);
+      std::memcpy(out.data(), b.data() + pos + 8, out.size() * 2);
+      return out;
+    }
+    pos += 8 + size + (size & 1);
+  }
+  return {};
+}
+
+/// Goertzel: the energy of `x` at `hz`, scaled so that a pure sine at that frequency (a whole number of periods)
+/// gives the block's whole energy, sum(x^2).
+double tone_energy(std::span<const std::int16_t> x, double hz) {
+  const double coeff = 2 * std::cos(2 * std::numbers::pi * hz / kRate);
+  double s1 = 0, s2 = 0;
+  for (const std::int16_t v : x) {
+    const double s = v + coeff * s1 - s2;
+    s2 = s1;
+    s1 = s;
+  }
+  const double power = s1 * s1 + s2 * s2 - coeff * s1 * s2;  // |X(hz)|^2
+  return 2 * power / static_cast<double>(x.size());
+}
+
+/// A recording cut into 100 ms blocks (440 Hz and 1 kHz are whole bins there), each classified.
+struct ToneCount {
+  int blocks = 0;     // all blocks
+  int expected = 0;   // the expected tone carries over half of the block's energy, the other under 1 %
+  int other = 0;      // the other tone carries over 1 % of the block's energy
+  int silent = 0;     // RMS under ~1 % of full scale (before the media started, comfort gaps)
+};
+
+ToneCount count_tones(const std::vector<std::int16_t>& samples, double expected_hz, double other_hz) {
+  constexpr std::size_t kBlock = kRate / 10;
+  ToneCount c;
+  for (std::size_t at = 0; at + kBlock <= samples.size(); at += kBlock) {
+    const std::span<const std::int16_t> block(samples.data() + at, kBlock);
+    double energy = 0;
+    for (const std::int16_t v : block) energy += static_cast<double>(v) * v;
+    ++c.blocks;
+    if (energy < kBlock * 300.0 * 300.0) {
+      ++c.silent;
+      continue;
+    }
+    const double want = tone_energy(block, expected_hz), wrong = tone_energy(block, other_hz);
+    if (wrong > 0.01 * energy) ++c.other;
+    else if (want > 0.5 * energy) ++c.expected;
+  }
+  return c;
+}
+
+/// One SIP message of a phone's trace (`-s`): "UDP <from> -> <to>" and the message, up to the colour reset.
+struct Traced {
+  std::string from, to, text;
+};
+
+std::vector<Traced> traced_messages(const std::string& log) {
+  static const std::regex head(R"(UDP (\S+) -> (\S+)\r?\n)");
+  std::vector<Traced> out;
+  for (std::sregex_iterator it(log.begin(), log.end(), head), end; it != end; ++it) {
+    const auto start = static_cast<std::size_t>(it->position() + it->length());
+    const auto stop = log.find("\x1b[;m", start);
+    out.push_back({(*it)[1], (*it)[2], log.substr(start, stop == std::string::npos ? stop : stop - start)});
+  }
+  return out;
+}
+
+/// The port of a body's first m=audio line, or -1.
+int audio_port(const std::string& sdp) {
+  static const std::regex m(R"(\nm=audio (\d+) )");
+  std::smatch match;
+  return std::regex_search(sdp, match, m) ? std::stoi(match[1]) : -1;
+}
+
+/// One baresip phone: its own config directory, a local account (no registrar) that auto-answers, PCMU only, the
+/// source a tone WAV (aufile), the sndfile filter dumping what it encodes and decodes into the directory. The
+/// player is aubridge (a software device, nothing reads it): there is no sound card, and the decoded audio is
+/// taken before the player anyway, by the filter.
+class Baresip {
+ public:
+  Baresip(const fs::path& dir, std::string user, double tone_hz) : user_(std::move(user)), dir_(dir) {
+    fs::create_directories(dir_);
+    write_tone_wav(dir_ / "tone.wav", tone_hz, 30s);
+    write_config();
+    std::ofstream(dir_ / "accounts") << "<sip:" << user_ << "@127.0.0.1:" << port_
+                                     << ">;regint=0;answermode=auto;audio_codecs=PCMU\n";
+    // -s traces SIP messages (the SDP each phone received is checked there), -v logs the media streams (where RTP
+    // came from). stdbuf: baresip's stdout to a file is block-buffered; the test reads the log while it runs, and
+    // its traces and its stderr lines must come out in order.
+    child_ = std::make_unique<Child>(std::vector<std::string>{OTK_STDBUF_BINARY, "-oL", "-eL", OTK_BARESIP_BINARY,
+                                                              "-f", dir_.string(), "-s", "-v"},
+                                     dir_ / "log");
+    ready_ = child_->wait_for_port(port_, 5s);
+  }
+
+  bool ready() const { return ready_; }
+  std::string uri() const { return "sip:" + user_ + "@127.0.0.1:" + std::to_string(port_); }
+  std::string sip_address() const { return "127.0.0.1:" + std::to_string(port_); }
+  std::string log() const { return slurp(dir_ / "log"); }
+  /// Waits until the log contains `needle`, at most `limit`.
+  bool wait_for_log(std::string_view needle, std::chrono::milliseconds limit) const {
+    const auto until = std::chrono::steady_clock::now() + limit;
+    while (log().find(needle) == std::string::npos) {
+      if (std::chrono::steady_clock::now() > until) return false;
+      std::this_thread::sleep_for(50ms);
+    }
+    return true;
+  }
+  /// The SIP messages it sent (`sent`) or received, as traced.
+  std::vector<std::string> messages(bool sent) const {
+    std::vector<std::string> out;
+    for (auto& m : traced_messages(log())) {
+      if ((sent ? m.from : m.to) == sip_address()) out.push_back(std::move(m.text));
+    }
+    return out;
+  }
+  /// SIGTERM: baresip hangs up what is left and closes its dumps. Returns the exit code.
+  int stop() { return child_->kill(SIGTERM, 5s); }
+
+  /// The WAV sndfile wrote for `direction` ("dec": what it received, "enc": what it sent), or "" if none.
+  fs::path dump(std::string_view direction) const {
+    const std::string suffix = "-" + std::string(direction) + ".wav";
+    for (const auto& e : fs::directory_iterator(dir_)) {
+      const std::string name = e.path().filename().string();
+      if (name.starts_with("dump-") && name.ends_with(suffix)) return e.path();
+    }
+    return {};
+  }
+
+ private:
+  void write_config() const {
+    std::ofstream c(dir_ / "config");
+    c << "poll_method epoll\n"
+      << "sip_listen 127.0.0.1:" << port_ << "\n"
+      // An interface name ("lo") fails in baresip 1.0.0 here ("could not get IPv4 address"); the address works.
+      << "net_interface 127.0.0.1\n"
+      << "call_local_timeout 120\ncall_max_calls 4\n"
+      << "audio_source aufile," << (dir_ / "tone.wav").string() << "\n"
+      << "audio_player aubridge," << user_ << "\n"
+      << "audio_alert aubridge," << user_ << "-alert\n"
+      << "ausrc_srate " << kRate << "\nauplay_srate " << kRate << "\nausrc_channels 1\nauplay_channels 1\n"
+      << "jitter_buffer_delay 5-10\nrtcp_mux no\n"
+      << "module_path /usr/lib/baresip/modules\n"
+      << "module g711.so\nmodule sndfile.so\nmodule aufile.so\nmodule aubridge.so\n"
+      << "module_tmp account.so\n"
+      << "snd_path " << dir_.string() << "\n";
+  }
+
+  std::string user_;
+  fs::path dir_;
+  int port_ = free_udp_port();
+  std::unique_ptr<Child> child_;
+  bool ready_ = false;
+};
+
+/// The UDP ports this process has sockets bound to. The engine lives in the test process, so these are its
+/// sockets: with media handling off there must be only the SIP port, no RTP one.
+std::set<int> own_udp_ports() {
+  std::set<int> ports;
+  for (int fd = 0; fd < 4096; ++fd) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_DGRAM) continue;
+    sockaddr_storage a{};
+    len = sizeof a;
+    if (::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len) != 0) continue;
+    if (a.ss_family == AF_INET) ports.insert(ntohs(reinterpret_cast<sockaddr_in*>(&a)->sin_port));
+    if (a.ss_family == AF_INET6) ports.insert(ntohs(reinterpret_cast<sockaddr_in6*>(&a)->sin6_port));
+  }
+  return ports;
+}
+
+class BaresipTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (std::getenv("OTK_SIPTEST_DEBUG") != nullptr) spdlog::set_level(spdlog::level::debug);
+    dir_ = fs::temp_directory_path() / ("otk-baresip-" + std::to_string(::getpid()));
+    fs::create_directories(dir_);
+    port_ = free_udp_port();
+    EngineOptions o;
+    o.bind_url = "sip:127.0.0.1:" + std::to_string(port_) + ";transport=udp";
+    o.on_update = [this](std::uint64_t id, const Call& c) {
+      std::lock_guard lock(mutex_);
+      calls_[id] = c;
+      cv_.notify_all();
+    };
+    auto e = CallbackEngine::start(std::move(o));
+    ASSERT_TRUE(e) << e.error().message;
+    engine_ = std::move(*e);
+  }
+  void TearDown() override {
+    if (engine_) engine_->stop();
+    if (HasFailure()) {
+      std::cerr << "baresip configs, logs and recordings kept in " << dir_ << "\n";
+      return;
+    }
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
+
+  bool wait_for(std::uint64_t id, std::chrono::milliseconds limit, auto pred) {
+    std::unique_lock lock(mutex_);
+    return cv_.wait_for(lock, limit, [&] {
+      const auto it = calls_.find(id);
+      return it != calls_.end() && pred(it->second);
+    });
+  }
+
+  fs::path dir_;
+  int port_ = 0;
+  std::unique_ptr<CallbackEngine> engine_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  std::map<std::uint64_t, Call> calls_;
+};
+
+/// The audio port a phone offered: the m=audio line of the first 2xx it sent (to our INVITE without SDP).
+int offered_port(const Baresip& phone) {
+  for (const auto& m : phone.messages(true)) {
+    if (m.starts_with("SIP/2.0 2") && m.find("Content-Type: application/sdp") != std::string::npos) {
+      return audio_port(m);
+    }
+  }
+  return -1;
+}
+
+/// Checks that `phone` recorded `expected_hz` (the other phone's tone) for most of a talk of about 3 s, and never
+/// `other_hz` (its own: an echo, or media bridged back by mistake).
+void expect_heard(const Baresip& phone, std::string_view who, double expected_hz, double other_hz) {
+  const auto rec = phone.dump("dec");
+  ASSERT_FALSE(rec.empty()) << who << " recorded nothing (no sndfile dump)";
+  const auto samples = read_wav_samples(rec);
+  const ToneCount c = count_tones(samples, expected_hz, other_hz);
+  std::cout << who << " recorded " << samples.size() << " samples: " << c.blocks << " blocks of 100 ms, "
+            << c.expected << " with " << expected_hz << " Hz, " << c.other << " with " << other_hz << " Hz, "
+            << c.silent << " silent\n";
+  EXPECT_GE(c.expected, 20) << who << " did not hear the other phone's " << expected_hz << " Hz for 2 s";
+  EXPECT_EQ(c.other, 0) << who << " heard " << other_hz << " Hz";
+}
+
+// The operator (440 Hz) and the visitor (1 kHz) answer, the engine bridges them and aborts the call after 3 s.
+// RTP must have gone straight between them: each was told the other's address (the SDP it received), each
+// received RTP from the other's port (baresip logs the source), each recorded the other's tone, and the engine
+// holds no UDP socket but its SIP one.
+TEST_F(BaresipTest, PhonesTalkDirectlyAndHearEachOther) {
+  Baresip op(dir_ / "operator", "operator", kOperatorHz);
+  Baresip visitor(dir_ / "visitor", "visitor", kVisitorHz);
+  ASSERT_TRUE(op.ready()) << op.log();
+  ASSERT_TRUE(visitor.ready()) << visitor.log();
+
+  CallbackRequest r;
+  r.visitor_uri = visitor.uri();
+  r.plan.operator_uris = {op.uri()};
+  r.plan.strategy = RingStrategy::in_turn;
+  r.plan.rounds = 1;
+  r.plan.round_pause = 0ms;
+  r.plan.operator_ring_timeout = 5s;
+  r.plan.visitor_ring_timeout = 5s;
+  r.plan.reinvite_timeout = 5s;
+  r.trunk.caller_uri = "sip:+74950000000@127.0.0.1";
+  r.trunk.display_name = "Otklik Shop";
+  const auto id = engine_->place(r);
+  ASSERT_TRUE(id) << id.error().message;
+
+  ASSERT_TRUE(wait_for(*id, 10s, [](const Call& c) { return c.state == CallState::talking || c.status; }))
+      << "no talk within 10 s";
+  std::this_thread::sleep_for(3s);
+  // Mid-talk, with media flowing both ways: the engine has bound nothing but its SIP port.
+  EXPECT_EQ(own_udp_ports(), std::set<int>{port_});
+  engine_->abort(*id);
+  ASSERT_TRUE(wait_for(*id, 10s, [](const Call& c) { return settled(c); }));
+  Call call;
+  {
+    std::lock_guard lock(mutex_);
+    call = calls_.at(*id);
+  }
+  EXPECT_EQ(call.status, CallStatus::connected);
+  EXPECT_GE(talk_time(call), 2900ms);
+
+  // Both hang up on our BYE before they are stopped (else each would send its own BYE on SIGTERM, and close its
+  // recording only then).
+  for (const Baresip* phone : {&op, &visitor}) {
+    EXPECT_TRUE(phone->wait_for_log("terminated (duration", 5s)) << phone->log();
+  }
+  EXPECT_EQ(op.stop(), 0);
+  EXPECT_EQ(visitor.stop(), 0);
+
+  // Signalling: each phone was given the other's RTP address (the re-INVITE to the operator carries the
+  // visitor's offer, the ACK to the visitor the operator's answer).
+  const int op_rtp = offered_port(op), visitor_rtp = offered_port(visitor);
+  ASSERT_GT(op_rtp, 0) << op.log();
+  ASSERT_GT(visitor_rtp, 0) << visitor.log();
+  EXPECT_NE(op_rtp, visitor_rtp);
+  const auto sdp_names = [](const std::vector<std::string>& received, std::string_view method, int port) {
+    return std::ranges::any_of(received, [&](const std::string& m) {
+      return m.starts_with(std::string(method) + " ") && m.find("c=IN IP4 127.0.0.1") != std::string::npos &&
+             audio_port(m) == port;
+    });
+  };
+  EXPECT_TRUE(sdp_names(op.messages(false), "INVITE", visitor_rtp)) << op.log();
+  EXPECT_TRUE(sdp_names(visitor.messages(false), "ACK", op_rtp)) << visitor.log();
+
+  // Media: RTP arrived from the other phone's port, and each recorded the other's tone.
+  const auto rtp_from = [](int port) { return "receiving from 127.0.0.1:" + std::to_string(port); };
+  EXPECT_NE(op.log().find(rtp_from(visitor_rtp)), std::string::npos) << op.log();
+  EXPECT_NE(visitor.log().find(rtp_from(op_rtp)), std::string::npos) << visitor.log();
+  expect_heard(op, "operator", kVisitorHz, kOperatorHz);
+  expect_heard(visitor, "visitor", kOperatorHz, kVisitorHz);
+}
+
+}  // namespace
+}  // namespace otk
