@@ -100,6 +100,7 @@ struct Options {
   long hold_ms = -1;
   double restart_timeout = 30;
   int text_bytes = 64;
+  bool hello_page = false;  // hello carries `page` like the widget's (one more write per handshake)
 };
 
 [[noreturn]] void usage(const std::string& why) {
@@ -108,7 +109,7 @@ struct Options {
                "  [--site KEY] [--origin URL] [--visitors N] [--per-proc N] [--src-base 2] [--concurrency 64]\n"
                "  [--operators M] [--op-email 'bench-op{i}@bench.local'] [--op-password P]\n"
                "  [--duration S] [--rate MSG_PER_S] [--window W] [--per-visitor-rate R] [--text-bytes B]\n"
-               "  [--hold-ms MS] [--restart-timeout S]\n";
+               "  [--hold-ms MS] [--restart-timeout S] [--hello-page 0|1]\n";
   std::exit(2);
 }
 
@@ -138,6 +139,7 @@ Options parse(int argc, char** argv) {
       else if (k == "--hold-ms") o.hold_ms = std::stol(v);
       else if (k == "--restart-timeout") o.restart_timeout = std::stod(v);
       else if (k == "--text-bytes") o.text_bytes = std::stoi(v);
+      else if (k == "--hello-page") o.hello_page = v == "1" || v == "true";
       else usage("unknown option " + k);
     } catch (const std::exception&) {
       usage("bad value for " + k + ": " + v);
@@ -302,7 +304,16 @@ std::string to_str(std::string_view s) { return std::string(s); }
 
 // ---------------------------------------------------------------------------------------------- worker
 
-void emit(const json& j) {
+double cpu_seconds() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  return static_cast<double>(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) +
+         static_cast<double>(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e6;
+}
+
+// One JSON line up to the parent; every report carries the worker's CPU time so far.
+void emit(json j) {
+  j["cpu_s"] = cpu_seconds();
   std::string line = j.dump() + "\n";
   std::size_t off = 0;
   while (off < line.size()) {
@@ -337,7 +348,8 @@ struct Operator {
   beast::flat_buffer buf;
   bool alive = false;
   std::uint64_t received = 0, duplicates = 0, gaps = 0, foreign = 0;
-  std::string closed;  // why the connection ended, if it did
+  std::string closed;  // why the connection last ended, if it did
+  int reconnects = 0;
   std::unordered_map<std::int64_t, std::int64_t> last_n;  // (worker << 24 | visitor) -> last n seen
 };
 
@@ -454,9 +466,10 @@ net::awaitable<bool> say_hello(Ws& ws, beast::flat_buffer& buf, const std::strin
   }
 }
 
-std::string visitor_hello(const std::string& token) {
+std::string visitor_hello(const Options& o, const std::string& token) {
   json h{{"type", "hello"}};
   if (!token.empty()) h["visitor"] = token;
+  if (o.hello_page) h["page"] = json{{"url", o.origin + "/bench"}, {"title", "Bench"}};
   return h.dump();
 }
 
@@ -469,7 +482,7 @@ net::awaitable<bool> open_visitor(Worker& w, Visitor& v, std::string& why) {
   const std::string no_cookie;
   bool ok = co_await ws_open(w, *v.ws, target, w.o.origin, no_cookie, why);
   if (!ok) co_return false;
-  const std::string hello = visitor_hello(v.token);
+  const std::string hello = visitor_hello(w.o, v.token);
   ok = co_await say_hello(*v.ws, v.buf, hello, &v.token, why);
   co_return ok;
 }
@@ -662,59 +675,78 @@ net::awaitable<bool> login(Worker& w, Operator& op, std::string& why) {
   co_return true;
 }
 
-net::awaitable<void> operator_reader(Worker& w, Operator& op) {
+net::awaitable<bool> open_operator(Worker& w, Operator& op, std::string& why) {
+  op.ws = std::make_unique<Ws>(w.ioc);
+  op.buf.clear();
+  const std::string origin = "http://" + w.host_header;
+  const std::string target = "/ws/operator";
+  bool ok = co_await ws_open(w, *op.ws, target, origin, op.cookie, why);
+  if (!ok) co_return false;
+  const std::string hello = R"({"type":"hello"})";
+  ok = co_await say_hello(*op.ws, op.buf, hello, nullptr, why);
+  co_return ok;
+}
+
+void on_operator_frame(Worker& w, Operator& op, std::string_view f) {
+  if (top(f, "type") != "message") return;
+  const auto text = top(f, "text");
+  if (text.size() < 3 || text[0] != 'm' || text[1] != ' ') return;  // warm-up and foreign messages
+  const auto now = now_ns();
+  const auto sp = text.find(' ', 2);
+  const auto sent_at = static_cast<std::int64_t>(dec26(text.substr(2, sp == std::string_view::npos ? sp : sp - 2)));
+  const auto cid = parse_cid(top(f, "client_id"));
+  if (cid.n < 0) {
+    ++op.foreign;
+    return;
+  }
+  w.delivery_hist.add(now - sent_at);
+  const std::int64_t key = (static_cast<std::int64_t>(cid.worker) << 24) | cid.visitor;
+  auto [it, fresh] = op.last_n.try_emplace(key, 0);
+  if (cid.n <= it->second) {
+    ++op.duplicates;
+    return;
+  }
+  if (cid.n != it->second + 1) ++op.gaps;
+  it->second = cid.n;
+  ++op.received;
+}
+
+// Reads until the connection ends; then, like a console, reconnects (the session cookie stays valid) and
+// goes on counting. Messages missed meanwhile are not fetched again: they show as missing and as gaps.
+net::awaitable<void> operator_life(Worker& w, Operator& op) {
   for (;;) {
     boost::system::error_code ec;
     op.buf.consume(op.buf.size());
     co_await op.ws->async_read(op.buf, net::redirect_error(net::use_awaitable, ec));
-    if (ec) {
-      const auto& r = op.ws->reason();
-      op.closed = ec == websocket::error::closed ? "close " + std::to_string(r.code) + " " + std::string(r.reason.c_str())
-                                                  : ec.message();
-      std::cerr << "otk_load: operator " << op.index << " connection ended: " << op.closed << "\n";
-      break;
-    }
-    const std::string_view f(static_cast<const char*>(op.buf.data().data()), op.buf.size());
-    if (top(f, "type") != "message") continue;
-    const auto text = top(f, "text");
-    if (text.size() < 3 || text[0] != 'm' || text[1] != ' ') continue;  // warm-up and foreign messages
-    const auto now = now_ns();
-    const auto sp = text.find(' ', 2);
-    const auto sent_at = static_cast<std::int64_t>(dec26(text.substr(2, sp == std::string_view::npos ? sp : sp - 2)));
-    const auto cid = parse_cid(top(f, "client_id"));
-    if (cid.n < 0) {
-      ++op.foreign;
+    if (!ec) {
+      on_operator_frame(w, op, std::string_view(static_cast<const char*>(op.buf.data().data()), op.buf.size()));
       continue;
     }
-    w.delivery_hist.add(now - sent_at);
-    const std::int64_t key = (static_cast<std::int64_t>(cid.worker) << 24) | cid.visitor;
-    auto [it, fresh] = op.last_n.try_emplace(key, 0);
-    if (cid.n <= it->second) {
-      ++op.duplicates;
-      continue;
+    const auto& r = op.ws->reason();
+    op.closed = ec == websocket::error::closed ? "close " + std::to_string(r.code) + " " + std::string(r.reason.c_str())
+                                                : ec.message();
+    std::cerr << "otk_load: operator " << op.index << " connection ended: " << op.closed << "\n";
+    op.alive = false;
+    ++w.drops;
+    bool ok = false;
+    for (int attempt = 0; attempt < 50 && !ok; ++attempt) {
+      net::steady_timer t(w.ioc);
+      t.expires_after(100ms);
+      co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
+      std::string why;
+      ok = co_await open_operator(w, op, why);
     }
-    if (cid.n != it->second + 1) ++op.gaps;
-    it->second = cid.n;
-    ++op.received;
+    if (!ok) co_return;
+    op.alive = true;
+    ++op.reconnects;
   }
-  op.alive = false;
-  ++w.drops;
 }
 
 net::awaitable<void> setup_operators(Worker& w) {
-  const std::string origin = "http://" + w.host_header;
   for (auto& op : w.operators) {
     std::string why;
     bool ok = co_await login(w, *op, why);
-    if (ok) {
-      op->ws = std::make_unique<Ws>(w.ioc);
-      const std::string target = "/ws/operator";
-      ok = co_await ws_open(w, *op->ws, target, origin, op->cookie, why);
-      if (ok) {
-        const std::string hello = R"({"type":"hello"})";
-        ok = co_await say_hello(*op->ws, op->buf, hello, nullptr, why);
-      }
-    }
+    if (ok) ok = co_await open_operator(w, *op, why);
     if (!ok) {
       w.fail(why);
       ++w.failed;
@@ -722,7 +754,7 @@ net::awaitable<void> setup_operators(Worker& w) {
     }
     op->alive = true;
     ++w.opened;
-    net::co_spawn(w.ioc, operator_reader(w, *op), net::detached);
+    net::co_spawn(w.ioc, operator_life(w, *op), net::detached);
   }
   emit(json{{"ev", "ready"}, {"worker", w.id}, {"operators", w.opened}, {"failed", w.failed},
             {"fail_reasons", w.fail_reasons}});
@@ -845,7 +877,7 @@ net::awaitable<void> expect(Worker& w, std::uint64_t total) {
   json ops = json::array();
   for (auto& op : w.operators)
     ops.push_back(json{{"received", op->received}, {"duplicates", op->duplicates}, {"gaps", op->gaps},
-                       {"connected", op->alive}, {"closed", op->closed}});
+                       {"connected", op->alive}, {"closed", op->closed}, {"reconnects", op->reconnects}});
   emit(json{{"ev", "received"}, {"worker", w.id}, {"operators", ops}, {"delivery_hist", w.delivery_hist.to_json()}});
 }
 
@@ -863,6 +895,7 @@ net::awaitable<void> command_loop(Worker& w) {
       const auto sp = cmd.find(' ', 3);
       start_measurement(w, std::stoll(cmd.substr(3, sp - 3)), std::stoll(cmd.substr(sp + 1)));
     }
+    else if (cmd == "connect") net::co_spawn(w.ioc, setup_operators(w), net::detached);
     else if (cmd.rfind("expect ", 0) == 0) net::co_spawn(w.ioc, expect(w, std::stoull(cmd.substr(7))), net::detached);
   }
   // EOF: the parent is done with us.
@@ -893,7 +926,7 @@ net::awaitable<void> command_loop(Worker& w) {
       op->index = i;
       w->operators.push_back(std::move(op));
     }
-    net::co_spawn(w->ioc, setup_operators(*w), net::detached);
+    // The operators connect when the parent says "connect": after the visitors' warm-up messages.
   } else {
     for (int i = 0; i < n_visitors; ++i) {
       auto v = std::make_unique<Visitor>();
@@ -1080,7 +1113,9 @@ int run_parent(const Options& o) {
       if (r.contains("t_last_ns")) t1 = std::max<std::int64_t>(t1, r["t_last_ns"].get<std::int64_t>());
     }
     const double secs = t1 > t0 ? static_cast<double>(t1 - t0) / 1e9 : 0;
-    out(json{{"scenario", "connect"}, {"clients", o.visitors}, {"ok", ok}, {"failed", failed},
+    double driver_cpu = 0;
+    for (const auto& r : reps) driver_cpu += r.value("cpu_s", 0.0);
+    out(json{{"scenario", "connect"}, {"driver_cpu_s", driver_cpu}, {"clients", o.visitors}, {"ok", ok}, {"failed", failed},
              {"workers", procs}, {"seconds", secs}, {"handshakes_per_s", secs > 0 ? ok / secs : 0.0},
              {"t_first_ns", t0}, {"t_last_ns", t1}, {"fail_reasons", merge_reasons(reps)}});
     out(json{{"event", "held"}, {"clients", ok}});
@@ -1115,8 +1150,12 @@ int run_parent(const Options& o) {
   }
 
   // relay / latency
-  auto ready_ops = p.gather("ready", true, 120);
+  // Visitors first (each opens its conversation with one warm-up message), then the operators: a burst of
+  // new conversations is not what the relay measures.
   auto ready_vis = p.gather("ready", false, 600);
+  for (auto& k : p.kids)
+    if (k.is_operator) p.tell(k, "connect");
+  auto ready_ops = p.gather("ready", true, 120);
   long ok = 0, failed = 0, ops = 0;
   for (const auto& r : ready_vis) {
     ok += r.value("ok", 0L);
@@ -1161,8 +1200,11 @@ int run_parent(const Options& o) {
       gaps += op.value("gaps", 0UL);
     }
   }
+  double driver_cpu = 0;
+  for (const auto& r : done) driver_cpu += r.value("cpu_s", 0.0);
+  for (const auto& r : rec) driver_cpu += r.value("cpu_s", 0.0);
   const double secs = o.duration;
-  json res{{"scenario", o.scenario}, {"visitors", ok}, {"operators", ops}, {"seconds", secs},
+  json res{{"driver_cpu_s", driver_cpu}, {"scenario", o.scenario}, {"visitors", ok}, {"operators", ops}, {"seconds", secs},
            {"sent", sent}, {"acked", acked}, {"sent_per_s", sent / secs}, {"acked_per_s", acked / secs},
            {"unacked_at_end", unacked}, {"errors", errors}, {"error_codes", codes}, {"rate_limited", rate_limited},
            {"drops", drops}, {"ack", ack.summary()}, {"delivery", delivery.summary()},

@@ -217,3 +217,26 @@ test('after the operator ends the chat the visitor rates it in one click, adds a
   await op.page.getByText('«Ответили за минуту»').waitFor();
   await v.ctx.close(); await op.ctx.close();
 });
+
+test('"/" in the reply box offers canned replies; one Enter puts the filled-in text there to check and send', async () => {
+  const v = await visitorPage();
+  await say(v.page, 'Сколько идёт доставка в Казань?');
+  const op = await consolePage();
+  await op.page.locator('.row', { hasText: 'доставка в Казань' }).click();
+  const box = op.page.getByLabel('Ответ посетителю…');
+  await box.fill('/дост');
+  await op.page.getByRole('option', { name: /\/доставка/ }).waitFor();
+  await box.press('Enter');
+  assert.match(await box.inputValue(), /^Доставляем по Москве/);
+  await box.press('Enter');
+  await v.page.locator('.b.op', { hasText: 'Доставляем по Москве' }).waitFor();
+  await box.fill('/привет');
+  await box.press('Tab');
+  assert.match(await box.inputValue(), /^Здравствуйте, Посетитель \d+! Меня зовут Демо Оператор/);
+  await op.page.getByRole('button', { name: 'Шаблоны' }).click();
+  await op.page.getByLabel('Сокращение, например доставка').fill('оплата');
+  await op.page.getByLabel('Текст ответа').fill('Оплатить можно картой или при получении.');
+  await op.page.getByRole('button', { name: 'Сохранить' }).click();
+  await op.page.locator('li[data-canned="оплата"]').waitFor();
+  await v.ctx.close(); await op.ctx.close();
+});

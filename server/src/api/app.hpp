@@ -50,6 +50,8 @@ class App final : public Router {
   net::awaitable<HttpResponse> patch_lead(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> post_lead_note(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> list_callbacks(const HttpRequest& req);
+  // Canned replies (api/canned.cpp).
+  net::awaitable<HttpResponse> canned(const HttpRequest& req, std::string_view rest);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);

@@ -46,6 +46,17 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
   auto delivery = st.upsert_department(*shop_id, "Доставка и возврат", false);
   if (!delivery) return std::unexpected(delivery.error());
   if (auto r = st.add_department_member(*delivery, *anna); !r) return r;
+  // Canned replies to start from: the console offers them when an operator types "/".
+  const OperatorScope owner{OperatorAccount{*op, *account, std::string(kDemoEmail), "Демо Оператор", Role::owner, ""},
+                            {*shop_id, *bikes_id}};
+  const std::pair<const char*, const char*> canned[] = {
+      {"привет", "Здравствуйте, {visitor.name}! Меня зовут {operator.name}, я помогу. Что подсказать?"},
+      {"доставка", "Доставляем по Москве за 1–2 дня, по России — за 3–7. Стоимость посчитаем, как только скажете город."},
+      {"спасибо", "Спасибо, что написали в {site.name}! Если появятся вопросы — пишите, мы рядом."},
+  };
+  for (const auto& [shortcut, text] : canned) {
+    if (auto r = st.put_canned(owner, SiteId{}, shortcut, text, now); !r) return std::unexpected(r.error());
+  }
   auto snap = st.desk_snapshot();
   if (!snap) return std::unexpected(snap.error());
   for (const auto& site : snap->sites) {

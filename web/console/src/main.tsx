@@ -4,6 +4,7 @@ import type { Note, OperatorInfo, Presence } from '../../protocol/index';
 import { OperatorClient, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
 import { Calls } from './calls';
+import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from './canned';
 import { Leads } from './leads';
 import './style.css';
 
@@ -125,7 +126,10 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'leads' | 'calls'>('chats');
+  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned'>('chats');
+  const [canned, setCanned] = useState<Canned[]>([]);
+  const [pick, setPick] = useState(0);
+  useEffect(() => { void loadCanned().then(setCanned); }, []);
   const [notice, setNotice] = useState('');
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
@@ -214,8 +218,14 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   };
 
   const visitorTyping = conv && conv.visitorTyping && Date.now() - conv.visitorTyping < 6000;
+  const suggestions = conv ? matchCanned(canned, draft, conv.summary.site) : [];
+  const useCanned = (c: Canned) => {
+    if (!conv) return;
+    onInput(expandCanned(c.text, { visitor: conv.summary.visitor.name, operator: session.operator.name, site: conv.summary.site_name }));
+    setPick(0);
+  };
   return (
-    <div class={`desk ${view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view === 'canned' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
@@ -224,6 +234,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           <button class={view === 'leads' ? 'on' : ''} aria-pressed={view === 'leads'} data-tab="leads" onClick={() => setView('leads')}>
             {t.leads}{view !== 'leads' && client.freshLeads > 0 && <span class="badge">{client.freshLeads}</span>}</button>
           <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
+          <button class={view === 'canned' ? 'on' : ''} aria-pressed={view === 'canned'} onClick={() => setView('canned')}>{t.canned}</button>
         </nav>
         <span class="grow" />
         <select class="presence" aria-label={t.presence} value={client.presence}
@@ -240,7 +251,9 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {notice && <div class="offline rated" role="status">{notice}</div>}
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
-        : view === 'calls' ? <Calls client={client} sites={client.sites} /> : <>
+        : view === 'calls' ? <Calls client={client} sites={client.sites} />
+        : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
+            canEdit={session.operator.role !== 'operator'} /> : <>
       <aside class="list" aria-label={t.conversations}>
         {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
         {client.list().map((c: Conv) => (
@@ -300,7 +313,25 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
               <textarea value={draft} maxLength={4000} placeholder={asNote ? t.notePlaceholder : t.placeholder}
                 aria-label={asNote ? t.notePlaceholder : t.placeholder}
                 onInput={(e) => onInput((e.target as HTMLTextAreaElement).value)}
-                onKeyDown={(e) => { if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); } }} />
+                onKeyDown={(e) => {
+                  if (suggestions.length && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+                    e.preventDefault();
+                    setPick((p) => (p + (e.key === 'ArrowDown' ? 1 : suggestions.length - 1)) % suggestions.length);
+                  } else if (suggestions.length && (e.key === 'Enter' || e.key === 'Tab') && !e.isComposing) {
+                    e.preventDefault();
+                    useCanned(suggestions[Math.min(pick, suggestions.length - 1)]);
+                  } else if (e.key === 'Enter' && !e.shiftKey && !e.isComposing) { e.preventDefault(); submit(); }
+                }} />
+              {suggestions.length > 0 && (
+                <ul class="suggest" role="listbox" aria-label={t.canned}>
+                  {suggestions.map((c, i) => (
+                    <li key={c.id} role="option" aria-selected={i === Math.min(pick, suggestions.length - 1)}
+                      onMouseDown={(e) => { e.preventDefault(); useCanned(c); }}>
+                      <b>/{c.shortcut}</b> <span class="muted">{c.text}</span>
+                    </li>
+                  ))}
+                </ul>
+              )}
               <button type="submit">{t.send}</button>
             </form>
           </>

@@ -14,6 +14,7 @@
 #include "common/clock.hpp"
 #include "common/result.hpp"
 #include "core/callback/fraud.hpp"
+#include "core/chat/canned.hpp"
 #include "core/chat/model.hpp"
 #include "core/leads/lead.hpp"
 #include "core/routing/routing.hpp"
@@ -247,6 +248,15 @@ class Storage {
   virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) = 0;
   /// The conversation's notes, oldest first (at most 500).
   virtual Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) = 0;
+  // ---- canned replies (sqlite_desk.cpp) ----
+  /// The account's replies for every site plus those of the scope's sites, by shortcut.
+  virtual Result<std::vector<CannedReply>> canned_of(const OperatorScope& scope) = 0;
+  /// Adds a reply, or replaces the text of the one with the same shortcut and site. `site` 0: every site;
+  /// otherwise one of the scope's sites (not_found if not).
+  virtual Result<CannedReply> put_canned(const OperatorScope& scope, SiteId site, std::string_view shortcut,
+                                         std::string_view text, TimePoint now) = 0;
+  virtual Result<void> delete_canned(const OperatorScope& scope, std::int64_t id) = 0;
+
   // ---- leads (sqlite_leads.cpp) ----
   /// Saves contacts a visitor left. Merges into the visitor's lead, else the site's lead with the same email or
   /// phone, else creates one; fills the visitor's name when they had none. Idempotent by (visitor, client_id).

@@ -238,6 +238,17 @@ ALTER TABLE conversations ADD COLUMN rating TEXT CHECK (rating IN ('good', 'bad'
 ALTER TABLE conversations ADD COLUMN rating_comment TEXT NOT NULL DEFAULT '';
 ALTER TABLE conversations ADD COLUMN rated_at INTEGER;
 )SQL"},
+    {9, "canned replies", R"SQL(
+CREATE TABLE canned_replies (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  site_id INTEGER NOT NULL DEFAULT 0,  -- 0: every site of the account
+  shortcut TEXT NOT NULL,
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  UNIQUE (account_id, site_id, shortcut)
+);
+)SQL"},
 };
 
 }  // namespace

@@ -289,4 +289,61 @@ Result<std::vector<Note>> SqliteStorage::notes_of(const OperatorScope& scope, Co
   });
 }
 
+// ---- canned replies ----
+
+namespace {
+CannedReply canned_from(const sqlite::Stmt& s) {
+  return CannedReply{s.i64(0), AccountId{s.i64(1)}, SiteId{s.i64(2)}, s.str(3), s.str(4), from_unix_ms(s.i64(5))};
+}
+}  // namespace
+
+Result<std::vector<CannedReply>> SqliteStorage::canned_of(const OperatorScope& scope) {
+  return guarded([&]() -> Result<std::vector<CannedReply>> {
+    auto s = db_.prepare(
+        "SELECT c.id, c.account_id, c.site_id, c.shortcut, c.body, c.created_at FROM canned_replies c "
+        "WHERE c.account_id = ? AND (c.site_id = 0 OR c.site_id IN "
+        "(SELECT site_id FROM site_members WHERE operator_id = ?)) ORDER BY c.shortcut, c.site_id LIMIT 500");
+    s.bind(1, scope.op.account.value).bind(2, scope.op.id.value);
+    std::vector<CannedReply> out;
+    while (s.step()) out.push_back(canned_from(s));
+    return out;
+  });
+}
+
+Result<CannedReply> SqliteStorage::put_canned(const OperatorScope& scope, SiteId site, std::string_view shortcut,
+                                              std::string_view text, TimePoint now) {
+  if (site && !scope.can_see(site)) return fail(Errc::not_found, "no such site");
+  return guarded([&]() -> Result<CannedReply> {
+    {
+      auto count = db_.prepare("SELECT COUNT(*) FROM canned_replies WHERE account_id = ?");
+      count.bind(1, scope.op.account.value);
+      count.step();
+      if (count.i64(0) >= static_cast<std::int64_t>(kMaxCannedPerAccount)) {
+        return fail(Errc::conflict, "an account keeps at most 500 canned replies");
+      }
+    }
+    auto s = db_.prepare(
+        "INSERT INTO canned_replies(account_id, site_id, shortcut, body, created_at) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(account_id, site_id, shortcut) DO UPDATE SET body = excluded.body");
+    s.bind(1, scope.op.account.value).bind(2, site.value).bind(3, shortcut).bind(4, text).bind(5, to_unix_ms(now)).run();
+    auto got = db_.prepare(
+        "SELECT id, account_id, site_id, shortcut, body, created_at FROM canned_replies "
+        "WHERE account_id = ? AND site_id = ? AND shortcut = ?");
+    got.bind(1, scope.op.account.value).bind(2, site.value).bind(3, shortcut);
+    if (!got.step()) return fail(Errc::internal, "the canned reply vanished");
+    return canned_from(got);
+  });
+}
+
+Result<void> SqliteStorage::delete_canned(const OperatorScope& scope, std::int64_t id) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare(
+        "DELETE FROM canned_replies WHERE id = ? AND account_id = ? AND (site_id = 0 OR site_id IN "
+        "(SELECT site_id FROM site_members WHERE operator_id = ?))");
+    s.bind(1, id).bind(2, scope.op.account.value).bind(3, scope.op.id.value).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "no such canned reply");
+    return {};
+  });
+}
+
 }  // namespace otk

@@ -66,6 +66,10 @@ class SqliteStorage final : public Storage {
   Result<Team> team_of(const OperatorScope& scope) override;
   Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) override;
   Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) override;
+  Result<std::vector<CannedReply>> canned_of(const OperatorScope& scope) override;
+  Result<CannedReply> put_canned(const OperatorScope& scope, SiteId site, std::string_view shortcut,
+                                 std::string_view text, TimePoint now) override;
+  Result<void> delete_canned(const OperatorScope& scope, std::int64_t id) override;
   // sqlite_leads.cpp
   Result<SavedLead> save_contact(const Visitor& visitor, const ContactForm& form, LeadSource source,
                                  std::string_view client_id, TimePoint now) override;
