@@ -240,3 +240,21 @@ test('"/" in the reply box offers canned replies; one Enter puts the filled-in t
   await op.page.locator('li[data-canned="оплата"]').waitFor();
   await v.ctx.close(); await op.ctx.close();
 });
+
+test('the visitor card beside the chat shows this visit, where they came from, the device and earlier chats', async () => {
+  const v = await visitorPage('/demo/shop?utm_source=yandex&utm_campaign=pledy');
+  await say(v.page, 'А плед можно постирать в машинке?');
+  const op = await consolePage();
+  await op.page.locator('.row', { hasText: 'постирать в машинке' }).click();
+  const card = op.page.getByRole('complementary', { name: 'Карточка посетителя' });
+  await card.getByText('Страницы этого визита').waitFor();
+  const text = await card.innerText();
+  assert.match(text, /source=yandex, campaign=pledy/);
+  assert.match(text, /Chrome \d+ · Linux · компьютер/);
+  assert.match(text, /Визит №\s+1/);
+  if (process.env.OTK_SHOTS) await op.page.screenshot({ path: `${process.env.OTK_SHOTS}/console-card.png` });
+  await op.page.getByRole('button', { name: 'Скрыть карточку' }).click();
+  await card.waitFor({ state: 'detached' });
+  await op.page.getByRole('button', { name: 'Карточка посетителя' }).click();  // back, for the next console
+  await v.ctx.close(); await op.ctx.close();
+});

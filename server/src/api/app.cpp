@@ -142,6 +142,15 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
+    if (path.starts_with(kConv) && path.ends_with("/visitor") && get) {
+      auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/visitor").size());
+      std::int64_t id = 0;
+      auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
+      if (ec != std::errc{} || p != id_text.data() + id_text.size() || id <= 0) {
+        co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
+      }
+      co_return co_await visitor_card(req, ConversationId{id});
+    }
     if (path.starts_with(kConv) && path.ends_with("/messages") && get) {
       auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/messages").size());
       std::int64_t id = 0;
@@ -461,7 +470,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e{Errc::origin_not_allowed, "this page's origin is not allowed for the site"};
       co_return co_await refuse(e);
     }
-    handler = make_visitor_handler(s_, std::move(**site), peer_ip);
+    handler = make_visitor_handler(s_, std::move(**site), peer_ip, std::string(req[http::field::user_agent]));
     max_frame = proto::kMaxVisitorFrame;
     gauge = &s_.metrics.visitor_connections;
   } else if (path == "/ws/operator") {

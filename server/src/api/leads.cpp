@@ -8,7 +8,9 @@
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/endpoints.hpp"
+#include "core/chat/device.hpp"
 #include "core/chat/text.hpp"
+#include "core/routing/routing.hpp"
 #include "proto/frames.hpp"
 
 namespace otk {
@@ -174,6 +176,38 @@ net::awaitable<HttpResponse> App::list_callbacks(const HttpRequest& req) {
   out += R"(],"next_before":)" +
          (static_cast<int>(found->size()) == limit ? std::to_string(found->back().id.value) : "null") + "}";
   co_return json_response(http::status::ok, std::move(out));
+}
+
+net::awaitable<HttpResponse> App::visitor_card(const HttpRequest& req, ConversationId id) {
+  auto session = co_await authenticate(req, false);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  const OperatorScope sc = session->scope;
+  auto read = [sc, id](Storage& st) { return st.visitor_card(sc, id); };
+  auto card = co_await db_read<std::optional<VisitorCard>>(s_.db, read);
+  if (!card) co_return error_response(s_.metrics, card.error());
+  if (!*card) co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
+  const auto& c = **card;
+  const auto device = describe_user_agent(c.user_agent);
+  const auto visit = visit_context(c.landing_url, c.referrer, false);
+  json utm = json::object();
+  if (!visit.utm_source.empty()) utm["source"] = visit.utm_source;
+  if (!visit.utm_medium.empty()) utm["medium"] = visit.utm_medium;
+  if (!visit.utm_campaign.empty()) utm["campaign"] = visit.utm_campaign;
+  json pages = json::array(), earlier = json::array();
+  for (const auto& p : c.pages) pages.push_back(json{{"url", p.url}, {"title", p.title}, {"at", to_unix_ms(p.at)}, {"visit", p.visit}});
+  for (const auto& e : c.earlier) {
+    earlier.push_back(json{{"id", e.id.value}, {"created_at", to_unix_ms(e.created_at)}, {"open", e.open},
+                           {"rating", e.rating.empty() ? json(nullptr) : json(e.rating)}, {"last_text", e.last_text}});
+  }
+  json out{{"visitor", {{"id", c.visitor.value}, {"name", c.name}, {"first_seen", to_unix_ms(c.first_seen)}}},
+           {"visits", c.visits},
+           {"visit", {{"number", c.visit_number}, {"started_at", to_unix_ms(c.visit_started)}, {"referrer", c.referrer},
+                      {"landing_url", c.landing_url}, {"utm", utm}}},
+           {"device", {{"kind", device.kind}, {"browser", device.browser}, {"os", device.os}}},
+           {"pages", pages},
+           {"earlier", earlier},
+           {"lead", c.lead ? json::parse(proto::lead_json(*c.lead)) : json(nullptr)}};
+  co_return json_response(http::status::ok, out.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace otk

@@ -27,7 +27,8 @@ Result<std::string> lead_phone(std::string_view phone, const Site& site) {
 
 class VisitorHandler final : public WsHandler {
  public:
-  VisitorHandler(Services& s, Site site, std::string ip) : s_(s), site_(std::move(site)), ip_(std::move(ip)) {}
+  VisitorHandler(Services& s, Site site, std::string ip, std::string user_agent)
+      : s_(s), site_(std::move(site)), ip_(std::move(ip)), user_agent_(std::move(user_agent)) {}
 
   net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
     auto frame = proto::parse_visitor_frame(text);
@@ -95,7 +96,10 @@ class VisitorHandler final : public WsHandler {
       auto v = *visitor;
       auto pg = *h.page;
       auto now = s_.clock.now();
-      auto record_landing = [v, pg, now](Storage& st) { return st.record_page_view(v, pg, now); };
+      auto record_landing = [v, pg, now, ua = user_agent_](Storage& st) -> Result<void> {
+        if (auto r = st.record_page_view(v, pg, now); !r) return r;
+        return st.set_visit_device(v, ua);
+      };
       (void)co_await db_write<void>(s_.db, record_landing);
     }
     auto v = *visitor;
@@ -251,6 +255,7 @@ class VisitorHandler final : public WsHandler {
   Services& s_;
   Site site_;
   std::string ip_;
+  std::string user_agent_;
   TimePoint hello_at_;
   std::optional<Visitor> visitor_;
   std::optional<Conversation> conversation_;
@@ -260,8 +265,8 @@ class VisitorHandler final : public WsHandler {
 
 }  // namespace
 
-std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip) {
-  return std::make_unique<VisitorHandler>(s, std::move(site), std::move(ip));
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip, std::string user_agent) {
+  return std::make_unique<VisitorHandler>(s, std::move(site), std::move(ip), std::move(user_agent));
 }
 
 }  // namespace otk

@@ -55,6 +55,7 @@ export class OperatorClient {
   private stopped = false;
   private reconnectTimer = 0;
   private watching = false;
+  private chosenOffline: Presence | null = null;
 
   connect(): void {
     this.stopped = false;
@@ -138,7 +139,9 @@ export class OperatorClient {
 
   setPresence(p: Presence): void {
     this.presence = p;
-    this.raw({ type: 'presence', status: p });
+    // Chosen before the socket is up (or while it is down): say it once the server has welcomed us.
+    if (this.online) this.raw({ type: 'presence', status: p });
+    else this.chosenOffline = p;
     this.onChange();
   }
 
@@ -192,6 +195,7 @@ export class OperatorClient {
         this.team = f.team;
         this.sites = f.sites;
         this.firstResponseMs = f.first_response_ms;
+        if (this.chosenOffline) { this.raw({ type: 'presence', status: this.chosenOffline }); this.chosenOffline = null; }
         setTimeout(() => { if (this.online) this.retry = 0; }, 10000);
         // Conversations closed while this console was away are no longer in the list.
         const open = new Set(f.conversations.map((s) => s.id));
@@ -280,7 +284,7 @@ export class OperatorClient {
         break;
       }
       case 'presence':
-        this.presence = f.status;
+        if (!this.chosenOffline) this.presence = f.status;
         break;
       case 'callback':
         this.onCallback(f.callback);

@@ -4,6 +4,7 @@ import type { Note, OperatorInfo, Presence } from '../../protocol/index';
 import { OperatorClient, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
 import { Calls } from './calls';
+import { VisitorCard } from './card';
 import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from './canned';
 import { Leads } from './leads';
 import './style.css';
@@ -131,6 +132,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [pick, setPick] = useState(0);
   useEffect(() => { void loadCanned().then(setCanned); }, []);
   const [notice, setNotice] = useState('');
+  const [showCard, setShowCard] = useState(prefs.get('card'));
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
   const drafts = useRef(new Map<number, string>());
@@ -269,7 +271,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           </button>
         ))}
       </aside>
-      <section class="chat">
+      <section class={`chat ${conv && showCard ? 'with-card' : ''}`}>
         {!conv ? <p class="muted pad">{t.pick}</p> : (
           <>
             <div class="chat-head">
@@ -289,6 +291,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                   {client.team.departments.filter((d) => d.site === conv.summary.site).map((d) =>
                     <option key={'d' + d.id} value={`d:${d.id}`}>{t.department}: {d.name}</option>)}
                 </select>
+                <button class="link" aria-pressed={showCard} onClick={() => { prefs.set('card', !showCard); setShowCard(!showCard); }}>{t.visitorCard}</button>
                 <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
               {conv.summary.page && <div class="muted small">{t.onPage}: <a href={conv.summary.page.url} target="_blank" rel="noopener noreferrer">{conv.summary.page.title || conv.summary.page.url}</a></div>}
             </div>
@@ -306,6 +309,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                 </div>
               ))}
             </div>
+            {showCard && <VisitorCard conversation={conv.summary.id} name={conv.summary.visitor.name} pageKey={conv.summary.page?.url ?? ''}
+              onClose={() => { prefs.set('card', false); setShowCard(false); }} />}
             <div class="typing" aria-live="polite">{visitorTyping ? t.typing : ''}</div>
             <form class={`reply ${asNote ? 'noting' : ''}`} onSubmit={(e) => { e.preventDefault(); submit(); }}>
               <label class="toggle note-toggle"><input type="checkbox" checked={asNote}

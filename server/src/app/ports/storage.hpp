@@ -104,6 +104,29 @@ struct Team {
   std::vector<DeskDepartment> departments;
 };
 
+/// What the console's visitor card shows about the visitor of a conversation.
+struct VisitorCard {
+  VisitorId visitor;
+  std::string name;
+  TimePoint first_seen;
+  int visits = 0;        // how many visits so far
+  int visit_number = 0;  // the current (latest) visit's number
+  TimePoint visit_started;
+  std::string referrer;     // the current visit's
+  std::string landing_url;  // the current visit's first page
+  std::string user_agent;   // the current visit's browser
+  std::vector<LeadPage> pages;  // the visitor's pages, newest first, at most 50
+  struct Earlier {
+    ConversationId id;
+    TimePoint created_at;
+    bool open = false;
+    std::string rating;  // "good", "bad" or ""
+    std::string last_text;
+  };
+  std::vector<Earlier> earlier;  // the visitor's other conversations, newest first, at most 20
+  std::optional<Lead> lead;      // contacts the visitor left
+};
+
 /// The result of saving a visitor's contacts: the lead they now belong to.
 struct SavedLead {
   Lead lead;
@@ -193,6 +216,10 @@ class Storage {
   // ---- visitors ----
   virtual Result<std::optional<Visitor>> visitor_by_token(SiteId site, std::string_view token_hash) = 0;
   virtual Result<Visitor> create_visitor(SiteId site, std::string_view token_hash, TimePoint now) = 0;
+  /// The browser of the visitor's current visit (kept once per visit, cut to kMaxUserAgentBytes).
+  virtual Result<void> set_visit_device(const Visitor& visitor, std::string_view user_agent) = 0;
+  /// The card of the conversation's visitor, if the scope may see the conversation.
+  virtual Result<std::optional<VisitorCard>> visitor_card(const OperatorScope& scope, ConversationId id) = 0;
   /// Records a page view; opens a new visit when the last activity is older than 30 minutes.
   virtual Result<void> record_page_view(const Visitor& visitor, const PageRef& page, TimePoint now) = 0;
 

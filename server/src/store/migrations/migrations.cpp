@@ -249,6 +249,9 @@ CREATE TABLE canned_replies (
   UNIQUE (account_id, site_id, shortcut)
 );
 )SQL"},
+    {10, "visit devices", R"SQL(
+ALTER TABLE visits ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
+)SQL"},
 };
 
 }  // namespace

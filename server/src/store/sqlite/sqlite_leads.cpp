@@ -1,6 +1,7 @@
 // SqliteStorage: leads — contacts visitors left, merged per person, and what operators do with them.
 #include <nlohmann/json.hpp>
 
+#include "core/chat/device.hpp"
 #include "store/sqlite/guarded.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
@@ -242,6 +243,74 @@ Result<std::pair<LeadEntry, bool>> SqliteStorage::add_lead_note(const OperatorSc
     got.bind(1, entry_id);
     got.step();
     return std::pair{entry_from(got), false};
+  });
+}
+
+// ---- the visitor card ----
+
+Result<void> SqliteStorage::set_visit_device(const Visitor& visitor, std::string_view user_agent) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare(
+        "UPDATE visits SET user_agent = ? WHERE id = (SELECT id FROM visits WHERE visitor_id = ? ORDER BY id DESC "
+        "LIMIT 1) AND user_agent = ''");
+    s.bind(1, user_agent.substr(0, kMaxUserAgentBytes)).bind(2, visitor.id.value).run();
+    return {};
+  });
+}
+
+Result<std::optional<VisitorCard>> SqliteStorage::visitor_card(const OperatorScope& scope, ConversationId id) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return std::optional<VisitorCard>{};
+  return guarded([&]() -> Result<std::optional<VisitorCard>> {
+    VisitorCard card;
+    card.visitor = (*conv)->visitor;
+    const auto v = card.visitor.value;
+    {
+      auto s = db_.prepare("SELECT name, created_at FROM visitors WHERE id = ?");
+      s.bind(1, v);
+      if (!s.step()) return std::optional<VisitorCard>{};
+      card.name = s.str(0);
+      card.first_seen = from_unix_ms(s.i64(1));
+    }
+    {
+      auto s = db_.prepare(
+          "SELECT number, started_at, referrer, landing_url, user_agent, (SELECT COUNT(*) FROM visits WHERE visitor_id = ?1) "
+          "FROM visits WHERE visitor_id = ?1 ORDER BY id DESC LIMIT 1");
+      s.bind(1, v);
+      if (s.step()) {
+        card.visit_number = static_cast<int>(s.i64(0));
+        card.visit_started = from_unix_ms(s.i64(1));
+        card.referrer = s.str(2);
+        card.landing_url = s.str(3);
+        card.user_agent = s.str(4);
+        card.visits = static_cast<int>(s.i64(5));
+      }
+    }
+    {
+      auto s = db_.prepare(
+          "SELECT p.url, p.title, p.at, vi.number FROM page_views p JOIN visits vi ON vi.id = p.visit_id "
+          "WHERE vi.visitor_id = ? ORDER BY p.at DESC, p.id DESC LIMIT 50");
+      s.bind(1, v);
+      while (s.step()) card.pages.push_back(LeadPage{s.str(0), s.str(1), from_unix_ms(s.i64(2)), static_cast<int>(s.i64(3))});
+    }
+    {
+      auto s = db_.prepare(
+          "SELECT c.id, c.created_at, c.status, COALESCE(c.rating, ''), COALESCE((SELECT body FROM messages m "
+          "WHERE m.conversation_id = c.id ORDER BY m.seq DESC LIMIT 1), '') FROM conversations c "
+          "WHERE c.visitor_id = ? AND c.id != ? ORDER BY c.id DESC LIMIT 20");
+      s.bind(1, v).bind(2, id.value);
+      while (s.step()) {
+        card.earlier.push_back(VisitorCard::Earlier{ConversationId{s.i64(0)}, from_unix_ms(s.i64(1)), s.str(2) == "open",
+                                                    s.str(3), s.str(4)});
+      }
+    }
+    {
+      auto s = db_.prepare("SELECT lead_id FROM lead_visitors WHERE visitor_id = ?");
+      s.bind(1, v);
+      if (s.step()) card.lead = lead_by_id(LeadId{s.i64(0)});
+    }
+    return std::optional(std::move(card));
   });
 }
 

@@ -70,6 +70,8 @@ class SqliteStorage final : public Storage {
   Result<CannedReply> put_canned(const OperatorScope& scope, SiteId site, std::string_view shortcut,
                                  std::string_view text, TimePoint now) override;
   Result<void> delete_canned(const OperatorScope& scope, std::int64_t id) override;
+  Result<void> set_visit_device(const Visitor& visitor, std::string_view user_agent) override;
+  Result<std::optional<VisitorCard>> visitor_card(const OperatorScope& scope, ConversationId id) override;
   // sqlite_leads.cpp
   Result<SavedLead> save_contact(const Visitor& visitor, const ContactForm& form, LeadSource source,
                                  std::string_view client_id, TimePoint now) override;

@@ -41,8 +41,9 @@ struct Options {
   int burst_rate = 2'000;
   int calls = 5'000;        // target phase: placed at rate, then held bridged together
   int rate = 500;
-  int hold_s = 10;
+  int hold_s = 40;          // longer than sofia keeps finished transactions (32 s): the steady state
   int sipps = 2;            // SIPp processes per role (one is single-threaded)
+  int abort_rate = 2'000;  // calls hung up per second after each phase
   int engine_buf_kib = 4'096;  // SO_RCVBUF/SO_SNDBUF for the engine's SIP socket; 0 = sofia's (the kernel default)
 };
 
@@ -282,11 +283,16 @@ PhaseResult summarize(const std::vector<Record>& records) {
   return r;
 }
 
-/// Aborts `ids` and waits until every one has ended; returns the seconds it took.
-double abort_all(CallbackEngine& engine, Tracker& tracker, const std::vector<std::uint64_t>& ids) {
-  const auto start = Clock::now();
-  for (const auto id : ids) engine.abort(id);
+/// Aborts `ids` at `rate` per second and waits until every one has ended (its BYEs sent); returns the seconds it
+/// took. Paced: 5,000 calls aborted at once are 10,000 BYEs out and 10,000 200s back in the same instant, which
+/// overflow even an 8 MiB receive buffer while the SIP thread is still sending (then the BYEs are retransmitted).
+double abort_all(CallbackEngine& engine, Tracker& tracker, const std::vector<std::uint64_t>& ids, int rate) {
   const int until = tracker.ended() + static_cast<int>(ids.size());  // none of them has ended yet
+  const auto start = Clock::now();
+  for (std::size_t n = 0; n < ids.size(); ++n) {
+    std::this_thread::sleep_until(start + std::chrono::microseconds(1'000'000LL * static_cast<long long>(n) / rate));
+    engine.abort(ids[n]);
+  }
   if (!tracker.wait(60s, [&](int, int ended) { return ended >= until; })) {
     std::cerr << "not every call ended: " << until - tracker.ended() << " of " << ids.size() << " still up\n";
   }
@@ -313,10 +319,11 @@ Options parse(int argc, char** argv) {
     else if (k == "--burst-calls") o.burst_calls = std::atoi(argv[i + 1]);
     else if (k == "--burst-rate") o.burst_rate = parse_int(argv[i + 1]);
     else if (k == "--sipps") o.sipps = parse_int(argv[i + 1]);
+    else if (k == "--abort-rate") o.abort_rate = parse_int(argv[i + 1]);
     else if (k == "--engine-buf-kib") o.engine_buf_kib = std::max(0, std::atoi(argv[i + 1]));
     else {
       std::cerr << "usage: otk_sip_bench [--calls N] [--rate R] [--hold S] [--burst-calls N (0: none)]"
-                   " [--burst-rate R] [--sipps K] [--engine-buf-kib N (0: sofia's default)]\n";
+                   " [--burst-rate R] [--sipps K] [--abort-rate R] [--engine-buf-kib N (0: sofia's default)]\n";
       std::exit(2);
     }
   }
@@ -351,26 +358,14 @@ int run(const Options& o) {
   std::cout << "engine on 127.0.0.1:" << port << " (SO_RCVBUF " << rcvbuf / 1024 << " KiB), " << o.sipps << "+"
             << o.sipps << " SIPp UAS, logs in " << dir << "; idle RSS " << fmt(rss_idle) << " MiB\n";
 
-  // Capacity: far more offered than the target; how many setups per second are completed.
-  std::optional<PhaseResult> burst;
-  if (o.burst_calls > 0) {
-    std::cout << "burst: " << o.burst_calls << " calls offered at " << o.burst_rate << "/s\n" << std::flush;
-    const auto ids = place_paced(engine, tracker, o.burst_calls, o.burst_rate, operators, visitors);
-    const int n = static_cast<int>(ids.size());
-    tracker.wait(60s, [&](int talking, int ended) { return talking + ended >= n; });
-    burst = summarize(tracker.records(ids));
-    abort_all(engine, tracker, ids);
-    std::this_thread::sleep_for(2s);  // the BYE transactions complete and the NUA handles go
-  }
-
-  // Target load: paced calls, all held bridged together.
+  // Target load first, on a fresh engine, so its RSS is the held calls' and not what a burst left behind (sofia
+  // keeps finished transactions 32 s). Paced calls, all held bridged together.
   std::cout << "load: " << o.calls << " calls at " << o.rate << "/s, held " << o.hold_s << " s\n" << std::flush;
   const double cpu0 = cpu_seconds();
   const auto t0 = Clock::now();
   const auto ids = place_paced(engine, tracker, o.calls, o.rate, operators, visitors);
-  const int ended_before = tracker.ended();
   const int n = static_cast<int>(ids.size());
-  tracker.wait(60s, [&](int talking, int ended) { return talking + ended - ended_before >= n; });
+  tracker.wait(60s, [&](int talking, int ended) { return talking + ended >= n; });
   const double ramp_s = std::chrono::duration<double>(Clock::now() - t0).count();
   const double ramp_cpu = cpu_seconds() - cpu0;
   const int held_at_start = tracker.talking();
@@ -383,11 +378,28 @@ int run(const Options& o) {
   // What glibc keeps of freed memory (arenas of the SIP thread and the pacer) vs what the live calls use.
   ::malloc_trim(0);
   const double rss_trimmed = rss_mib().first;
-  PhaseResult load = summarize(tracker.records(ids));
+  const PhaseResult load = summarize(tracker.records(ids));
+  const long load_drops = udp_drops(port);
   const double cpu2 = cpu_seconds();
-  const double teardown_s = abort_all(engine, tracker, ids);
+  const double teardown_s = abort_all(engine, tracker, ids, o.abort_rate);
   const double teardown_cpu = cpu_seconds() - cpu2;
-  const long drops = udp_drops(port);
+  std::this_thread::sleep_for(2s);  // the BYE transactions complete
+  const long teardown_drops = udp_drops(port) - load_drops;
+
+  // Capacity: far more offered than the target; how many setups per second are completed.
+  std::optional<PhaseResult> burst;
+  long burst_drops = 0;
+  if (o.burst_calls > 0) {
+    std::cout << "burst: " << o.burst_calls << " calls offered at " << o.burst_rate << "/s\n" << std::flush;
+    const long before = udp_drops(port);
+    const auto burst_ids = place_paced(engine, tracker, o.burst_calls, o.burst_rate, operators, visitors);
+    const int until = tracker.ended() + static_cast<int>(burst_ids.size());
+    tracker.wait(60s, [&](int talking, int ended) { return talking + ended >= until; });
+    burst = summarize(tracker.records(burst_ids));
+    burst_drops = udp_drops(port) - before;
+    abort_all(engine, tracker, burst_ids, o.abort_rate);
+    std::this_thread::sleep_for(2s);
+  }
   long peer_drops = 0;
   for (const auto* role : {&operators, &visitors}) {
     for (const auto& p : *role) peer_drops += std::max(0L, udp_drops(p.port));
@@ -401,12 +413,17 @@ int run(const Options& o) {
               << "/s) | ≥ 500 | " << fmt(burst->setups_per_s, 0) << " (" << burst->bridged << " bridged, "
               << burst->failed << " failed) | " << yes_no(burst->setups_per_s >= 500) << " |\n";
   }
-  std::cout << "| setups/s at the paced load (" << load.placed << " offered at " << o.rate << "/s) | | "
-            << fmt(load.setups_per_s, 0) << " (" << load.bridged << " bridged, " << load.failed << " failed) | |\n"
-            << "| concurrent bridged calls held " << o.hold_s << " s | ≥ 5,000 | " << held << " (" << held_at_start
+  const auto mb = [](double mib) { return fmt(mib * 1.048576) + " MB"; };  // the target is in MB
+  std::cout << "| bridged/s at the paced load, first request → last bridge (" << load.placed << " offered at "
+            << o.rate << "/s) | | " << fmt(load.setups_per_s, 0) << " (" << load.bridged << " bridged, "
+            << load.failed << " failed) | |\n"
+            << "| concurrent bridged calls, held " << o.hold_s << " s | ≥ 5,000 | " << held << " (" << held_at_start
             << " at the start) | " << yes_no(held >= 5'000) << " |\n"
-            << "| RSS with them held (VmRSS) | < 300 MB | " << fmt(rss_held) << " MiB (idle " << fmt(rss_idle)
-            << ", all just bridged " << fmt(rss_bridged) << ", peak " << fmt(hwm_held) << ", after malloc_trim " << fmt(rss_trimmed) << ") | " << yes_no(rss_held * 1.048576 < 300) << " |\n"
+            << "| RSS with them held, end of the hold (VmRSS) | < 300 MB | " << mb(rss_held) << " | "
+            << yes_no(rss_held * 1.048576 < 300) << " |\n"
+            << "| RSS idle / all just bridged / peak | | " << mb(rss_idle) << " / " << mb(rss_bridged) << " / "
+            << mb(hwm_held) << " | |\n"
+            << "| RSS after malloc_trim(0) at the end of the hold | | " << mb(rss_trimmed) << " | |\n"
             << "| request → first INVITE, p99 | < 20 ms | " << fmt(p99_invite, 2) << " ms | "
             << yes_no(!load.to_invite.empty() && p99_invite < 20) << " |\n"
             << "| request → first INVITE, p50 | | " << fmt(percentile(load.to_invite, 50), 2) << " ms | |\n"
@@ -419,9 +436,11 @@ int run(const Options& o) {
             << "| CPU per setup at the paced load | | " << fmt(1000 * ramp_cpu / std::max(1, load.bridged), 3)
             << " ms | |\n"
             << "| CPU while holding (" << o.hold_s << " s) | | " << fmt(hold_cpu, 2) << " s | |\n"
-            << "| teardown: abort all, every call ended | | " << fmt(teardown_s, 2) << " s, CPU "
+            << "| teardown: abort all at " << o.abort_rate << "/s, every call ended | | " << fmt(teardown_s, 2) << " s, CPU "
             << fmt(teardown_cpu, 2) << " s | |\n"
-            << "| UDP datagrams dropped (engine / SIPp sockets) | | " << drops << " / " << peer_drops << " | |\n";
+            << "| UDP datagrams the kernel dropped at the engine: load / its teardown / burst | | " << load_drops
+            << " / " << teardown_drops << " / " << burst_drops << " | |\n"
+            << "| UDP datagrams dropped, SIPp sockets, all | | " << peer_drops << " | |\n";
 
   operators.clear();
   visitors.clear();  // reaps the SIPps, so their CPU time is counted below
