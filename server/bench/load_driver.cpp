@@ -375,6 +375,7 @@ struct Worker {
   std::int64_t first_start_ns = 0, last_done_ns = 0;
   std::map<std::string, int> fail_reasons;
   std::uint64_t sent = 0, acked = 0, errors = 0, rate_limited = 0, drops = 0;
+  std::uint64_t acked_in_window = 0;  // acks that came before the end of the measurement
   std::map<std::string, std::uint64_t> error_codes;
   Hist ack_hist, delivery_hist;
   // restart
@@ -509,6 +510,7 @@ void on_visitor_frame(Worker& w, Visitor& v, std::string_view f) {
       if (v.pending.front().first == cid.n) {
         w.ack_hist.add(now - v.pending.front().second);
         ++w.acked;
+        if (now <= w.end_ns) ++w.acked_in_window;
       }
       v.pending.pop_front();
       --v.inflight;
@@ -835,7 +837,8 @@ net::awaitable<void> finish_run(Worker& w) {
     t.expires_after(10ms);
     co_await t.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
-  emit(json{{"ev", "done"}, {"worker", w.id}, {"sent", w.sent}, {"acked", w.acked}, {"unacked", inflight},
+  emit(json{{"ev", "done"}, {"worker", w.id}, {"sent", w.sent}, {"acked", w.acked},
+            {"acked_in_window", w.acked_in_window}, {"unacked", inflight},
             {"errors", w.errors}, {"error_codes", w.error_codes}, {"rate_limited", w.rate_limited},
             {"drops", w.drops}, {"go_ns", w.go_ns}, {"end_ns", w.end_ns}, {"ack_hist", w.ack_hist.to_json()}});
 }
@@ -1168,13 +1171,14 @@ int run_parent(const Options& o) {
   const std::int64_t end = start + static_cast<std::int64_t>(o.duration * 1e9);
   for (auto& k : p.kids) p.tell(k, "go " + std::to_string(start) + " " + std::to_string(end));
   auto done = p.gather("done", false, static_cast<int>(o.duration) + 120);
-  std::uint64_t sent = 0, acked = 0, errors = 0, rate_limited = 0, unacked = 0, drops = 0;
+  std::uint64_t sent = 0, acked = 0, errors = 0, rate_limited = 0, unacked = 0, drops = 0, in_window = 0;
   std::int64_t go = INT64_MAX;
   Hist ack;
   json codes = json::object();
   for (const auto& r : done) {
     sent += r.value("sent", 0UL);
     acked += r.value("acked", 0UL);
+    in_window += r.value("acked_in_window", 0UL);
     errors += r.value("errors", 0UL);
     rate_limited += r.value("rate_limited", 0UL);
     unacked += r.value("unacked", 0UL);
@@ -1205,7 +1209,8 @@ int run_parent(const Options& o) {
   for (const auto& r : rec) driver_cpu += r.value("cpu_s", 0.0);
   const double secs = o.duration;
   json res{{"driver_cpu_s", driver_cpu}, {"scenario", o.scenario}, {"visitors", ok}, {"operators", ops}, {"seconds", secs},
-           {"sent", sent}, {"acked", acked}, {"sent_per_s", sent / secs}, {"acked_per_s", acked / secs},
+           {"sent", sent}, {"acked", acked}, {"sent_per_s", sent / secs},
+           {"acked_in_window", in_window}, {"acked_per_s", in_window / secs},
            {"unacked_at_end", unacked}, {"errors", errors}, {"error_codes", codes}, {"rate_limited", rate_limited},
            {"drops", drops}, {"ack", ack.summary()}, {"delivery", delivery.summary()},
            {"operator_receipts", per_op}, {"operator_missing", missing}, {"operator_duplicates", duplicates},

@@ -68,6 +68,9 @@ test('the console lists the calls live, with each leg of a call on its card', as
   await op.getByLabel('Пароль').fill(demo.password);
   await op.getByRole('button', { name: 'Войти' }).click();
   await op.getByRole('button', { name: 'Звонки' }).click();
+  const statement = op.locator('.statement tbody tr', { hasText: 'Demo shop' });
+  await statement.waitFor();
+  assert.match(await statement.innerText(), /Demo shop\s+2\s+1\s+1\s+1,50/);
   const done = op.locator('.row[data-callback]', { hasText: 'состоялся' });
   await done.waitFor();
   assert.match(await done.innerText(), /\+79161234567/);

@@ -2,13 +2,19 @@
 // scoped by the operator's session (Storage filters by account and site membership); changes reach the site's
 // other operators live as `lead` frames.
 #include <charconv>
+#include <algorithm>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/endpoints.hpp"
+#include <date/tz.h>
+
+#include "core/billing/billing.hpp"
 #include "core/chat/device.hpp"
+#include "core/hours/hours.hpp"
 #include "core/chat/text.hpp"
 #include "core/routing/routing.hpp"
 #include "proto/frames.hpp"
@@ -208,6 +214,54 @@ net::awaitable<HttpResponse> App::visitor_card(const HttpRequest& req, Conversat
            {"earlier", earlier},
            {"lead", c.lead ? json::parse(proto::lead_json(*c.lead)) : json(nullptr)}};
   co_return json_response(http::status::ok, out.dump(-1, ' ', false, json::error_handler_t::replace));
+}
+
+// The month a moment falls in, in a site's zone: "2026-11".
+std::string month_of(TimePoint t, const std::string& timezone) {
+  auto zone = find_zone(timezone);
+  const date::time_zone* z = zone ? *zone : date::locate_zone("UTC");
+  const date::year_month_day ymd{date::floor<date::days>(z->to_local(t))};
+  return date::format("%Y-%m", ymd);
+}
+
+net::awaitable<HttpResponse> App::callback_statement(const HttpRequest& req) {
+  auto session = co_await authenticate(req, false);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  const auto month = query_param(req.target(), "month").value_or(month_of(s_.clock.now(), "UTC"));
+  const bool shaped = month.size() == 7 && month[4] == '-' &&
+                      std::all_of(month.begin(), month.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
+  const date::year_month ym{date::year{shaped ? std::stoi(month.substr(0, 4)) : 0},
+                            date::month{shaped ? static_cast<unsigned>(std::stoi(month.substr(5, 2))) : 0u}};
+  if (!shaped || !ym.ok() || ym.year() < date::year{2000}) {
+    co_return error_response(s_.metrics, {Errc::bad_request, "'month' must be YYYY-MM"});
+  }
+  // Every zone's month lies within a day of the UTC month: read that window, then keep each call whose own site's
+  // month is the one asked for.
+  const auto from = date::sys_days{ym / 1} - date::days{1};
+  const auto to = date::sys_days{(ym + date::months{1}) / 1} + date::days{1};
+  const OperatorScope sc = session->scope;
+  const TimePoint from_t{from}, to_t{to};
+  auto read = [sc, from_t, to_t](Storage& st) { return st.statement_rows(sc, from_t, to_t); };
+  auto rows = co_await db_read<std::vector<Storage::StatementRow>>(s_.db, read);
+  if (!rows) co_return error_response(s_.metrics, rows.error());
+  std::vector<BilledCall> calls;
+  std::map<std::int64_t, std::string> names;
+  for (const auto& r : *rows) {
+    if (month_of(r.at, r.timezone) != month) continue;
+    names[r.site.value] = r.site_name;
+    calls.push_back(BilledCall{r.site, month, parse_call_status(r.status).value_or(CallStatus::failed_technical),
+                               r.billed_seconds, r.charge});
+  }
+  auto totals = monthly_statement(calls);
+  if (!totals) co_return error_response(s_.metrics, totals.error());
+  json sites = json::array();
+  for (const auto& t : *totals) {
+    sites.push_back(json{{"site", t.site.value}, {"site_name", names[t.site.value]}, {"calls", t.calls},
+                         {"connected_calls", t.connected_calls}, {"billed_seconds", t.billed_seconds},
+                         {"billed_minutes", t.billed_minutes}, {"amount", t.amount}});
+  }
+  co_return json_response(http::status::ok,
+                          json{{"month", month}, {"sites", sites}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
 }  // namespace otk

@@ -124,4 +124,21 @@ describe('callback', () => {
     assert.ok(f.scheduled_for > Date.now() + 3600_000, 'not before tomorrow is over');
     v.close();
   });
+
+  test('the monthly statement adds up each site\'s calls, billed time and charges', async () => {
+    const month = new Date().toISOString().slice(0, 7);
+    const res = await fetch(`${srv.url}/api/v1/callbacks/statement?month=${month}`, { headers: { Cookie: session.cookie } });
+    assert.equal(res.status, 200);
+    const body = await res.json();
+    assert.equal(body.month, month);
+    const shop = body.sites.find((x) => x.site_name === 'Shop');
+    assert.deepEqual([shop.calls, shop.connected_calls, shop.billed_seconds, shop.billed_minutes, shop.amount], [4, 1, 30, 1, 150]);
+    assert.equal(body.sites.find((x) => x.site_name === 'Closed').calls, 1);
+    assert.equal(body.sites.find((x) => x.site_name === 'Slow'), undefined, 'not a site of hers');
+    const empty = await (await fetch(`${srv.url}/api/v1/callbacks/statement?month=2001-01`, { headers: { Cookie: session.cookie } })).json();
+    assert.deepEqual(empty.sites, []);
+    for (const bad of ['2026-13', '26-11', 'november']) {
+      assert.equal((await fetch(`${srv.url}/api/v1/callbacks/statement?month=${bad}`, { headers: { Cookie: session.cookie } })).status, 400, bad);
+    }
+  });
 });

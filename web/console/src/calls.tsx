@@ -9,6 +9,37 @@ const when = (ms: number) => new Date(ms).toLocaleString(locale, { day: 'numeric
 const seconds = (ms: number) => `${Math.round(ms / 1000)} ${t.sec}`;
 const money = (kopecks: number) => (kopecks / 100).toLocaleString(locale, { style: 'currency', currency: 'RUB' });
 
+interface StatementLine { site: number; site_name: string; calls: number; connected_calls: number; billed_minutes: number; amount: number }
+
+/** The month's totals per site: what an agency bills its clients for callbacks. Printable. */
+function Statement() {
+  const [month, setMonth] = useState(new Date().toISOString().slice(0, 7));
+  const [lines, setLines] = useState<StatementLine[] | null>(null);
+  useEffect(() => {
+    let live = true;
+    fetch(`/api/v1/callbacks/statement?month=${month}`).then(async (r) => {
+      if (r.ok && live) setLines((await r.json()).sites);
+    }).catch(() => {});
+    return () => { live = false; };
+  }, [month]);
+  return (
+    <div class="lead statement">
+      <div class="head-line"><h2>{t.statement}</h2><span class="grow" />
+        <input type="month" aria-label={t.month} value={month} onChange={(e) => setMonth((e.target as HTMLInputElement).value)} />
+        <button class="link" onClick={() => window.print()}>{t.print}</button></div>
+      {lines && lines.length === 0 && <p class="muted">{t.noCallsMonth}</p>}
+      {lines && lines.length > 0 && (
+        <table class="legs">
+          <thead><tr><th>{t.site}</th><th>{t.requestsCol}</th><th>{t.connectedCol}</th><th>{t.minutesCol}</th><th>{t.amountCol}</th></tr></thead>
+          <tbody>{lines.map((l) => (
+            <tr key={l.site}><td>{l.site_name}</td><td>{l.calls}</td><td>{l.connected_calls}</td><td>{l.billed_minutes}</td><td>{money(l.amount)}</td></tr>
+          ))}</tbody>
+        </table>
+      )}
+    </div>
+  );
+}
+
 export function Calls({ client, sites }: { client: OperatorClient; sites: SiteInfo[] }) {
   const [site, setSite] = useState(0);
   const [calls, setCalls] = useState<CallbackRecord[]>([]);
@@ -63,7 +94,7 @@ export function Calls({ client, sites }: { client: OperatorClient; sites: SiteIn
         {next && <button class="link pad" onClick={() => load(next)}>{t.more}</button>}
       </aside>
       <section class="chat">
-        {!call ? <p class="muted pad">{t.pickCall}</p> : (
+        {!call ? <Statement /> : (
           <div class="lead">
             <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
             <h2>{call.phone || t.noNumber}</h2>

@@ -314,6 +314,18 @@ class Storage {
   virtual Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
                                                            CallbackId before, int limit) = 0;
   virtual Result<void> opt_out(std::string_view e164, TimePoint now) = 0;
+  /// Callbacks of the scope's sites created in [from, to), for statements: the site's time zone comes along so
+  /// the caller can put each call in its site's month.
+  struct StatementRow {
+    SiteId site;
+    std::string site_name;
+    std::string timezone;
+    std::string status;
+    std::int64_t billed_seconds = 0;
+    std::int64_t charge = 0;
+    TimePoint at;  // ended_at, else created_at
+  };
+  virtual Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) = 0;
 
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;

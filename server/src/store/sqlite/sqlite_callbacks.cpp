@@ -216,4 +216,21 @@ Result<void> SqliteStorage::opt_out(std::string_view e164, TimePoint now) {
   });
 }
 
+Result<std::vector<Storage::StatementRow>> SqliteStorage::statement_rows(const OperatorScope& scope, TimePoint from,
+                                                                         TimePoint to) {
+  return guarded([&]() -> Result<std::vector<StatementRow>> {
+    auto s = db_.prepare(
+        "SELECT c.site_id, s.name, s.timezone, c.status, c.billed_seconds, c.charge, COALESCE(c.ended_at, c.created_at) "
+        "FROM callbacks c JOIN sites s ON s.id = c.site_id "
+        "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? "
+        "AND c.created_at >= ? AND c.created_at < ? ORDER BY c.site_id, c.id");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, to_unix_ms(from)).bind(4, to_unix_ms(to));
+    std::vector<StatementRow> out;
+    while (s.step()) {
+      out.push_back(StatementRow{SiteId{s.i64(0)}, s.str(1), s.str(2), s.str(3), s.i64(4), s.i64(5), from_unix_ms(s.i64(6))});
+    }
+    return out;
+  });
+}
+
 }  // namespace otk

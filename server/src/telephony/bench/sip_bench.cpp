@@ -6,17 +6,16 @@
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <unordered_map>
@@ -37,14 +36,14 @@ using testing::Child;
 using testing::free_udp_port;
 
 struct Options {
-  int burst_calls = 3'000;  // capacity phase: placed at burst_rate, then all aborted
-  int burst_rate = 2'000;
-  int calls = 5'000;        // target phase: placed at rate, then held bridged together
+  int calls = 5'000;           // target phase: placed at `rate`, then held bridged together
   int rate = 500;
-  int hold_s = 40;          // longer than sofia keeps finished transactions (32 s): the steady state
-  int sipps = 2;            // SIPp processes per role (one is single-threaded)
-  int abort_rate = 2'000;  // calls hung up per second after each phase
-  int engine_buf_kib = 4'096;  // SO_RCVBUF/SO_SNDBUF for the engine's SIP socket; 0 = sofia's (the kernel default)
+  int hold_s = 40;             // longer than sofia keeps finished transactions (32 s): the steady state
+  int burst_calls = 3'000;     // capacity phase, after: placed at `burst_rate`, then all aborted; 0 = none
+  int burst_rate = 2'000;
+  int sipps = 2;               // SIPp processes per role (one is single-threaded)
+  int abort_rate = 2'000;      // calls hung up per second after each phase
+  int engine_buf_kib = 4'096;  // SO_RCVBUF/SO_SNDBUF of the engine's SIP socket; 0 = sofia's (the kernel default)
 };
 
 /// What the engine told us about one call, stamped on the SIP thread when on_update saw it.
@@ -205,9 +204,8 @@ Peer start_peer(const fs::path& dir, const std::string& name, const std::string&
                                "127.0.0.1", "-p", std::to_string(p.port), "-nostdin", "-buff_size", "4194304",
                                "-fd", "60", "-max_recv_loops", "10000"},
       dir / (name + ".log"));
-  if (!p.child->wait_for_port(p.port, 5s)) {
-    std::cerr << "SIPp " << name << " did not start; see " << (dir / (name + ".log")) << "\n";
-    std::exit(2);
+  if (!p.child->wait_for_port(p.port, 5s)) {  // thrown, so the SIPps already started are reaped on the way out
+    throw std::runtime_error("SIPp " + name + " did not start; see " + (dir / (name + ".log")).string());
   }
   return p;
 }
@@ -454,4 +452,11 @@ int run(const Options& o) {
 }  // namespace
 }  // namespace otk
 
-int main(int argc, char** argv) { return otk::run(otk::parse(argc, argv)); }
+int main(int argc, char** argv) {
+  try {
+    return otk::run(otk::parse(argc, argv));
+  } catch (const std::exception& e) {
+    std::cerr << "otk_sip_bench: " << e.what() << "\n";
+    return 1;
+  }
+}
