@@ -117,6 +117,7 @@ Options parse(int argc, char** argv) {
   Options o;
   for (int i = 1; i < argc; ++i) {
     std::string k = argv[i];
+    if (k == "--help" || k == "-h") usage("the load driver of ./scripts/bench (docs/performance.md)");
     if (i + 1 >= argc) usage("missing value for " + k);
     std::string v = argv[++i];
     try {

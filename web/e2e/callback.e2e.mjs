@@ -81,6 +81,8 @@ test('the console lists the calls live, with each leg of a call on its card', as
   assert.match(await legs.nth(0).innerText(), /оператор 1 · ответил/);
   assert.match(await legs.nth(1).innerText(), /посетитель · ответил/);
   assert.match(await op.locator('.lead').innerText(), /К оплате\s+30 с/);
+  await op.getByRole('button', { name: 'Больше не звонить на этот номер' }).click();
+  await op.getByText('Номер в чёрном списке сайта.').waitFor();
   // A new request while the list is open appears at once, refused or not.
   const v = await (await browser.newContext()).newPage();
   await v.goto(`${srv.url}/demo/shop`);

@@ -249,6 +249,7 @@ export type OperatorIn =
   | { type: 'lead'; lead: Lead }
   | { type: 'callback'; callback: CallbackRecord }
   | { type: 'rating'; conversation: number; rating: 'good' | 'bad'; comment: string }
+  | { type: 'callback_suspended'; site: number; rule: string }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

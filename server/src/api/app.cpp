@@ -140,6 +140,9 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
     if (path == "/api/v1/canned" || path.starts_with("/api/v1/canned/")) co_return co_await canned(req, path.substr(14));
     if (path == "/api/v1/callbacks/statement" && get) co_return co_await callback_statement(req);
+    if (path.starts_with("/api/v1/callbacks/") && verb == http::verb::post) {
+      co_return co_await callback_action(req, path.substr(18));
+    }
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";

@@ -51,6 +51,7 @@ class App final : public Router {
   net::awaitable<HttpResponse> post_lead_note(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> list_callbacks(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_statement(const HttpRequest& req);
+  net::awaitable<HttpResponse> callback_action(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> visitor_card(const HttpRequest& req, ConversationId id);
   // Canned replies (api/canned.cpp).
   net::awaitable<HttpResponse> canned(const HttpRequest& req, std::string_view rest);

@@ -1,5 +1,6 @@
 #include "api/callbacks.hpp"
 
+#include <algorithm>
 #include <date/tz.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -194,6 +195,11 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     co_return conn.send(proto::callback_state_frame(f.client_id, r.id, over ? "ended" : r.status == "scheduled" ? "scheduled" : "calling_operator",
                                                     "", over ? r.status : "", r.scheduled_for));
   }
+  if (verdict.refusal && verdict.refusal->suspends_site) {
+    // Out of minutes or money for the day or the month: nobody gets a callback until someone acts. Say so loudly.
+    spdlog::warn("site {}: callbacks suspended by {}", site.key, rec.rule);
+    s_.hub.to_site_operators(site.id, share(proto::callback_suspended_frame(site.id, rec.rule)));
+  }
   if (!rec.rule.empty()) {
     spdlog::info("callback {} for site {} refused: {} ({})", r.id.value, site.key, rec.rule, rec.status);
     co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "refused", message, rec.status, std::nullopt));
@@ -224,6 +230,67 @@ net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings sett
   if (!done) co_return;
   s_.hub.to_site_operators(done->site, share(proto::callback_frame(callback_view(*done))));
   tell(*done, language, "ended", "", done->status);
+}
+
+net::awaitable<Result<CallbackRecord>> CallbackDesk::retry(const OperatorScope& scope, CallbackId id) {
+  auto find = [scope, id](Storage& st) { return st.callback_for(scope, id); };
+  auto found = co_await db_read<std::optional<CallbackRecord>>(s_.db, find);
+  if (!found) co_return std::unexpected(found.error());
+  if (!*found) co_return fail(Errc::not_found, "no such callback");
+  const CallbackRecord old = **found;
+  if (old.e164.empty()) co_return fail(Errc::conflict, "the request had no callable number");
+  if (old.status == "placing" || old.status == "scheduled") co_return fail(Errc::conflict, "the call is not over yet");
+  const auto site = old.site;
+  auto read_settings = [site](Storage& st) { return st.callback_settings(site); };
+  auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+  if (!stored) co_return std::unexpected(stored.error());
+  auto settings = *stored ? callback_settings_from_json(**stored) : fail(Errc::forbidden, "callback is not set up");
+  if (!settings) co_return std::unexpected(settings.error());
+  if (!settings->enabled) co_return fail(Errc::forbidden, "callback is switched off for the site");
+  if (!placer_) co_return fail(Errc::unavailable, "this server does not dial (no --sip)");
+  const auto now = s_.clock.now();
+  NewCallback rec{old.site, old.visitor, "retry-" + std::to_string(old.id.value) + "-" + std::to_string(to_unix_ms(now)),
+                  old.e164, "", "placing", true, "", now, std::nullopt};
+  // The check and the record in one write: two operators pressing "call again" at once start one call.
+  auto create = [rec, now](Storage& st) -> Result<CallbackRecord> {
+    auto history = st.fraud_history(rec.site, rec.e164, "", rec.visitor, now, CapPeriods{now, now});
+    if (!history) return std::unexpected(history.error());
+    if (history->number_opted_out) return fail(Errc::forbidden, "the number's owner asked never to be called");
+    if (history->number_call_live) return fail(Errc::conflict, "a call to this number is going on");
+    auto created = st.create_callback(rec);
+    if (!created) return std::unexpected(created.error());
+    return created->first;
+  };
+  Hub& hub = s_.hub;
+  auto publish = [&hub](const CallbackRecord& r) { hub.to_site_operators(r.site, share(proto::callback_frame(callback_view(r)))); };
+  auto created = co_await db_write<CallbackRecord>(s_.db, create, publish);
+  if (!created) co_return std::unexpected(created.error());
+  spdlog::info("callback {}: operator {} calls {} again as callback {}", old.id.value, scope.op.id.value, old.id.value,
+               created->id.value);
+  CallbackRecord placed = *created;
+  CallbackSettings usable = std::move(*settings);
+  std::string no_language;
+  net::co_spawn(strand_, place(std::move(placed), std::move(usable), std::move(no_language)), net::detached);
+  co_return *created;
+}
+
+net::awaitable<Result<void>> CallbackDesk::block(const OperatorScope& scope, CallbackId id) {
+  auto change = [scope, id](Storage& st) -> Result<void> {
+    auto found = st.callback_for(scope, id);
+    if (!found) return std::unexpected(found.error());
+    if (!*found) return fail(Errc::not_found, "no such callback");
+    if ((*found)->e164.empty()) return fail(Errc::conflict, "the request had no number to block");
+    auto stored = st.callback_settings((*found)->site);
+    if (!stored) return std::unexpected(stored.error());
+    auto settings = *stored ? callback_settings_from_json(**stored) : validate_callback_settings(CallbackSettings{});
+    if (!settings) return std::unexpected(settings.error());
+    auto& list = settings->fraud.blocked_numbers;
+    if (std::find(list.begin(), list.end(), (*found)->e164) == list.end()) list.push_back((*found)->e164);
+    auto checked = validate_callback_settings(std::move(*settings));
+    if (!checked) return std::unexpected(checked.error());
+    return st.set_callback_settings((*found)->site, callback_settings_to_json(*checked));
+  };
+  co_return co_await db_write<void>(s_.db, change);
 }
 
 void CallbackDesk::on_update(std::uint64_t call, const Call& snapshot) {

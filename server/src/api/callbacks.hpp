@@ -57,6 +57,12 @@ class CallbackDesk {
   net::awaitable<void> request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                const proto::RequestCallback& frame, std::string ip, Millis on_page);
 
+  /// An operator calls the number of an ended callback again (a new record, placed at once). The visitor's
+  /// limits do not apply — it is the operator's decision — but an opt-out does, and one live call per number.
+  net::awaitable<Result<CallbackRecord>> retry(const OperatorScope& scope, CallbackId id);
+  /// Adds the callback's number to its site's blocklist (fraud.blocked_numbers).
+  net::awaitable<Result<void>> block(const OperatorScope& scope, CallbackId id);
+
   /// From the SIP engine, on its thread: a call moved on.
   void on_update(std::uint64_t call, const Call& snapshot);
 

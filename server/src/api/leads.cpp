@@ -264,4 +264,29 @@ net::awaitable<HttpResponse> App::callback_statement(const HttpRequest& req) {
                           json{{"month", month}, {"sites", sites}}.dump(-1, ' ', false, json::error_handler_t::replace));
 }
 
+// POST /api/v1/callbacks/{id}/retry (any operator of the site) and /{id}/block (owners, admins, supervisors).
+net::awaitable<HttpResponse> App::callback_action(const HttpRequest& req, std::string_view rest) {
+  auto session = co_await authenticate(req, true);
+  if (!session) co_return error_response(s_.metrics, session.error());
+  const auto slash = rest.find('/');
+  const auto id = positive_int(rest.substr(0, slash));
+  const auto action = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
+  if (!id || (action != "retry" && action != "block")) co_return error_response(s_.metrics, {Errc::not_found, "no such endpoint"});
+  if (!s_.callbacks) co_return error_response(s_.metrics, {Errc::unavailable, "callbacks are not running"});
+  const OperatorScope sc = session->scope;
+  const CallbackId callback{*id};
+  if (action == "retry") {
+    auto placed = co_await s_.callbacks->retry(sc, callback);
+    if (!placed) co_return error_response(s_.metrics, placed.error());
+    co_return json_response(http::status::ok, R"({"callback":)" + proto::callback_json(callback_view(*placed)) + "}");
+  }
+  const auto role = sc.op.role;
+  if (role != Role::owner && role != Role::admin && role != Role::supervisor) {
+    co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors change the blocklist"});
+  }
+  auto blocked = co_await s_.callbacks->block(sc, callback);
+  if (!blocked) co_return error_response(s_.metrics, blocked.error());
+  co_return HttpResponse{http::status::no_content, 11};
+}
+
 }  // namespace otk

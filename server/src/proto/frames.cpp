@@ -535,6 +535,9 @@ std::string callback_state_frame(std::string_view client_id, CallbackId id, std:
   if (scheduled_for) j["scheduled_for"] = to_unix_ms(*scheduled_for);
   return dump(j);
 }
+std::string callback_suspended_frame(SiteId site, std::string_view rule) {
+  return dump(json{{"type", "callback_suspended"}, {"site", site.value}, {"rule", rule}});
+}
 std::string callback_frame(const CallbackView& c) { return dump(json{{"type", "callback"}, {"callback", callback_to_json(c)}}); }
 std::string callback_json(const CallbackView& c) { return dump(callback_to_json(c)); }
 

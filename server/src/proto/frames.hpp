@@ -173,6 +173,8 @@ std::string lead_detail_json(const LeadDetail& d);
 std::string callback_state_frame(std::string_view client_id, CallbackId id, std::string_view state,
                                  std::string_view message, std::string_view status,
                                  std::optional<TimePoint> scheduled_for);
+/// To the site's operators: the site's callbacks are suspended (a minute or spend cap was reached; `rule` says which).
+std::string callback_suspended_frame(SiteId site, std::string_view rule);
 /// To the site's operators: a callback was requested or changed.
 std::string callback_frame(const struct CallbackView& c);
 std::string callback_json(const struct CallbackView& c);

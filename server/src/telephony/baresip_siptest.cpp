@@ -163,16 +163,9 @@ class Baresip {
   Baresip(const fs::path& dir, std::string user, double tone_hz) : user_(std::move(user)), dir_(dir) {
     fs::create_directories(dir_);
     write_tone_wav(dir_ / "tone.wav", tone_hz, 30s);
-    write_config();
-    std::ofstream(dir_ / "accounts") << "<sip:" << user_ << "@127.0.0.1:" << port_
-                                     << ">;regint=0;answermode=auto;audio_codecs=PCMU\n";
-    // -s traces SIP messages (the SDP each phone received is checked there), -v logs the media streams (where RTP
-    // came from). stdbuf: baresip's stdout to a file is block-buffered; the test reads the log while it runs, and
-    // its traces and its stderr lines must come out in order.
-    child_ = std::make_unique<Child>(std::vector<std::string>{OTK_STDBUF_BINARY, "-oL", "-eL", OTK_BARESIP_BINARY,
-                                                              "-f", dir_.string(), "-s", "-v"},
-                                     dir_ / "log");
-    ready_ = child_->wait_for_port(port_, 5s);
+    // A port free when we look may be taken before baresip binds it (other tests run beside this one, and every
+    // process's ephemeral sockets come from the same range): baresip then exits with "Address already in use".
+    for (int attempt = 0; attempt < 3 && !ready_; ++attempt) ready_ = start_on(free_udp_port());
   }
 
   bool ready() const { return ready_; }
@@ -210,6 +203,27 @@ class Baresip {
   }
 
  private:
+  /// Writes the config for `port` and starts baresip; true once it says it is ready (its UA bound the port).
+  bool start_on(int port) {
+    port_ = port;
+    write_config();
+    std::ofstream(dir_ / "accounts") << "<sip:" << user_ << "@127.0.0.1:" << port_
+                                     << ">;regint=0;answermode=auto;audio_codecs=PCMU\n";
+    // -s traces SIP messages (the SDP each phone received is checked there), -v logs the media streams (where RTP
+    // came from). stdbuf: baresip's stdout to a file is block-buffered; the test reads the log while it runs, and
+    // its traces and its stderr lines must come out in order.
+    child_ = std::make_unique<Child>(std::vector<std::string>{OTK_STDBUF_BINARY, "-oL", "-eL", OTK_BARESIP_BINARY,
+                                                              "-f", dir_.string(), "-s", "-v"},
+                                     dir_ / "log");
+    const auto until = std::chrono::steady_clock::now() + 5s;
+    while (child_->wait(0ms) == -1 && std::chrono::steady_clock::now() < until) {
+      if (log().find("baresip is ready.") != std::string::npos) return true;
+      std::this_thread::sleep_for(20ms);
+    }
+    child_->kill(SIGKILL);
+    return false;
+  }
+
   void write_config() const {
     std::ofstream c(dir_ / "config");
     c << "poll_method epoll\n"
@@ -230,7 +244,7 @@ class Baresip {
 
   std::string user_;
   fs::path dir_;
-  int port_ = free_udp_port();
+  int port_ = 0;
   std::unique_ptr<Child> child_;
   bool ready_ = false;
 };
@@ -363,6 +377,10 @@ TEST_F(BaresipTest, PhonesTalkDirectlyAndHearEachOther) {
   // recording only then).
   for (const Baresip* phone : {&op, &visitor}) {
     EXPECT_TRUE(phone->wait_for_log("terminated (duration", 5s)) << phone->log();
+    const auto received = phone->messages(false);
+    EXPECT_TRUE(std::ranges::any_of(received, [](const std::string& m) {
+      return m.starts_with("BYE ") && m.find("Reason: Q.850;cause=41") != std::string::npos;
+    })) << phone->log();
   }
   EXPECT_EQ(op.stop(), 0);
   EXPECT_EQ(visitor.stop(), 0);

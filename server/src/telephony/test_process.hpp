@@ -93,7 +93,8 @@ class Child {
     return -1;
   }
 
-  /// Waits until the process holds UDP `port` on loopback (it is ready to receive), at most `limit`.
+  /// Waits until UDP `port` on loopback is held (by the process, once it is ready to receive; but a port is not
+  /// labelled: check the process still runs), at most `limit`.
   bool wait_for_port(int port, std::chrono::milliseconds limit) const {
     const auto until = std::chrono::steady_clock::now() + limit;
     while (pid_ > 0 && !udp_port_taken(port)) {

@@ -16,10 +16,10 @@ const origin = 'https://shop.example';
 const states = (v, clientId, until) => v.next((f) => f.type === 'callback' && f.client_id === clientId && until(f), 20000, `callback ${clientId}`);
 
 describe('callback', () => {
-  let srv, dir, session, op, trunk;
+  let srv, dir, session, op, trunk, cli;
   before(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'otk-callback-'));
-    const cli = (...args) => execFileSync(otklikBin, [...args, '--data', dir], { encoding: 'utf8' });
+    cli = (...args) => execFileSync(otklikBin, [...args, '--data', dir], { encoding: 'utf8' });
     cli('site', 'add', '--account', 'Shop', '--key', 'shop', '--name', 'Shop', '--origin', origin, '--timezone', 'UTC');
     cli('site', 'add', '--account', 'Shop', '--key', 'slow', '--name', 'Slow', '--origin', origin);
     cli('site', 'add', '--account', 'Shop', '--key', 'closed', '--name', 'Closed', '--origin', origin, '--timezone', 'UTC',
@@ -27,7 +27,9 @@ describe('callback', () => {
       '--holiday', new Date().toISOString().slice(0, 10), '--holiday', new Date(Date.now() + 86400000).toISOString().slice(0, 10));
     cli('site', 'add', '--account', 'Shop', '--key', 'off', '--name', 'Off', '--origin', origin);
     cli('user', 'add', '--account', 'Shop', '--email', 'alice@shop.example', '--name', 'Alice', '--site', 'shop',
-      '--site', 'closed', '--password', 'secret');
+      '--site', 'closed', '--password', 'secret', '--role', 'supervisor');
+    cli('user', 'add', '--account', 'Shop', '--email', 'bob@shop.example', '--name', 'Bob', '--site', 'shop',
+      '--password', 'secret');
     op = await sipp(dir, 'operator', 'op_answer_hangup.xml');
     trunk = await sipp(dir, 'visitor', 'visitor_answer.xml');
     const file = path.join(dir, 'cb.json');
@@ -140,5 +142,44 @@ describe('callback', () => {
     for (const bad of ['2026-13', '26-11', 'november']) {
       assert.equal((await fetch(`${srv.url}/api/v1/callbacks/statement?month=${bad}`, { headers: { Cookie: session.cookie } })).status, 400, bad);
     }
+  });
+
+  test('an operator calls an ended callback again; a supervisor blocks the number and the next request is refused', async () => {
+    const api = (s, p, init = {}) => fetch(`${srv.url}${p}`, { ...init, headers: { Cookie: s.cookie, 'X-CSRF-Token': s.csrf } });
+    const first = (await (await api(session, '/api/v1/callbacks')).json()).callbacks.find((c) => c.status === 'connected');
+    // New phones for the second call: the settings are read at each request.
+    const op2 = await sipp(dir, 'operator2', 'op_answer_hangup.xml');
+    const trunk2 = await sipp(dir, 'visitor2', 'visitor_answer.xml');
+    const file = path.join(dir, 'cb2.json');
+    writeFileSync(file, settings({ operatorPort: op2.port, trunkPort: trunk2.port }));
+    cli('callback', 'set', '--site', 'shop', '--settings', file);
+    const again = await api(session, `/api/v1/callbacks/${first.id}/retry`, { method: 'POST' });
+    assert.equal(again.status, 200);
+    const placed = (await again.json()).callback;
+    assert.equal(placed.status, 'placing');
+    assert.equal(placed.phone, first.phone);
+    assert.equal(await op2.done, 0, op2.errors());
+    assert.equal(await trunk2.done, 0, trunk2.errors());
+    let rec;
+    for (let i = 0; i < 50; i++) {
+      rec = (await (await api(session, '/api/v1/callbacks')).json()).callbacks.find((c) => c.id === placed.id);
+      if (rec.status !== 'placing') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    assert.equal(rec.status, 'connected');
+    assert.equal((await api(session, `/api/v1/callbacks/${placed.id}/retry`, { method: 'GET' })).status, 404);
+    const nocsrf = await fetch(`${srv.url}/api/v1/callbacks/${first.id}/retry`, { method: 'POST', headers: { Cookie: session.cookie } });
+    assert.equal(nocsrf.status, 403);
+
+    const bob = await login(srv.url, 'bob@shop.example', 'secret');
+    assert.equal((await api(bob, `/api/v1/callbacks/${first.id}/block`, { method: 'POST' })).status, 403, 'operators do not block');
+    assert.equal((await api(session, `/api/v1/callbacks/${first.id}/block`, { method: 'POST' })).status, 204);
+    const v = await visitor(srv.url, { site: 'shop', origin });
+    v.send({ type: 'callback', client_id: 'blocked', phone: '+7 916 123-45-67' });
+    const refused = await states(v, 'blocked', () => true);
+    assert.deepEqual([refused.state, refused.status], ['refused', 'rejected_fraud_rule']);
+    const list = (await (await api(session, '/api/v1/callbacks')).json()).callbacks;
+    assert.equal(list.find((c) => c.id === refused.id).rule, 'blocked_number');
+    v.close();
   });
 });

@@ -40,7 +40,7 @@ function Statement() {
   );
 }
 
-export function Calls({ client, sites }: { client: OperatorClient; sites: SiteInfo[] }) {
+export function Calls({ client, sites, csrf, canBlock }: { client: OperatorClient; sites: SiteInfo[]; csrf: string; canBlock: boolean }) {
   const [site, setSite] = useState(0);
   const [calls, setCalls] = useState<CallbackRecord[]>([]);
   const [next, setNext] = useState<number | null>(null);
@@ -72,6 +72,14 @@ export function Calls({ client, sites }: { client: OperatorClient; sites: SiteIn
   }, [site]);
 
   const call = calls.find((c) => c.id === openId);
+  const [actionNote, setActionNote] = useState('');
+  const act = async (id: number, action: 'retry' | 'block') => {
+    const res = await fetch(`/api/v1/callbacks/${id}/${action}`, { method: 'POST', headers: { 'X-CSRF-Token': csrf } });
+    const body = res.status === 204 ? null : await res.json().catch(() => null);
+    if (!res.ok) { setActionNote(body?.error?.message ?? t.leadsFailed); return; }
+    setActionNote(action === 'block' ? t.blocked : '');
+    if (action === 'retry' && body?.callback) setOpenId(body.callback.id);
+  };
   const label = (status: string) => t.callStatus[status] ?? status;
   return (
     <>
@@ -106,6 +114,13 @@ export function Calls({ client, sites }: { client: OperatorClient; sites: SiteIn
               {call.talk_ms > 0 && <><dt>{t.talk}</dt><dd>{seconds(call.talk_ms)}</dd></>}
               {call.billed_seconds > 0 && <><dt>{t.billed}</dt><dd>{call.billed_seconds} {t.sec} · {money(call.charge)}</dd></>}
             </dl>
+            {call.phone && call.status !== 'placing' && call.status !== 'scheduled' && (
+              <div class="actions">
+                <button onClick={() => act(call.id, 'retry')}>{t.callAgain}</button>
+                {canBlock && <button class="secondary" onClick={() => act(call.id, 'block')}>{t.block}</button>}
+                {actionNote && <span class="muted small" role="status">{actionNote}</span>}
+              </div>
+            )}
             {call.legs.length > 0 && <>
               <h3>{t.legs}</h3>
               <table class="legs">

@@ -43,6 +43,8 @@ export class OperatorClient {
   onIncoming: (c: Conv, m: Message | null) => void = () => {};
   /** A lead was created or changed on one of the operator's sites. */
   onLead: (lead: Lead) => void = () => {};
+  /** A site's callbacks were suspended: a minute or spend cap was reached. */
+  onSuspended: (site: number, rule: string) => void = () => {};
   /** A visitor rated a conversation (usually one just closed). */
   onRating: (conversation: number, good: boolean, comment: string) => void = () => {};
   /** A callback of one of the operator's sites was requested or changed. */
@@ -288,6 +290,9 @@ export class OperatorClient {
         break;
       case 'callback':
         this.onCallback(f.callback);
+        break;
+      case 'callback_suspended':
+        this.onSuspended(f.site, f.rule);
         break;
       case 'rating':
         this.onRating(f.conversation, f.rating === 'good', f.comment);

@@ -145,6 +145,10 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     client.onChange = () => setTick((x) => x + 1);
     client.onLoggedOut = onOut;
     let hide = 0;
+    client.onSuspended = (site) => {
+      const name = client.sites.find((x) => x.id === site)?.name ?? '';
+      setNotice(`${t.suspended} ${name}`);
+    };
     client.onRating = (_c, good, comment) => {
       setNotice(`${good ? t.ratedGood : t.ratedBad}${comment ? ` «${comment}»` : ''}`);
       clearTimeout(hide);
@@ -253,7 +257,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {notice && <div class="offline rated" role="status">{notice}</div>}
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
-        : view === 'calls' ? <Calls client={client} sites={client.sites} />
+        : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
             canEdit={session.operator.role !== 'operator'} /> : <>
       <aside class="list" aria-label={t.conversations}>

@@ -314,6 +314,8 @@ class Storage {
   virtual Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
                                                            CallbackId before, int limit) = 0;
   virtual Result<void> opt_out(std::string_view e164, TimePoint now) = 0;
+  /// One callback, if the scope may see it.
+  virtual Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) = 0;
   /// Callbacks of the scope's sites created in [from, to), for statements: the site's time zone comes along so
   /// the caller can put each call in its site's month.
   struct StatementRow {

@@ -208,6 +208,16 @@ Result<std::vector<CallbackRecord>> SqliteStorage::callbacks_of(const OperatorSc
   });
 }
 
+Result<std::optional<CallbackRecord>> SqliteStorage::callback_for(const OperatorScope& scope, CallbackId id) {
+  return guarded([&]() -> Result<std::optional<CallbackRecord>> {
+    auto s = db_.prepare(OTK_CALLBACK_SELECT
+                         "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? AND c.id = ?");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, id.value);
+    if (!s.step()) return std::optional<CallbackRecord>{};
+    return std::optional(callback_from(s));
+  });
+}
+
 Result<void> SqliteStorage::opt_out(std::string_view e164, TimePoint now) {
   return guarded([&]() -> Result<void> {
     auto s = db_.prepare("INSERT INTO callback_optout(e164, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");

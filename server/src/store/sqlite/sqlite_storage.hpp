@@ -91,6 +91,7 @@ class SqliteStorage final : public Storage {
   Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
                                                    CallbackId before, int limit) override;
   Result<void> opt_out(std::string_view e164, TimePoint now) override;
+  Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) override;
   Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) override;
 
  private:
