@@ -90,14 +90,16 @@ export interface ErrorFrame { type: 'error'; code: ErrorCode; message: string; r
 export interface AckFrame { type: 'ack'; client_id: string; conversation: number; id: number; seq: number; at: number }
 export interface MessageFrame extends Message { type: 'message' }
 export interface HistoryFrame { type: 'history'; conversation: number; messages: Message[]; more: boolean }
-export interface TypingFrame { type: 'typing'; conversation: number; active: boolean; author: Author }
+/** `text`: to operators, the visitor's draft where the site shows a typing preview */
+export interface TypingFrame { type: 'typing'; conversation: number; active: boolean; author: Author; text?: string }
 
 // ---- visitor endpoint: /ws/visitor?site=KEY -------------------------------------------------------
 
 export type VisitorOut =
   | { type: 'hello'; visitor?: string; page?: PageRef }
   | { type: 'send'; client_id: string; text: string }
-  | { type: 'typing'; active: boolean }
+  /** `text`: the draft, sent only where the site owner turned the typing preview on (the widget then says so) */
+  | { type: 'typing'; active: boolean; text?: string }
   | { type: 'history'; conversation: number; after: number; limit?: number }
   | { type: 'page'; url: string; title?: string }
   /** the offline form: at least an email or a phone; the answer is contact_saved (or an error with ref) */
@@ -272,6 +274,8 @@ export interface WidgetConfig {
   vendor_link: boolean;
   /** the site has instant callback switched on: the widget offers "call me back" */
   callback?: boolean;
+  /** operators see the visitor's draft (off by default); the widget tells the visitor */
+  typing_preview?: boolean;
 }
 
 export const LIMITS = {

@@ -58,6 +58,7 @@ export class VisitorClient {
   private retry = 0;
   private stableTimer = 0;
   private typingTimer = 0;
+  private draftTimer = 0;
   private lastTypingSent = 0;
   private typingActive = false;
   private closedByUs = false;
@@ -140,15 +141,21 @@ export class VisitorClient {
     this.onChange();
   }
 
-  /** Call on every keystroke (true) and when the draft is sent or cleared (false). */
-  typing(active: boolean): void {
+  /** Call on every keystroke (true) and when the draft is sent or cleared (false). With `draft` (only where the
+   *  site shows operators a preview, and the widget says so) the text goes along, at most every half second. */
+  typing(active: boolean, draft?: string): void {
     clearTimeout(this.typingTimer);
+    clearTimeout(this.draftTimer);
     const now = Date.now();
     if (active) {
-      if (!this.typingActive || now - this.lastTypingSent > 2000) {
-        this.raw({ type: 'typing', active: true });
+      const interval = draft === undefined ? 2000 : 500;
+      if (!this.typingActive || now - this.lastTypingSent > interval) {
+        this.raw({ type: 'typing', active: true, ...(draft !== undefined ? { text: draft } : {}) });
         this.lastTypingSent = now;
         this.typingActive = true;
+      } else if (draft !== undefined) {
+        // The last keystrokes of a burst still reach the preview.
+        this.draftTimer = window.setTimeout(() => this.typing(true, draft), interval);
       }
       this.typingTimer = window.setTimeout(() => this.typing(false), 3000);
     } else if (this.typingActive) {

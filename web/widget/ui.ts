@@ -39,6 +39,7 @@ const T = {
       visitor_unreachable: 'Не удалось дозвониться по этому номеру. Проверьте его и попробуйте ещё раз.',
       '': 'Сейчас не получилось соединить вас с оператором. Напишите в чат — ответим здесь.' } as Record<string, string>,
     again: 'Заказать ещё раз',
+    previewNote: 'Оператор видит текст, пока вы его набираете.',
     rateAsk: 'Как мы справились?', rateGood: '👍 Помогли', rateBad: '👎 Не помогли',
     rateMore: 'Спасибо! Хотите добавить пару слов?', rateComment: 'Что понравилось или что улучшить',
     rateThanks: 'Спасибо за оценку — она правда помогает нам.',
@@ -77,6 +78,7 @@ const T = {
       visitor_unreachable: "We couldn't get through to this number. Please check it and try again.",
       '': "We couldn't connect you to an operator just now. Write in the chat and we'll answer here." } as Record<string, string>,
     again: 'Ask again',
+    previewNote: 'The operator sees your text as you type it.',
     rateAsk: 'How did we do?', rateGood: '👍 Helpful', rateBad: '👎 Not helpful',
     rateMore: 'Thank you! Anything you would like to add?', rateComment: 'What was good, or what to improve',
     rateThanks: 'Thanks for the rating — it really helps us.',
@@ -218,6 +220,12 @@ function mount(boot: Boot): void {
   const rateBox = el('div', 'of');
   rateBox.hidden = true;
   panel.append(header, list, rateBox, call, offline, status, form);
+  if (cfg.typing_preview) {
+    // Honest about it: the operator sees the draft before it is sent.
+    const note = el('div', 'pw', t.previewNote);
+    note.style.color = '#5f6368';
+    panel.insertBefore(note, form.nextSibling);
+  }
   if (cfg.vendor_link) {
     const pw = el('div', 'pw');
     const a = el('a', '', t.powered);
@@ -450,7 +458,7 @@ function mount(boot: Boot): void {
     if (ev.key === 'Enter' && !ev.shiftKey && !ev.isComposing) { ev.preventDefault(); submit(); }
   });
   input.addEventListener('input', () => {
-    client.typing(input.value.trim() !== '');
+    client.typing(input.value.trim() !== '', cfg.typing_preview ? input.value : undefined);
     input.style.height = '';
     input.style.height = Math.min(input.scrollHeight, 120) + 'px';
   });

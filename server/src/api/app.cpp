@@ -251,7 +251,8 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
              {"site_name", s.name},
              {"texts", texts},
              {"operator_name", a.operator_name.empty() ? json(nullptr) : json(a.operator_name)},
-             {"vendor_link", a.vendor_link}};
+             {"vendor_link", a.vendor_link},
+             {"typing_preview", a.typing_preview}};
     // The callback form shows only where a site has callback switched on (and the server can dial).
     const SiteId site_id = s.id;
     auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };

@@ -195,8 +195,10 @@ class VisitorHandler final : public WsHandler {
 
   void typing(const proto::Typing& t) {
     if (!conversation_) return;  // nobody to tell before the first message
+    // The draft reaches operators only where the site owner turned the preview on (and the widget says so).
+    const std::string_view draft = site_.appearance.typing_preview ? std::string_view(t.draft) : std::string_view{};
     s_.hub.to_site_operators(site_.id, share(proto::typing_frame(conversation_->id, t.active,
-                                                                 Author{AuthorKind::visitor, "", OperatorId{}})));
+                                                                 Author{AuthorKind::visitor, "", OperatorId{}}, draft)));
   }
 
   net::awaitable<void> history(WsConnection& conn, const proto::History& h) {

@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
 
   std::string s_data = "./data", s_account, s_key, s_name, s_lang, s_tz, s_color, s_position, s_title, s_greeting,
       s_launcher, s_team;
-  bool s_vendor_link = false;
+  bool s_vendor_link = false, s_preview = false;
   std::vector<std::string> s_origins;
   auto* site_cmd = cli.add_subcommand("site", "Manage sites");
   site_cmd->require_subcommand(1);
@@ -230,6 +230,8 @@ int main(int argc, char** argv) {
   auto* o_launcher = site_add->add_option("--launcher", s_launcher, "Launcher text (empty: the widget's own)");
   auto* o_team = site_add->add_option("--team-name", s_team, "Name in the header until an operator answers (empty: the site name)");
   auto* o_vendor = site_add->add_option("--vendor-link", s_vendor_link, "Show a small 'chat by Otklik' text link (true/false)");
+  auto* o_preview = site_add->add_option("--typing-preview", s_preview,
+                                         "Operators see what visitors type before they send it; the widget says so (true/false)");
   std::string s_hours;
   std::vector<std::string> s_holidays;
   auto* o_hours = site_add->add_option("--hours", s_hours,
@@ -436,6 +438,7 @@ int main(int argc, char** argv) {
       }
       if (*o_origins) site.allowed_origins = s_origins;
       if (*o_vendor) a.vendor_link = s_vendor_link;
+      if (*o_preview) a.typing_preview = s_preview;
       if (*o_hours || *o_holidays) {
         auto hours = *o_hours ? parse_hours(s_hours) : hours_from_json(site.hours);
         if (!hours) {

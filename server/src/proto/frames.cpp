@@ -147,7 +147,9 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
   if (type == "typing") {
     auto a = p.boolean("active");
     if (!a) return std::unexpected(a.error());
-    return Typing{ConversationId{}, *a};
+    auto draft = p.opt_string(j, "text", kMaxMessageChars);  // cut, not refused: it is only a preview
+    if (!draft) return std::unexpected(draft.error());
+    return Typing{ConversationId{}, *a, *a ? draft->value_or("") : ""};
   }
   if (type == "history") {
     auto h = p.history();
@@ -379,9 +381,10 @@ std::string history_frame(ConversationId conv, std::span<const Message> messages
   return dump(json{{"type", "history"}, {"conversation", conv.value}, {"messages", std::move(arr)}, {"more", more}});
 }
 
-std::string typing_frame(ConversationId conv, bool active, const Author& author) {
-  return dump(json{{"type", "typing"}, {"conversation", conv.value}, {"active", active},
-                   {"author", author_to_json(author)}});
+std::string typing_frame(ConversationId conv, bool active, const Author& author, std::string_view draft) {
+  json j{{"type", "typing"}, {"conversation", conv.value}, {"active", active}, {"author", author_to_json(author)}};
+  if (!draft.empty()) j["text"] = draft;
+  return dump(j);
 }
 
 std::string read_frame(ConversationId conv, Seq seq) {

@@ -53,6 +53,7 @@ struct Send {
 struct Typing {
   ConversationId conversation;
   bool active = false;
+  std::string draft;  // visitors only: what they have typed so far (forwarded only where the site allows it)
 };
 struct History {
   ConversationId conversation;
@@ -132,7 +133,7 @@ std::string error_frame(const Error& e, std::string_view ref = {});
 std::string ack_frame(const Message& m);
 std::string message_frame(const Message& m);
 std::string history_frame(ConversationId conv, std::span<const Message> messages, bool more);
-std::string typing_frame(ConversationId conv, bool active, const Author& author);
+std::string typing_frame(ConversationId conv, bool active, const Author& author, std::string_view draft = {});
 std::string read_frame(ConversationId conv, Seq seq);
 std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv);
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,

@@ -21,6 +21,8 @@ export interface Conv {
   lastSeq: number;      // highest contiguous seq held
   loaded: boolean;      // history requested at least once
   notes: Map<string, Note>; // by client_id: a resend or an echo replaces, never doubles
+  /** the visitor's draft, where the site shows a typing preview */
+  visitorDraft?: string;
   visitorTyping: number; // ms timestamp of the last typing:true, 0 when not typing
 }
 
@@ -254,7 +256,10 @@ export class OperatorClient {
       }
       case 'typing': {
         const c = this.convs.get(f.conversation);
-        if (c && f.author.kind === 'visitor') c.visitorTyping = f.active ? Date.now() : 0;
+        if (c && f.author.kind === 'visitor') {
+          c.visitorTyping = f.active ? Date.now() : 0;
+          c.visitorDraft = f.active ? f.text ?? '' : '';
+        }
         break;
       }
       case 'read': {

@@ -315,7 +315,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             </div>
             {showCard && <VisitorCard conversation={conv.summary.id} name={conv.summary.visitor.name} pageKey={conv.summary.page?.url ?? ''}
               onClose={() => { prefs.set('card', false); setShowCard(false); }} />}
-            <div class="typing" aria-live="polite">{visitorTyping ? t.typing : ''}</div>
+            <div class="typing" aria-live="polite">{visitorTyping ? (conv.visitorDraft ? `${t.typingDraft} «${conv.visitorDraft}»` : t.typing) : ''}</div>
             <form class={`reply ${asNote ? 'noting' : ''}`} onSubmit={(e) => { e.preventDefault(); submit(); }}>
               <label class="toggle note-toggle"><input type="checkbox" checked={asNote}
                 onChange={() => setAsNote(!asNote)} /> {t.asNote}</label>

@@ -28,6 +28,8 @@ struct SiteAppearance {
   std::string launcher;
   std::string operator_name;  // the team's name in the header until an operator answers; empty: the site name
   bool vendor_link = false;
+  /// Operators see what the visitor types before it is sent. Off by default (privacy); when on, the widget says so.
+  bool typing_preview = false;
 };
 
 struct Site {

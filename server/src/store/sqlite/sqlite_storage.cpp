@@ -24,13 +24,14 @@ SiteAppearance appearance_from(const std::string& text) {
   a.launcher = j.value("launcher", "");
   a.operator_name = j.value("operator_name", "");
   a.vendor_link = j.value("vendor_link", false);
+  a.typing_preview = j.value("typing_preview", false);
   return a;
 }
 
 std::string appearance_to(const SiteAppearance& a) {
   return json{{"color", a.color},       {"position", a.position},           {"title", a.title},
               {"greeting", a.greeting}, {"launcher", a.launcher},           {"operator_name", a.operator_name},
-              {"vendor_link", a.vendor_link}}
+              {"vendor_link", a.vendor_link},       {"typing_preview", a.typing_preview}}
       .dump();
 }
 

@@ -310,23 +310,26 @@ std::string fmt(double v, int decimals = 1) {
 
 int parse_int(const char* s) { return std::max(1, std::atoi(s)); }
 
+[[noreturn]] void usage() {
+  std::cerr << "usage: otk_sip_bench [--calls N] [--rate R] [--hold S] [--burst-calls N (0: none)]"
+               " [--burst-rate R] [--sipps K] [--abort-rate R] [--engine-buf-kib N (0: sofia's default)]\n";
+  std::exit(2);
+}
+
 Options parse(int argc, char** argv) {
   Options o;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
+    if (i + 1 == argc) usage();  // every option takes a value; a lone one (--help) is a request for this text
     const std::string k = argv[i];
     if (k == "--calls") o.calls = parse_int(argv[i + 1]);
     else if (k == "--rate") o.rate = parse_int(argv[i + 1]);
     else if (k == "--hold") o.hold_s = parse_int(argv[i + 1]);
-    else if (k == "--burst-calls") o.burst_calls = std::atoi(argv[i + 1]);
+    else if (k == "--burst-calls") o.burst_calls = std::max(0, std::atoi(argv[i + 1]));
     else if (k == "--burst-rate") o.burst_rate = parse_int(argv[i + 1]);
     else if (k == "--sipps") o.sipps = parse_int(argv[i + 1]);
     else if (k == "--abort-rate") o.abort_rate = parse_int(argv[i + 1]);
     else if (k == "--engine-buf-kib") o.engine_buf_kib = std::max(0, std::atoi(argv[i + 1]));
-    else {
-      std::cerr << "usage: otk_sip_bench [--calls N] [--rate R] [--hold S] [--burst-calls N (0: none)]"
-                   " [--burst-rate R] [--sipps K] [--abort-rate R] [--engine-buf-kib N (0: sofia's default)]\n";
-      std::exit(2);
-    }
+    else usage();
   }
   return o;
 }
