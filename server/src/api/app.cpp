@@ -505,7 +505,8 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
   co_await ws.async_accept(req, net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return;
   (*gauge)++;  // the handler's on_close decrements
-  auto conn = std::make_shared<WsConnection>(std::move(ws), std::move(handler));
+  auto conn = std::make_shared<WsConnection>(std::move(ws), std::move(handler),
+                                             gauge == &s_.metrics.operator_connections ? kOperatorQueue : kVisitorQueue);
   conn->arm_deadline(kHelloDeadline, 4000, "no hello in time");
   co_await conn->run();
 }

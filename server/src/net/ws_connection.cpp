@@ -2,8 +2,8 @@
 
 namespace otk {
 
-WsConnection::WsConnection(WsStream ws, std::unique_ptr<WsHandler> handler)
-    : ws_(std::move(ws)), handler_(std::move(handler)), deadline_(ws_.get_executor()) {}
+WsConnection::WsConnection(WsStream ws, std::unique_ptr<WsHandler> handler, QueueLimit limit)
+    : ws_(std::move(ws)), handler_(std::move(handler)), limit_(limit), deadline_(ws_.get_executor()) {}
 
 net::awaitable<void> WsConnection::run() {
   auto self = shared_from_this();
@@ -47,7 +47,7 @@ void WsConnection::close(std::uint16_t code, std::string reason) {
 
 void WsConnection::send(SharedText frame) {
   if (closing_) return;
-  if (queue_.size() >= kMaxQueuedFrames || queued_bytes_ + frame->size() > kMaxQueuedBytes) {
+  if (queue_.size() >= limit_.frames || queued_bytes_ + frame->size() > limit_.bytes) {
     closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(4008), "too slow: reconnect and resume");
     if (!writing_) start_close();

@@ -1,6 +1,6 @@
 // One WebSocket connection: one strand, one reader coroutine, one writer with a bounded queue.
-// Overflow policy: a peer that falls more than kMaxQueuedFrames frames or kMaxQueuedBytes behind is closed
-// with 4008; it reconnects and resumes by sequence, so nothing is lost and nobody else waits for it.
+// Overflow policy: a peer that falls more than its queue limit (frames or bytes) behind is closed with 4008; it
+// reconnects and resumes by sequence, so nothing is lost and nobody else waits for it.
 #pragma once
 #include <deque>
 #include <memory>
@@ -11,8 +11,15 @@
 
 namespace otk {
 
-inline constexpr std::size_t kMaxQueuedFrames = 1024;
-inline constexpr std::size_t kMaxQueuedBytes = 4 * 1024 * 1024;
+/// How far behind a peer may fall. A visitor sees one conversation; an operator sees every message of every site
+/// they serve, and one group commit may publish hundreds at once: the load benchmark closed operators of a busy
+/// installation with 1,024 frames, so operators get sixteen times the room (they are few).
+struct QueueLimit {
+  std::size_t frames = 1024;
+  std::size_t bytes = 4 * 1024 * 1024;
+};
+inline constexpr QueueLimit kVisitorQueue{};
+inline constexpr QueueLimit kOperatorQueue{16 * 1024, 64 * 1024 * 1024};
 
 class WsConnection;
 
@@ -30,7 +37,7 @@ class WsHandler {
 
 class WsConnection final : public Subscriber, public std::enable_shared_from_this<WsConnection> {
  public:
-  WsConnection(WsStream ws, std::unique_ptr<WsHandler> handler);
+  WsConnection(WsStream ws, std::unique_ptr<WsHandler> handler, QueueLimit limit = kVisitorQueue);
 
   /// Reads until the peer goes away. Runs on the connection's strand.
   net::awaitable<void> run();
@@ -55,6 +62,7 @@ class WsConnection final : public Subscriber, public std::enable_shared_from_thi
 
   WsStream ws_;
   std::unique_ptr<WsHandler> handler_;
+  QueueLimit limit_;
   std::deque<SharedText> queue_;
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
