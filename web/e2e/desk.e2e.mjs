@@ -1,11 +1,21 @@
 // The whole product in two browsers: a visitor on the demo shop and an operator in the console.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { startServer, launchBrowser, demo, png } from './fixture.mjs';
 
-let srv, browser;
-before(async () => { srv = await startServer(); browser = await launchBrowser(); });
-after(async () => { await browser?.close(); await srv?.stop(); });
+let srv, browser, confDir;
+before(async () => {
+  // Every test logs in anew; more than the default ten logins a minute from one address (the limit itself is
+  // tested in the integration tests).
+  confDir = mkdtempSync(path.join(tmpdir(), 'otk-e2e-desk-'));
+  writeFileSync(path.join(confDir, 'otklik.toml'), '[auth]\nlogin_per_minute = 100\n');
+  srv = await startServer({ extraArgs: ['--config', path.join(confDir, 'otklik.toml')] });
+  browser = await launchBrowser();
+});
+after(async () => { await browser?.close(); await srv?.stop(); rmSync(confDir, { recursive: true, force: true }); });
 
 async function consolePage(email = demo.email) {
   const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
@@ -256,5 +266,19 @@ test('the visitor card beside the chat shows this visit, where they came from, t
   await op.page.getByRole('button', { name: 'Скрыть карточку' }).click();
   await card.waitFor({ state: 'detached' });
   await op.page.getByRole('button', { name: 'Карточка посетителя' }).click();  // back, for the next console
+  await v.ctx.close(); await op.ctx.close();
+});
+
+test('an operator labels a chat; the label shows on the chat and in the list', async () => {
+  const v = await visitorPage();
+  await say(v.page, 'Нужен счёт для юрлица');
+  const op = await consolePage();
+  const row = op.page.locator('.row', { hasText: 'счёт для юрлица' });
+  await row.click();
+  await op.page.getByLabel('+ метка').fill('юрлицо');
+  await op.page.getByLabel('+ метка').press('Enter');
+  await row.locator('.chip', { hasText: 'юрлицо' }).waitFor();
+  await op.page.getByRole('button', { name: 'Снять метку юрлицо' }).click();
+  await row.locator('.chip').waitFor({ state: 'detached' });
   await v.ctx.close(); await op.ctx.close();
 });

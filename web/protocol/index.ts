@@ -44,6 +44,8 @@ export interface ConversationSummary {
   operator: { id: number; name: string } | null;
   /** an operator has written in it */
   answered: boolean;
+  /** the operators' labels, alphabetical */
+  labels: string[];
 }
 
 /** Where a visitor's chat stands: waiting in line, nobody answered in time, or with an operator. */
@@ -143,7 +145,9 @@ export type OperatorOut =
   | { type: 'presence'; status: Presence }
   | { type: 'note'; conversation: number; client_id: string; text: string }
   | { type: 'notes'; conversation: number }
-  | { type: 'transfer'; conversation: number; operator?: number; department?: number; client_id?: string; note?: string };
+  | { type: 'transfer'; conversation: number; operator?: number; department?: number; client_id?: string; note?: string }
+  /** put a label on (on: true) or take it off; 1..32 characters, at most 10 per conversation */
+  | { type: 'label'; conversation: number; label: string; on: boolean };
 
 export interface Team {
   operators: { id: number; name: string; departments: number[] }[];
@@ -252,6 +256,7 @@ export type OperatorIn =
   | { type: 'callback'; callback: CallbackRecord }
   | { type: 'rating'; conversation: number; rating: 'good' | 'bad'; comment: string }
   | { type: 'callback_suspended'; site: number; rule: string }
+  | { type: 'labels'; conversation: number; labels: string[] }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

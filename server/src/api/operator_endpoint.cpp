@@ -40,6 +40,7 @@ class OperatorHandler final : public WsHandler {
     else if (auto* p = std::get_if<proto::SetPresence>(&*frame)) co_await presence(conn, *p);
     else if (auto* n = std::get_if<proto::AddNote>(&*frame)) co_await note(conn, n->conversation, n->client_id, n->text);
     else if (auto* l = std::get_if<proto::ListNotes>(&*frame)) co_await notes(conn, *l);
+    else if (auto* lb = std::get_if<proto::SetLabel>(&*frame)) co_await label(conn, *lb);
     else if (auto* x = std::get_if<proto::Transfer>(&*frame)) co_await transfer(conn, *x);
   }
 
@@ -208,6 +209,17 @@ class OperatorHandler final : public WsHandler {
     auto list = co_await db_read<std::vector<Note>>(s_.db, load);
     if (!list) co_return conn.send(error_frame_counted(s_.metrics, list.error(), "notes"));
     conn.send(proto::notes_frame(id, *list));
+  }
+
+  net::awaitable<void> label(WsConnection& conn, const proto::SetLabel& l) {
+    const OperatorScope sc = scope();
+    Hub& hub = s_.hub;
+    auto change = [sc, l](Storage& st) { return st.set_label(sc, l.conversation, l.label, l.on); };
+    auto announce = [&hub](const std::pair<Conversation, std::vector<std::string>>& r) {
+      hub.to_site_operators(r.first.site, share(proto::labels_frame(r.first.id, r.second)));
+    };
+    auto done = co_await db_write<std::pair<Conversation, std::vector<std::string>>>(s_.db, change, announce);
+    if (!done) conn.send(error_frame_counted(s_.metrics, done.error(), "label"));
   }
 
   net::awaitable<void> transfer(WsConnection& conn, const proto::Transfer& t) {

@@ -248,6 +248,17 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
     if (!conv) return std::unexpected(conv.error());
     return ListNotes{ConversationId{*conv}};
   }
+  if (type == "label") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    auto on = p.boolean("on");
+    if (!on) return std::unexpected(on.error());
+    auto it = j.find("label");
+    if (it == j.end() || !it->is_string()) return std::unexpected(p.bad("'label' must be a string"));
+    auto label = normalize_label(it->get_ref<const std::string&>());
+    if (!label) return std::unexpected(FrameError{label.error(), p.ref});
+    return SetLabel{ConversationId{*conv}, *label, *on};
+  }
   if (type == "transfer") {
     auto conv = p.id("conversation");
     if (!conv) return std::unexpected(conv.error());
@@ -297,6 +308,7 @@ struct RefOf {
   std::string operator()(const AddNote& n) const { return n.client_id; }
   std::string operator()(const ListNotes&) const { return "notes"; }
   std::string operator()(const Transfer&) const { return "transfer"; }
+  std::string operator()(const SetLabel&) const { return "label"; }
   std::string operator()(const LeaveContact& c) const { return c.client_id; }
   std::string operator()(const RequestCallback& c) const { return c.client_id; }
   std::string operator()(const Rate&) const { return "rate"; }
@@ -342,7 +354,8 @@ json summary_to_json(const ConversationSummary& s) {
          {"page", s.page ? json{{"url", s.page->url}, {"title", s.page->title}} : json(nullptr)},
          {"department", s.department ? json{{"id", s.department.value}, {"name", s.department_name}} : json(nullptr)},
          {"operator", s.assigned ? json{{"id", s.assigned.value}, {"name", s.assigned_name}} : json(nullptr)},
-         {"answered", s.answered}};
+         {"answered", s.answered},
+         {"labels", s.labels}};
   return j;
 }
 
@@ -547,6 +560,10 @@ std::string callback_json(const CallbackView& c) { return dump(callback_to_json(
 std::string rated_frame(ConversationId conv) { return dump(json{{"type", "rated"}, {"conversation", conv.value}}); }
 std::string rating_frame(ConversationId conv, bool good, std::string_view comment) {
   return dump(json{{"type", "rating"}, {"conversation", conv.value}, {"rating", good ? "good" : "bad"}, {"comment", comment}});
+}
+
+std::string labels_frame(ConversationId conv, std::span<const std::string> labels) {
+  return dump(json{{"type", "labels"}, {"conversation", conv.value}, {"labels", labels}});
 }
 
 std::string contact_saved_frame(std::string_view client_id) {

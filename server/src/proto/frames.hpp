@@ -112,7 +112,15 @@ struct Rate {
 };
 
 using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate>;
-using OperatorFrame = std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer>;
+/// Put a label on a conversation (on) or take it off.
+struct SetLabel {
+  ConversationId conversation;
+  std::string label;  // normalised (core/chat/text: normalize_label)
+  bool on = true;
+};
+
+using OperatorFrame =
+    std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer, SetLabel>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
 struct FrameError {
@@ -156,6 +164,8 @@ std::string presence_frame(Presence chosen, bool connected);
 /// To the site's operators (never the visitor): a note was added. Also the answer to the author.
 std::string note_frame(const Note& n);
 std::string notes_frame(ConversationId conv, std::span<const Note> notes);
+/// To the site's operators: the conversation's labels now.
+std::string labels_frame(ConversationId conv, std::span<const std::string> labels);
 
 /// To the visitor: their contacts are stored (the answer to `contact`).
 std::string contact_saved_frame(std::string_view client_id);

@@ -141,6 +141,10 @@ export class OperatorClient {
 
   close(id: number): void { this.raw({ type: 'close', conversation: id }); }
 
+  label(conversation: number, label: string, on: boolean): void {
+    this.raw({ type: 'label', conversation, label, on });
+  }
+
   setPresence(p: Presence): void {
     this.presence = p;
     // Chosen before the socket is up (or while it is down): say it once the server has welcomed us.
@@ -296,6 +300,11 @@ export class OperatorClient {
       case 'callback':
         this.onCallback(f.callback);
         break;
+      case 'labels': {
+        const c = this.convs.get(f.conversation);
+        if (c) c.summary.labels = f.labels;
+        break;
+      }
       case 'callback_suspended':
         this.onSuspended(f.site, f.rule);
         break;

@@ -270,6 +270,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             <span class="who">{c.summary.visitor.name}
               {c.summary.unread > 0 && <span class="badge" aria-label={`${c.summary.unread}`}>{c.summary.unread}</span>}</span>
             <span class="preview">{c.summary.last_message?.text ?? ''}</span>
+            {(c.summary.labels ?? []).length > 0 && <span class="chips">{c.summary.labels.map((l) => <span key={l} class="chip">{l}</span>)}</span>}
             <span class={`owner ${!c.summary.operator ? 'waiting' : c.summary.operator.id === session.operator.id ? 'mine' : ''}`}>
               {!c.summary.operator ? t.queued : c.summary.operator.id === session.operator.id ? t.mine : `→ ${c.summary.operator.name}`}</span>
           </button>
@@ -297,6 +298,17 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                 </select>
                 <button class="link" aria-pressed={showCard} onClick={() => { prefs.set('card', !showCard); setShowCard(!showCard); }}>{t.visitorCard}</button>
                 <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
+              <div class="chips" aria-label={t.labels}>
+                {(conv.summary.labels ?? []).map((l) => (
+                  <span key={l} class="chip">{l}<button class="link" aria-label={`${t.removeLabel} ${l}`}
+                    onClick={() => client.label(conv.summary.id, l, false)}>×</button></span>
+                ))}
+                <input class="chip-input" aria-label={t.addLabel} placeholder={t.addLabel} maxLength={32}
+                  onKeyDown={(e) => {
+                    const input = e.target as HTMLInputElement;
+                    if (e.key === 'Enter' && input.value.trim()) { client.label(conv.summary.id, input.value.trim(), true); input.value = ''; }
+                  }} />
+              </div>
               {conv.summary.page && <div class="muted small">{t.onPage}: <a href={conv.summary.page.url} target="_blank" rel="noopener noreferrer">{conv.summary.page.title || conv.summary.page.url}</a></div>}
             </div>
             <div class="messages" ref={listRef} aria-live="polite">

@@ -270,6 +270,11 @@ class Storage {
   virtual Result<void> set_chat_limit(OperatorId op, int limit) = 0;
   virtual Result<Team> team_of(const OperatorScope& scope) = 0;
 
+  // ---- labels ----
+  /// Adds (on) or removes a label; at most kMaxLabelsPerConversation. Returns the conversation's labels now.
+  virtual Result<std::pair<Conversation, std::vector<std::string>>> set_label(const OperatorScope& scope, ConversationId id,
+                                                                            std::string_view label, bool on) = 0;
+
   // ---- notes ----
   /// Idempotent by (operator, client_id) like messages: a resend returns the stored note with duplicate = true.
   virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) = 0;

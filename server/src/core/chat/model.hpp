@@ -106,6 +106,7 @@ struct ConversationSummary {
   OperatorId assigned;              // 0 while it waits in the queue
   std::string assigned_name;
   bool answered = false;            // an operator has written in it (its first response happened)
+  std::vector<std::string> labels;  // the operators' labels, alphabetical
 };
 
 /// An operators-only note on a conversation (a transfer's reason, a hint for a colleague). Never sent to the

@@ -97,4 +97,18 @@ Result<std::string> parse_client_id(std::string_view raw) {
   return std::string(raw);
 }
 
+Result<std::string> normalize_label(std::string_view raw) {
+  while (!raw.empty() && (raw.front() == ' ' || raw.front() == '\t')) raw.remove_prefix(1);
+  while (!raw.empty() && (raw.back() == ' ' || raw.back() == '\t')) raw.remove_suffix(1);
+  if (raw.empty()) return fail(Errc::bad_request, "'label' is empty");
+  if (!is_valid_utf8(raw)) return fail(Errc::bad_request, "'label' is not valid UTF-8");
+  std::size_t chars = 0;
+  for (unsigned char c : raw) {
+    if (c < 0x20 || c == 0x7f) return fail(Errc::bad_request, "'label' has control characters");
+    chars += (c & 0xC0) != 0x80;
+  }
+  if (chars > kMaxLabelChars) return fail(Errc::bad_request, "'label' is longer than 32 characters");
+  return std::string(raw);
+}
+
 }  // namespace otk

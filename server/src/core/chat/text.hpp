@@ -17,6 +17,13 @@ inline constexpr std::size_t kMaxClientIdChars = 64;
 /// 1..64 characters of [A-Za-z0-9_-]. Error: bad_frame.
 [[nodiscard]] Result<std::string> parse_client_id(std::string_view raw);
 
+inline constexpr std::size_t kMaxLabelChars = 32;
+inline constexpr std::size_t kMaxLabelsPerConversation = 10;
+
+/// A conversation's label ("доставка", "VIP", "возврат"): trimmed, 1..32 characters, no control characters.
+/// Error bad_request naming 'label'.
+[[nodiscard]] Result<std::string> normalize_label(std::string_view raw);
+
 /// True when s is well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
 [[nodiscard]] bool is_valid_utf8(std::string_view s);
 

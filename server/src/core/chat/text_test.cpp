@@ -63,5 +63,19 @@ TEST(TruncateUtf8, CutsOnCodePointBoundary) {
   EXPECT_EQ(truncate_utf8("ab", 5), "ab");
 }
 
+TEST(Label, TrimmedBoundedPrintable) {
+  EXPECT_EQ(normalize_label("  VIP ").value(), "VIP");
+  EXPECT_EQ(normalize_label("возврат").value(), "возврат");
+  std::string thirty_two;
+  for (int i = 0; i < 32; ++i) thirty_two += "ж";
+  EXPECT_TRUE(normalize_label(thirty_two));
+  EXPECT_FALSE(normalize_label(thirty_two + "ж"));
+  for (auto bad : {"", "   ", "a\nb", "\xff"}) {
+    auto r = normalize_label(bad);
+    ASSERT_FALSE(r) << bad;
+    EXPECT_NE(r.error().message.find("'label'"), std::string::npos);
+  }
+}
+
 }  // namespace
 }  // namespace otk

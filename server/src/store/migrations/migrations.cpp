@@ -252,6 +252,13 @@ CREATE TABLE canned_replies (
     {10, "visit devices", R"SQL(
 ALTER TABLE visits ADD COLUMN user_agent TEXT NOT NULL DEFAULT '';
 )SQL"},
+    {11, "labels", R"SQL(
+CREATE TABLE conversation_labels (
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  label TEXT NOT NULL,
+  PRIMARY KEY (conversation_id, label)
+) WITHOUT ROWID;
+)SQL"},
 };
 
 }  // namespace

@@ -1,6 +1,7 @@
 // SqliteStorage: the desk's tables (departments, routing rules, assignment, presence).
 #include <nlohmann/json.hpp>
 
+#include "core/chat/text.hpp"
 #include "store/sqlite/guarded.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
@@ -343,6 +344,38 @@ Result<void> SqliteStorage::delete_canned(const OperatorScope& scope, std::int64
     s.bind(1, id).bind(2, scope.op.account.value).bind(3, scope.op.id.value).run();
     if (db_.changes() != 1) return fail(Errc::not_found, "no such canned reply");
     return {};
+  });
+}
+
+// ---- labels ----
+
+std::vector<std::string> SqliteStorage::labels_of(ConversationId id) {
+  auto s = db_.prepare("SELECT label FROM conversation_labels WHERE conversation_id = ? ORDER BY label");
+  s.bind(1, id.value);
+  std::vector<std::string> out;
+  while (s.step()) out.push_back(s.str(0));
+  return out;
+}
+
+Result<std::pair<Conversation, std::vector<std::string>>> SqliteStorage::set_label(const OperatorScope& scope,
+                                                                                   ConversationId id,
+                                                                                   std::string_view label, bool on) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<std::pair<Conversation, std::vector<std::string>>> {
+    if (on) {
+      auto now = labels_of(id);
+      if (std::ranges::find(now, std::string(label)) == now.end() && now.size() >= kMaxLabelsPerConversation) {
+        return fail(Errc::conflict, "a conversation has at most 10 labels");
+      }
+      auto s = db_.prepare("INSERT INTO conversation_labels(conversation_id, label) VALUES (?, ?) ON CONFLICT DO NOTHING");
+      s.bind(1, id.value).bind(2, label).run();
+    } else {
+      auto s = db_.prepare("DELETE FROM conversation_labels WHERE conversation_id = ? AND label = ?");
+      s.bind(1, id.value).bind(2, label).run();
+    }
+    return std::pair{**conv, labels_of(id)};
   });
 }
 

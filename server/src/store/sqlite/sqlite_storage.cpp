@@ -368,6 +368,7 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
     p.bind(1, c.visitor.value);
     if (p.step()) out.page = PageRef{p.str(0), p.str(1), ""};
   }
+  out.labels = labels_of(c.id);
   out.conversation = std::move(c);
   return out;
 }

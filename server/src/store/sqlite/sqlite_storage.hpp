@@ -66,6 +66,9 @@ class SqliteStorage final : public Storage {
   Result<Team> team_of(const OperatorScope& scope) override;
   Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) override;
   Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) override;
+  Result<std::pair<Conversation, std::vector<std::string>>> set_label(const OperatorScope& scope, ConversationId id,
+                                                                    std::string_view label, bool on) override;
+  std::vector<std::string> labels_of(ConversationId id);
   Result<std::vector<CannedReply>> canned_of(const OperatorScope& scope) override;
   Result<CannedReply> put_canned(const OperatorScope& scope, SiteId site, std::string_view shortcut,
                                  std::string_view text, TimePoint now) override;
