@@ -1,4 +1,4 @@
-// kill -9 in the middle of traffic: 200 visitors and 5 operators exchange messages, the server dies, comes back on
+// Two tests. First: // kill -9 in the middle of traffic: 200 visitors and 5 operators exchange messages, the server dies, comes back on
 // the same data, and everyone resumes. Every acknowledged message is stored exactly once, every message any client
 // sent is stored exactly once after the resends, sequences stay gap-free, and what each client ends up showing
 // (live frames before the crash, history after) holds each message exactly once.
@@ -99,6 +99,39 @@ test('kill -9 while 200 visitors and 5 operators talk: nothing acknowledged is l
       for (const [cid, seq] of acked[i]) assert.equal(stored.find((m) => m.client_id === cid).seq, seq, 'acked seq kept');
     }
     for (const c of [...ops, ...vs, ...back]) c.close();
+  } finally {
+    await srv.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a reconnect storm: 2,000 visitors come back at once after a restart and every one resumes as itself', { timeout: 120000 }, async () => {
+  const N = 2000;
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'otk-storm-'));
+  let srv = await startServer({ dataDir });
+  try {
+    const first = [];
+    for (let i = 0; i < N; i += 200) {
+      first.push(...await Promise.all(Array.from({ length: Math.min(200, N - i) }, () => visitor(srv.url))));
+    }
+    // A tenth of them have a conversation to come back to.
+    const withChat = first.filter((_, i) => i % 10 === 0);
+    for (const [i, v] of withChat.entries()) v.send({ type: 'send', client_id: `s${i}`, text: `storm ${i}` });
+    const convs = await Promise.all(withChat.map((v) => v.pick((f) => f.type === 'ack', 10000, 'ack')));
+    const tokens = first.map((v) => v.welcome.visitor);
+    await srv.stop();  // SIGTERM: every socket closed with 1001
+    await Promise.all(first.map((v) => v.closedPromise));
+    srv = await startServer({ dataDir });
+    const started = Date.now();
+    const back = await Promise.all(tokens.map((token) => visitor(srv.url, { token })));  // all at once
+    const seconds = (Date.now() - started) / 1000;
+    assert.equal(back.length, N);
+    for (const [i, v] of back.entries()) assert.equal(v.welcome.visitor, tokens[i], 'the same visitor, not a new one');
+    for (const [j, ack] of convs.entries()) {
+      assert.deepEqual(back[j * 10].welcome.conversation, { id: ack.conversation, last_seq: 1 });
+    }
+    console.log(`${N} visitors back in ${seconds.toFixed(2)} s`);
+    for (const v of back) v.close();
   } finally {
     await srv.stop();
     rmSync(dataDir, { recursive: true, force: true });
