@@ -1,7 +1,7 @@
-// Two tests. First: // kill -9 in the middle of traffic: 200 visitors and 5 operators exchange messages, the server dies, comes back on
+// Two tests. kill -9 in the middle of traffic: 200 visitors and 5 operators exchange messages, the server dies, comes back on
 // the same data, and everyone resumes. Every acknowledged message is stored exactly once, every message any client
 // sent is stored exactly once after the resends, sequences stay gap-free, and what each client ends up showing
-// (live frames before the crash, history after) holds each message exactly once.
+// (live frames before the crash, history after) holds each message exactly once. And a reconnect storm.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
