@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, otklikBin, demo } from './fixture.mjs';
-import { sipp, freeUdpPort, callbackSettings } from '../../server/tests/integration/sipp.mjs';
+import { launchBrowser, otklikBin, demo } from './fixture.mjs';
+import { sipp, startServerWithSip, callbackSettings } from '../../server/tests/integration/sipp.mjs';
 
 const shots = process.env.OTK_SHOTS;
 let srv, browser, dir, op, phone;
@@ -21,7 +21,7 @@ before(async () => {
   const file = path.join(dir, 'callback.json');
   writeFileSync(file, callbackSettings({ operatorPort: op.port, trunkPort: phone.port }));
   cli('callback', 'set', '--site', 'demo-shop', '--settings', file);
-  srv = await startServer({ dataDir: dir, extraArgs: ['--sip', `sip:127.0.0.1:${await freeUdpPort()}`] });
+  srv = await startServerWithSip({ dataDir: dir });
   browser = await launchBrowser();
 });
 after(async () => {

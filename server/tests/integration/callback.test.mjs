@@ -7,9 +7,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, otklikBin } from '../../../web/e2e/fixture.mjs';
+import { otklikBin } from '../../../web/e2e/fixture.mjs';
 import { visitor, login } from './client.mjs';
-import { sipp, freeUdpPort, callbackSettings as settings } from './sipp.mjs';
+import { sipp, startServerWithSip, callbackSettings as settings } from './sipp.mjs';
 
 const origin = 'https://shop.example';
 
@@ -38,8 +38,7 @@ describe('callback', () => {
     cli('callback', 'set', '--site', 'closed', '--settings', file);
     writeFileSync(file, settings({ operatorPort: op.port, trunkPort: trunk.port, minTimeOnPage: 3000 }));
     cli('callback', 'set', '--site', 'slow', '--settings', file);
-    const sipPort = await freeUdpPort();
-    srv = await startServer({ dataDir: dir, demo: false, extraArgs: ['--sip', `sip:127.0.0.1:${sipPort}`] });
+    srv = await startServerWithSip({ dataDir: dir, demo: false });
     session = await login(srv.url, 'alice@shop.example', 'secret');
   });
   after(async () => {

@@ -5,6 +5,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { startServer } from '../../../web/e2e/fixture.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const scenarios = path.resolve(here, '../../src/telephony/scenarios');
@@ -47,4 +48,17 @@ export function callbackSettings({ operatorPort, trunkPort, minTimeOnPage = 0 })
     fraud: { min_time_on_page_ms: minTimeOnPage },
     billing: { per_minute: 300, first_seconds: 30, step_seconds: 6 },
   });
+}
+
+/** Starts the server with its SIP engine on a free loopback UDP port. A port found free can be taken before the
+ *  server binds it (tests run in parallel): then it tries another, up to three times. */
+export async function startServerWithSip(options) {
+  for (let attempt = 1; ; attempt++) {
+    const sip = `sip:127.0.0.1:${await freeUdpPort()};transport=udp`;
+    try {
+      return await startServer({ ...options, extraArgs: [...(options.extraArgs ?? []), '--sip', sip] });
+    } catch (e) {
+      if (attempt >= 3 || !/Address already in use/.test(String(e.message))) throw e;
+    }
+  }
 }
