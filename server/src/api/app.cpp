@@ -105,6 +105,13 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
+std::optional<std::int64_t> parse_positive_id(std::string_view text) {
+  std::int64_t v = 0;
+  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || p != text.data() + text.size() || v <= 0) return std::nullopt;
+  return v;
+}
+
 App::App(Services services, AppConfig config)
     : s_(services),
       config_(std::move(config)),
@@ -146,23 +153,14 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
-    if (path.starts_with(kConv) && path.ends_with("/visitor") && get) {
-      auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/visitor").size());
-      std::int64_t id = 0;
-      auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-      if (ec != std::errc{} || p != id_text.data() + id_text.size() || id <= 0) {
-        co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
-      }
-      co_return co_await visitor_card(req, ConversationId{id});
-    }
-    if (path.starts_with(kConv) && path.ends_with("/messages") && get) {
-      auto id_text = path.substr(kConv.size(), path.size() - kConv.size() - std::string_view("/messages").size());
-      std::int64_t id = 0;
-      auto [p, ec] = std::from_chars(id_text.data(), id_text.data() + id_text.size(), id);
-      if (ec != std::errc{} || p != id_text.data() + id_text.size() || id <= 0) {
-        co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
-      }
-      co_return co_await messages(req, ConversationId{id});
+    if (path.starts_with(kConv) && get && (path.ends_with("/messages") || path.ends_with("/visitor"))) {
+      const bool card = path.ends_with("/visitor");
+      const auto id_text = path.substr(kConv.size(), path.rfind('/') - kConv.size());
+      const auto id = parse_positive_id(id_text);
+      if (!id) co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
+      const ConversationId conv{*id};
+      if (card) co_return co_await visitor_card(req, conv);
+      co_return co_await messages(req, conv);
     }
     co_return error_response(s_.metrics, {Errc::not_found, "no such endpoint"});
   }
@@ -452,6 +450,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
   std::unique_ptr<WsHandler> handler;
   std::size_t max_frame = 0;
   std::atomic<long>* gauge = nullptr;
+  QueueLimit queue = kVisitorQueue;
   if (path == "/ws/visitor") {
     auto key = query_param(req.target(), "site");
     if (!key || key->empty()) {
@@ -491,6 +490,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
     handler = make_operator_handler(s_, std::move(*session), token_hash(cookie_value(req, kSessionCookie)));
     max_frame = proto::kMaxOperatorFrame;
     gauge = &s_.metrics.operator_connections;
+    queue = kOperatorQueue;
   } else {
     const Error e{Errc::not_found, "no such WebSocket endpoint"};
     co_return co_await refuse(e);
@@ -505,8 +505,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
   co_await ws.async_accept(req, net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return;
   (*gauge)++;  // the handler's on_close decrements
-  auto conn = std::make_shared<WsConnection>(std::move(ws), std::move(handler),
-                                             gauge == &s_.metrics.operator_connections ? kOperatorQueue : kVisitorQueue);
+  auto conn = std::make_shared<WsConnection>(std::move(ws), std::move(handler), queue);
   conn->arm_deadline(kHelloDeadline, 4000, "no hello in time");
   co_await conn->run();
 }

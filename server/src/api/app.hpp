@@ -74,5 +74,7 @@ std::string own_origin(const HttpRequest& req);
 std::string cookie_value(const HttpRequest& req, std::string_view name);
 /// Decoded value of one query parameter, or nullopt.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
+/// An id in a path or query: decimal digits only, above zero; none for anything else.
+std::optional<std::int64_t> parse_positive_id(std::string_view text);
 
 }  // namespace otk

@@ -106,10 +106,8 @@ void CallbackDesk::stop() {
   });
 }
 
-void CallbackDesk::tell(const CallbackRecord& r, std::string_view language, std::string_view state,
-                        std::string_view message, std::string_view status) {
-  (void)language;
-  s_.hub.to_visitor(r.visitor, share(proto::callback_state_frame(r.client_id, r.id, state, message, status,
+void CallbackDesk::tell(const CallbackRecord& r, std::string_view state, std::string_view status) {
+  s_.hub.to_visitor(r.visitor, share(proto::callback_state_frame(r.client_id, r.id, state, "", status,
                                                                  r.status == "scheduled" ? r.scheduled_for : std::nullopt)));
 }
 
@@ -208,17 +206,17 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "scheduled", "", "", r.scheduled_for));
   }
   conn.send(proto::callback_state_frame(f.client_id, r.id, "calling_operator", "", "", std::nullopt));
-  net::co_spawn(strand_, place(r, std::move(*settings), site.language), net::detached);
+  net::co_spawn(strand_, place(r, std::move(*settings)), net::detached);
 }
 
-net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings settings, std::string language) {
+net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings settings) {
   Result<std::uint64_t> call = !settings.enabled ? fail(Errc::forbidden, "callback was switched off for the site")
                                : !placer_        ? fail(Errc::unavailable, "no SIP engine")
                                                  : placer_->place(PlaceCall{visitor_sip_uri(settings.trunk, r.e164),
                                                                             settings.plan, settings.trunk});
   if (call) {
     // Inserted before this handler yields: the engine's first update is posted to this strand and runs after.
-    live_[*call] = Live{r.id, r.site, r.visitor, r.client_id, language, settings.billing, "calling_operator", false};
+    live_[*call] = Live{r.id, r.site, r.visitor, r.client_id, settings.billing, "calling_operator", false};
     co_return;
   }
   spdlog::error("callback {}: could not place the call: {}", r.id.value, call.error().message);
@@ -229,7 +227,7 @@ net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings sett
   auto done = co_await db_write<CallbackRecord>(s_.db, record_failure);
   if (!done) co_return;
   s_.hub.to_site_operators(done->site, share(proto::callback_frame(callback_view(*done))));
-  tell(*done, language, "ended", "", done->status);
+  tell(*done, "ended", done->status);
 }
 
 net::awaitable<Result<CallbackRecord>> CallbackDesk::retry(const OperatorScope& scope, CallbackId id) {
@@ -269,8 +267,7 @@ net::awaitable<Result<CallbackRecord>> CallbackDesk::retry(const OperatorScope& 
                created->id.value);
   CallbackRecord placed = *created;
   CallbackSettings usable = std::move(*settings);
-  std::string no_language;
-  net::co_spawn(strand_, place(std::move(placed), std::move(usable), std::move(no_language)), net::detached);
+  net::co_spawn(strand_, place(std::move(placed), std::move(usable)), net::detached);
   co_return *created;
 }
 
@@ -318,7 +315,7 @@ net::awaitable<void> CallbackDesk::update_here(std::uint64_t call, Call snapshot
       auto record_end = [id, u](Storage& st) { return st.update_callback(id, u); };
       auto done = co_await db_write<CallbackRecord>(s_.db, record_end, publish);
       if (!done) spdlog::error("callback {}: the result could not be stored: {}", id.value, done.error().message);
-      else tell(*done, "", "ended", "", done->status);
+      else tell(*done, "ended", done->status);
       it = live_.find(call);  // the map may have changed while the write was awaited
       if (it == live_.end()) co_return;
     } else if (label != live.label) {
@@ -327,7 +324,7 @@ net::awaitable<void> CallbackDesk::update_here(std::uint64_t call, Call snapshot
       r.id = live.id;
       r.visitor = live.visitor;
       r.client_id = live.client_id;
-      tell(r, live.language, label, "", "");
+      tell(r, label, "");
     }
   }
   if (settled(snapshot)) live_.erase(it);
@@ -355,11 +352,10 @@ net::awaitable<void> CallbackDesk::schedule_loop() {
         if (auto parsed = callback_settings_from_json(**stored)) settings = std::move(*parsed);
       }
       s_.hub.to_site_operators(r.site, share(proto::callback_frame(callback_view(r))));
-      tell(r, "", "calling_operator", "", "");
+      tell(r, "calling_operator", "");
       // Settings switched off (or broken) since the request: place() records it as failed and says so.
       CallbackSettings usable = settings.value_or(CallbackSettings{});
-      std::string no_language;
-      co_await place(std::move(r), std::move(usable), std::move(no_language));
+      co_await place(std::move(r), std::move(usable));
     }
   }
 }

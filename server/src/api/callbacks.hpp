@@ -72,18 +72,16 @@ class CallbackDesk {
     SiteId site;
     VisitorId visitor;
     std::string client_id;
-    std::string language;
     BillingPlan billing;
     std::string label;  // the last state the visitor was told
     bool finished = false;
   };
 
   /// Places a recorded request (now, or when its scheduled time came). On the strand.
-  net::awaitable<void> place(CallbackRecord record, CallbackSettings settings, std::string language);
+  net::awaitable<void> place(CallbackRecord record, CallbackSettings settings);
   net::awaitable<void> update_here(std::uint64_t call, Call snapshot);
   net::awaitable<void> schedule_loop();
-  void tell(const CallbackRecord& r, std::string_view language, std::string_view state, std::string_view message,
-            std::string_view status);
+  void tell(const CallbackRecord& r, std::string_view state, std::string_view status);
 
   net::strand<net::io_context::executor_type> strand_;
   net::steady_timer timer_;

@@ -1,6 +1,5 @@
 // Canned replies for the console: every operator reads those of their account and sites; owners, admins and
 // supervisors write them (a reply goes out under every operator's name, so not everyone may change it).
-#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
@@ -59,12 +58,9 @@ net::awaitable<HttpResponse> App::canned(const HttpRequest& req, std::string_vie
     co_return json_response(http::status::ok, R"({"canned":)" + canned_json(*stored) + "}");
   }
   if (verb == http::verb::delete_ && rest.size() > 1) {
-    std::int64_t id = 0;
-    const auto digits = rest.substr(1);
-    auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), id);
-    if (ec != std::errc{} || p != digits.data() + digits.size() || id <= 0) {
-      co_return error_response(s_.metrics, {Errc::not_found, "no such canned reply"});
-    }
+    const auto parsed = parse_positive_id(rest.substr(1));
+    if (!parsed) co_return error_response(s_.metrics, {Errc::not_found, "no such canned reply"});
+    const std::int64_t id = *parsed;
     auto drop = [sc, id](Storage& st) { return st.delete_canned(sc, id); };
     auto done = co_await db_write<void>(s_.db, drop);
     if (!done) co_return error_response(s_.metrics, done.error());

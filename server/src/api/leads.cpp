@@ -1,7 +1,6 @@
 // The console's leads (list with filters, one lead with its history, status changes and notes) and callbacks. Every call is
 // scoped by the operator's session (Storage filters by account and site membership); changes reach the site's
 // other operators live as `lead` frames.
-#include <charconv>
 #include <algorithm>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -24,13 +23,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::optional<std::int64_t> positive_int(std::string_view text) {
-  std::int64_t v = 0;
-  auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
-  if (ec != std::errc{} || p != text.data() + text.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 Result<json> json_body(const HttpRequest& req) {
   if (req[http::field::content_type].find("application/json") == std::string_view::npos) {
     return fail(Errc::bad_request, "Content-Type must be application/json");
@@ -51,7 +43,7 @@ net::awaitable<HttpResponse> App::leads(const HttpRequest& req, std::string_view
   rest.remove_prefix(1);  // the '/'
   const bool notes = rest.ends_with("/notes");
   if (notes) rest.remove_suffix(6);
-  const auto id = positive_int(rest);
+  const auto id = parse_positive_id(rest);
   if (!id) co_return error_response(s_.metrics, {Errc::not_found, "no such lead"});
   if (notes && verb == http::verb::post) co_return co_await post_lead_note(req, LeadId{*id});
   if (!notes && verb == http::verb::get) co_return co_await get_lead(req, LeadId{*id});
@@ -65,7 +57,7 @@ net::awaitable<HttpResponse> App::list_leads(const HttpRequest& req) {
   LeadFilter filter;
   const auto target = req.target();
   if (auto site = query_param(target, "site")) {
-    auto v = positive_int(*site);
+    auto v = parse_positive_id(*site);
     if (!v) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
     filter.site = SiteId{*v};
   }
@@ -74,12 +66,12 @@ net::awaitable<HttpResponse> App::list_leads(const HttpRequest& req) {
     if (!filter.status) co_return error_response(s_.metrics, {Errc::bad_request, "'status' must be new, in_work, won or lost"});
   }
   if (auto before = query_param(target, "before")) {
-    auto v = positive_int(*before);
+    auto v = parse_positive_id(*before);
     if (!v) co_return error_response(s_.metrics, {Errc::bad_request, "'before' must be a lead id"});
     filter.before = LeadId{*v};
   }
   if (auto limit = query_param(target, "limit")) {
-    auto v = positive_int(*limit);
+    auto v = parse_positive_id(*limit);
     if (!v || *v > kMaxLeadPage) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be from 1 to 200"});
     filter.limit = static_cast<int>(*v);
   }
@@ -157,17 +149,17 @@ net::awaitable<HttpResponse> App::list_callbacks(const HttpRequest& req) {
   int limit = 50;
   const auto target = req.target();
   if (auto v = query_param(target, "site")) {
-    auto id = positive_int(*v);
+    auto id = parse_positive_id(*v);
     if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
     site = SiteId{*id};
   }
   if (auto v = query_param(target, "before")) {
-    auto id = positive_int(*v);
+    auto id = parse_positive_id(*v);
     if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'before' must be a callback id"});
     before = CallbackId{*id};
   }
   if (auto v = query_param(target, "limit")) {
-    auto n = positive_int(*v);
+    auto n = parse_positive_id(*v);
     if (!n || *n > 200) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be from 1 to 200"});
     limit = static_cast<int>(*n);
   }
@@ -269,7 +261,7 @@ net::awaitable<HttpResponse> App::callback_action(const HttpRequest& req, std::s
   auto session = co_await authenticate(req, true);
   if (!session) co_return error_response(s_.metrics, session.error());
   const auto slash = rest.find('/');
-  const auto id = positive_int(rest.substr(0, slash));
+  const auto id = parse_positive_id(rest.substr(0, slash));
   const auto action = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
   if (!id || (action != "retry" && action != "block")) co_return error_response(s_.metrics, {Errc::not_found, "no such endpoint"});
   if (!s_.callbacks) co_return error_response(s_.metrics, {Errc::unavailable, "callbacks are not running"});

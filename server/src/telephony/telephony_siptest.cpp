@@ -1,13 +1,7 @@
 // The engine against real SIP peers: SIPp processes on loopback play operator phones, visitor phones and a trunk.
 // Each scenario checks what it receives (its ereg check_it actions fail the SIPp call, and so its exit code);
 // the test checks the engine's Call record and the messages SIPp traced.
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <spawn.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -28,8 +22,7 @@
 
 #include "telephony/engine.hpp"
 #include "telephony/sofia_sip_control.hpp"
-
-extern char** environ;
+#include "telephony/test_process.hpp"
 
 namespace otk {
 namespace {
@@ -37,30 +30,8 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
-/// A UDP port on 127.0.0.1 that nobody holds right now (the kernel picks it; we release it for the peer).
-int free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
-}
-
-bool udp_port_taken(int port) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  const bool taken = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0;
-  ::close(fd);
-  return taken;
-}
+using testing::Child;
+using testing::free_udp_port;
 
 std::string read_file(const fs::path& p) {
   std::ifstream in(p);
@@ -80,30 +51,12 @@ class Sipp {
                                      "-default_behaviors", "abortunexp",
                                      "-trace_msg", "-message_file", (dir / (name_ + ".msg")).string(),
                                      "-trace_err", "-error_file", (dir / (name_ + ".err")).string()};
-    std::vector<char*> argv;
-    for (auto& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    const std::string out = (dir / (name_ + ".out")).string();
-    posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&fa, 1, out.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    posix_spawn_file_actions_adddup2(&fa, 1, 2);
-    if (posix_spawn(&pid_, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid_ = -1;
-    posix_spawn_file_actions_destroy(&fa);
+    child_ = std::make_unique<Child>(std::move(args), dir / (name_ + ".out"));
     // Ready once it holds its port: before that our INVITE would be lost (and retransmitted, slowing the test).
-    for (int i = 0; i < 150 && pid_ > 0 && !udp_port_taken(port_); ++i) std::this_thread::sleep_for(20ms);
+    child_->wait_for_port(port_, 3000ms);
   }
-  ~Sipp() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-  Sipp(const Sipp&) = delete;
-  Sipp& operator=(const Sipp&) = delete;
 
-  bool running() const { return pid_ > 0; }
+  bool running() const { return child_->running(); }
   int port() const { return port_; }
   std::string uri(std::string_view user) const {
     return "sip:" + std::string(user) + "@127.0.0.1:" + std::to_string(port_);
@@ -111,23 +64,9 @@ class Sipp {
 
   /// The exit code (0: its one call succeeded), or -1 if it did not finish within `limit` (then it is killed).
   int wait(std::chrono::milliseconds limit) {
-    const auto until = std::chrono::steady_clock::now() + limit;
-    while (pid_ > 0) {
-      int status = 0;
-      const pid_t r = ::waitpid(pid_, &status, WNOHANG);
-      if (r == pid_) {
-        pid_ = -1;
-        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-      }
-      if (std::chrono::steady_clock::now() > until) {
-        ::kill(pid_, SIGKILL);
-        ::waitpid(pid_, nullptr, 0);
-        pid_ = -1;
-        return -1;
-      }
-      std::this_thread::sleep_for(20ms);
-    }
-    return -1;
+    const int rc = child_->wait(limit);
+    if (rc == -1) child_->kill(SIGKILL);
+    return rc;
   }
 
   /// What SIPp traced: every message it sent and received.
@@ -157,7 +96,7 @@ class Sipp {
   std::string name_;
   int port_;
   fs::path dir_;
-  pid_t pid_ = -1;
+  std::unique_ptr<Child> child_;
 };
 
 class TelephonyTest : public ::testing::Test {
