@@ -243,3 +243,37 @@ Result<const date::time_zone*> find_zone(const std::string& name) {
 }
 
 }  // namespace otk
+
+namespace otk {
+
+std::string format_back_at(TimePoint at, TimePoint now, const date::time_zone& zone, std::string_view language) {
+  const bool en = language == "en";
+  const auto local = zone.to_local(date::floor<std::chrono::minutes>(at));
+  const auto day = date::floor<date::days>(local);
+  const auto today = date::floor<date::days>(zone.to_local(now));
+  const date::hh_mm_ss hms{local - day};
+  const std::string clock = std::to_string(hms.hours().count()) + ":" +
+                            (hms.minutes().count() < 10 ? "0" : "") + std::to_string(hms.minutes().count());
+  const auto ahead = (day - today).count();
+  if (ahead <= 0) return (en ? "today at " : "сегодня в ") + clock;
+  if (ahead == 1) return (en ? "tomorrow at " : "завтра в ") + clock;
+  const unsigned wd = date::weekday{day}.iso_encoding() - 1;  // 0 = Monday
+  if (ahead < 7) {
+    // Russian takes the accusative after "в"/"во": "в среду", "во вторник".
+    static constexpr const char* kRu[] = {"в понедельник", "во вторник", "в среду", "в четверг",
+                                          "в пятницу",     "в субботу",  "в воскресенье"};
+    static constexpr const char* kEn[] = {"Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"};
+    return en ? std::string("on ") + kEn[wd] + " at " + clock : std::string(kRu[wd]) + " в " + clock;
+  }
+  const date::year_month_day ymd{day};
+  const unsigned d = static_cast<unsigned>(ymd.day());
+  const unsigned m = static_cast<unsigned>(ymd.month());
+  if (en) {
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    return "on " + std::to_string(d) + " " + kMonths[m - 1] + " at " + clock;
+  }
+  return (d < 10 ? "0" : "") + std::to_string(d) + "." + (m < 10 ? "0" : "") + std::to_string(m) + " в " + clock;
+}
+
+}  // namespace otk

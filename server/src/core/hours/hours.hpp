@@ -64,3 +64,13 @@ struct WorkingHours {
 [[nodiscard]] Result<const date::time_zone*> find_zone(const std::string& name);
 
 }  // namespace otk
+
+namespace otk {
+
+/// When the team is back, as a person says it in the site's zone, relative to `now`: "сегодня в 18:00",
+/// "завтра в 9:00", "в понедельник в 9:00", "12.01 в 10:00" (more than a week ahead); English: "today at 18:00",
+/// "tomorrow at 9:00", "on Monday at 9:00", "on 12 Jan at 10:00". `language` "en" is English, anything else Russian.
+[[nodiscard]] std::string format_back_at(TimePoint at, TimePoint now, const date::time_zone& zone,
+                                         std::string_view language);
+
+}  // namespace otk

@@ -183,3 +183,25 @@ TEST(Hours, FindZone) {
 
 }  // namespace
 }  // namespace otk
+
+namespace otk {
+namespace {
+
+TEST(Hours, BackAtReadsLikeAPersonWouldSayIt) {
+  const char* msk = "Europe/Moscow";
+  const auto now = at(msk, 2026, 11, 30, 20, 15);  // a Monday evening
+  EXPECT_EQ(format_back_at(at(msk, 2026, 11, 30, 21, 5), now, zone(msk), "ru"), "сегодня в 21:05");
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 1, 9, 0), now, zone(msk), "ru"), "завтра в 9:00");
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 1, 9, 0), now, zone(msk), "en"), "tomorrow at 9:00");
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 2, 10, 30), now, zone(msk), "ru"), "в среду в 10:30");
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 1, 9, 0) + std::chrono::days(0), at(msk, 2026, 11, 29, 9, 0), zone(msk), "ru"),
+            "во вторник в 9:00");
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 4, 9, 0), now, zone(msk), "en"), "on Friday at 9:00");
+  EXPECT_EQ(format_back_at(at(msk, 2027, 1, 11, 10, 0), now, zone(msk), "ru"), "11.01 в 10:00");
+  EXPECT_EQ(format_back_at(at(msk, 2027, 1, 11, 10, 0), now, zone(msk), "en"), "on 11 Jan at 10:00");
+  // The site's zone decides "tomorrow", not UTC: 01:00 in Moscow is still the previous day in UTC.
+  EXPECT_EQ(format_back_at(at(msk, 2026, 12, 1, 1, 0), now, zone(msk), "ru"), "завтра в 1:00");
+}
+
+}  // namespace
+}  // namespace otk
