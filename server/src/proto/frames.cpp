@@ -135,6 +135,24 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
       if (!pg) return std::unexpected(pg.error());
       h.page = *pg;
     }
+    if (auto it = j.find("identity"); it != j.end() && !it->is_null()) {
+      if (!it->is_object()) return std::unexpected(p.bad("'identity' must be an object"));
+      Identity id;
+      auto uid = p.opt_string(*it, "id", 200);
+      auto name = p.opt_string(*it, "name", 200);
+      auto email = p.opt_string(*it, "email", 254);
+      auto hash = p.opt_string(*it, "hash", 128);
+      for (const auto* f : {&uid, &name, &email, &hash}) {
+        if (!*f) return std::unexpected(f->error());
+      }
+      if (!*uid || (*uid)->empty()) return std::unexpected(p.bad("'identity.id' must be a non-empty string"));
+      if (!*hash || (*hash)->empty()) return std::unexpected(p.bad("'identity.hash' must be a non-empty string"));
+      id.id = **uid;
+      id.name = name->value_or("");
+      id.email = email->value_or("");
+      id.hash = **hash;
+      h.identity = std::move(id);
+    }
     return h;
   }
   if (type == "send") {
@@ -143,6 +161,14 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     auto t = p.text();
     if (!t) return std::unexpected(t.error());
     return Send{ConversationId{}, *cid, *t};
+  }
+  if (type == "handoff") return Handoff{};
+  if (type == "bot_feedback") {
+    auto id = p.id("message");
+    if (!id) return std::unexpected(id.error());
+    auto helpful = p.boolean("helpful");
+    if (!helpful) return std::unexpected(helpful.error());
+    return BotFeedback{MessageId{*id}, *helpful};
   }
   if (type == "typing") {
     auto a = p.boolean("active");
@@ -312,6 +338,8 @@ struct RefOf {
   std::string operator()(const LeaveContact& c) const { return c.client_id; }
   std::string operator()(const RequestCallback& c) const { return c.client_id; }
   std::string operator()(const Rate&) const { return "rate"; }
+  std::string operator()(const Handoff&) const { return "handoff"; }
+  std::string operator()(const BotFeedback&) const { return "bot_feedback"; }
 };
 }  // namespace
 
@@ -334,9 +362,11 @@ json author_to_json(const Author& a) {
 }
 
 json message_to_json(const Message& m) {
-  return json{{"conversation", m.conversation.value}, {"id", m.id.value}, {"seq", m.seq},
-              {"client_id", m.client_id}, {"author", author_to_json(m.author)}, {"text", m.text},
-              {"at", to_unix_ms(m.at)}};
+  json j{{"conversation", m.conversation.value}, {"id", m.id.value}, {"seq", m.seq},
+         {"client_id", m.client_id}, {"author", author_to_json(m.author)}, {"text", m.text},
+         {"at", to_unix_ms(m.at)}};
+  if (m.bot) j["bot"] = json{{"answer", m.bot->entry != 0}, {"helpful", m.bot->helpful ? json(*m.bot->helpful) : json(nullptr)}};
+  return j;
 }
 
 json summary_to_json(const ConversationSummary& s) {
@@ -355,7 +385,8 @@ json summary_to_json(const ConversationSummary& s) {
          {"department", s.department ? json{{"id", s.department.value}, {"name", s.department_name}} : json(nullptr)},
          {"operator", s.assigned ? json{{"id", s.assigned.value}, {"name", s.assigned_name}} : json(nullptr)},
          {"answered", s.answered},
-         {"labels", s.labels}};
+         {"labels", s.labels},
+         {"bot", c.bot_state == "active"}};
   return j;
 }
 
@@ -404,9 +435,18 @@ std::string read_frame(ConversationId conv, Seq seq) {
   return dump(json{{"type", "read"}, {"conversation", conv.value}, {"seq", seq}});
 }
 
-std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv) {
-  json c = conv ? json{{"id", conv->id.value}, {"last_seq", conv->last_seq}} : json(nullptr);
-  return dump(json{{"type", "welcome"}, {"visitor", token}, {"conversation", std::move(c)}});
+std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv, bool logged_in) {
+  json c = conv ? json{{"id", conv->id.value}, {"last_seq", conv->last_seq}, {"bot", conv->bot_state == "active"}}
+                : json(nullptr);
+  return dump(json{{"type", "welcome"}, {"visitor", token}, {"conversation", std::move(c)}, {"logged_in", logged_in}});
+}
+
+std::string bot_frame(ConversationId conv, bool active) {
+  return dump(json{{"type", "bot"}, {"conversation", conv.value}, {"active", active}});
+}
+
+std::string bot_feedback_saved_frame(MessageId message, bool helpful) {
+  return dump(json{{"type", "bot_feedback_saved"}, {"message", message.value}, {"helpful", helpful}});
 }
 
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,

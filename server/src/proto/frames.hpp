@@ -41,9 +41,19 @@ struct TeamView {
   Millis first_response{0};  // the desk's first-response time, so the console can mark late chats
 };
 
+/// A site's signed-in user, as the page told the widget (Otklik.identify); trusted only when `hash` is the
+/// HMAC of `id` with the site's identity secret (checked by the visitor endpoint, not here).
+struct Identity {
+  std::string id;
+  std::string name;
+  std::string email;
+  std::string hash;
+};
+
 struct Hello {
   std::optional<std::string> visitor_token;
   std::optional<PageRef> page;
+  std::optional<Identity> identity;  // visitors only
 };
 struct Send {
   ConversationId conversation;  // operators: required; visitors: absent (their own conversation)
@@ -111,7 +121,17 @@ struct Rate {
   std::string comment;  // normalised like a message text; may be empty
 };
 
-using VisitorFrame = std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate>;
+/// "Talk to a person": the visitor leaves the FAQ bot for the queue.
+struct Handoff {};
+
+/// The visitor's "did this help?" on one of the bot's answers.
+struct BotFeedback {
+  MessageId message;
+  bool helpful = false;
+};
+
+using VisitorFrame =
+    std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate, Handoff, BotFeedback>;
 /// Put a label on a conversation (on) or take it off.
 struct SetLabel {
   ConversationId conversation;
@@ -143,7 +163,11 @@ std::string message_frame(const Message& m);
 std::string history_frame(ConversationId conv, std::span<const Message> messages, bool more);
 std::string typing_frame(ConversationId conv, bool active, const Author& author, std::string_view draft = {});
 std::string read_frame(ConversationId conv, Seq seq);
-std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv);
+std::string visitor_welcome_frame(std::string_view token, const std::optional<Conversation>& conv,
+                                  bool logged_in = false);
+/// Whether the FAQ bot answers this conversation (true) or has handed it to people (false).
+std::string bot_frame(ConversationId conv, bool active);
+std::string bot_feedback_saved_frame(MessageId message, bool helpful);
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations, const struct TeamView& team);
 std::string conversation_frame(const ConversationSummary& s);

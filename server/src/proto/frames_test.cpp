@@ -22,6 +22,54 @@ TEST(VisitorFrames, ParsesHelloWithTokenAndPage) {
   EXPECT_EQ(h.page->title, "X");
 }
 
+TEST(VisitorFrames, HelloCarriesAnIdentityOnlyWithIdAndHash) {
+  auto r = parse_visitor_frame(
+      R"({"type":"hello","identity":{"id":"u-42","name":"Мария","email":"m@example.com","hash":"ab12"}})");
+  ASSERT_TRUE(r.has_value());
+  const auto& h = std::get<Hello>(*r);
+  ASSERT_TRUE(h.identity);
+  EXPECT_EQ(h.identity->id, "u-42");
+  EXPECT_EQ(h.identity->name, "Мария");
+  EXPECT_EQ(h.identity->hash, "ab12");
+  EXPECT_EQ(visitor_error(R"({"type":"hello","identity":{"id":"u-42"}})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"hello","identity":{"id":"","hash":"ab"}})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"hello","identity":"u-42"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"hello","identity":{"id":7,"hash":"ab"}})"), Errc::bad_frame);
+}
+
+TEST(VisitorFrames, HandoffAndBotFeedback) {
+  auto h = parse_visitor_frame(R"({"type":"handoff"})");
+  ASSERT_TRUE(h.has_value());
+  EXPECT_TRUE(std::holds_alternative<Handoff>(*h));
+  auto f = parse_visitor_frame(R"({"type":"bot_feedback","message":12,"helpful":false})");
+  ASSERT_TRUE(f.has_value());
+  EXPECT_EQ(std::get<BotFeedback>(*f).message, MessageId{12});
+  EXPECT_FALSE(std::get<BotFeedback>(*f).helpful);
+  EXPECT_EQ(ref_of(*f), "bot_feedback");
+  EXPECT_EQ(visitor_error(R"({"type":"bot_feedback","message":12})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"bot_feedback","message":0,"helpful":true})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"bot_feedback","message":"12","helpful":true})"), Errc::bad_frame);
+}
+
+TEST(Serialise, BotMessagesSayTheyAreTheBot) {
+  Message m;
+  m.id = MessageId{5};
+  m.conversation = ConversationId{2};
+  m.seq = 3;
+  m.author = Author{AuthorKind::bot, "Робот", OperatorId{}, ""};
+  m.text = "Доставка — 300 ₽";
+  m.bot = BotMark{9, std::nullopt};
+  const auto j = nlohmann::json::parse(message_frame(m));
+  EXPECT_EQ(j["author"]["kind"], "bot");
+  EXPECT_EQ(j["bot"]["answer"], true);
+  EXPECT_TRUE(j["bot"]["helpful"].is_null());
+  m.bot->helpful = true;
+  EXPECT_EQ(nlohmann::json::parse(message_frame(m))["bot"]["helpful"], true);
+  m.bot.reset();
+  EXPECT_FALSE(nlohmann::json::parse(message_frame(m)).contains("bot"));
+  EXPECT_EQ(nlohmann::json::parse(bot_frame(ConversationId{2}, false))["active"], false);
+}
+
 TEST(VisitorFrames, ParsesSendAndNormalisesText) {
   auto r = parse_visitor_frame(R"({"type":"send","client_id":"m1","text":"  Привет  "})");
   ASSERT_TRUE(r.has_value());

@@ -7,12 +7,14 @@
 // by the scope's account and site membership in one place.
 #pragma once
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "core/bot/bot.hpp"
 #include "core/callback/fraud.hpp"
 #include "core/chat/canned.hpp"
 #include "core/chat/model.hpp"
@@ -36,6 +38,34 @@ struct Appended {
   bool created_conversation = false;  // this append opened the conversation
   bool duplicate = false;             // already stored by an earlier append
   bool first_reply = false;           // the first operator message of the conversation: its first response
+  bool bot_stopped = false;           // an operator wrote where the FAQ bot was answering: the bot stops
+};
+
+/// One widget event to count (docs/engagement.md, "Widget events"); option only for answered polls.
+struct EngageEvent {
+  std::string trigger;
+  std::string kind;  // shown | accepted | dismissed | answered
+  int option = -1;
+};
+
+/// Invitation counts of one trigger over a period; answers[i]: how often poll option i was chosen.
+struct TriggerStats {
+  std::string trigger;
+  std::int64_t shown = 0, accepted = 0, dismissed = 0;
+  std::vector<std::int64_t> answers;
+};
+
+struct BotStats {
+  std::int64_t conversations = 0, answers = 0, helpful = 0, not_helpful = 0, handed_off = 0;
+  std::vector<std::pair<std::string, std::int64_t>> handoff_reasons;  // by reason, alphabetical
+};
+
+/// The visitor's mark on a bot answer, with what the bot needs to decide whether to hand off.
+struct BotFeedbackSaved {
+  Message message;
+  Conversation conversation;
+  int not_helpful = 0;  // answers in this conversation marked "did not help", this one included
+  bool changed = false; // false: the same mark again (a resend)
 };
 
 struct Credentials {
@@ -336,6 +366,39 @@ class Storage {
 
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;
+
+  // ---- engagement and the FAQ bot (docs/engagement.md) ----
+  virtual Result<std::optional<std::string>> engage_settings(SiteId site) = 0;
+  virtual Result<void> set_engage_settings(SiteId site, std::string_view settings_json) = 0;
+  virtual Result<std::vector<KbEntry>> kb_entries(SiteId site) = 0;
+  /// Inserts (entry.id == 0) or replaces an entry of the site; not_found for an id of another site.
+  virtual Result<KbEntry> put_kb_entry(SiteId site, const KbEntry& entry, TimePoint now) = 0;
+  virtual Result<void> delete_kb_entry(SiteId site, std::int64_t id) = 0;
+  /// Adds the events to the site's counters of that UTC day ("YYYY-MM-DD").
+  virtual Result<void> count_engage_events(SiteId site, std::string_view day, std::span<const EngageEvent> events) = 0;
+  virtual Result<std::vector<TriggerStats>> engage_stats(SiteId site, std::string_view from_day,
+                                                         std::string_view to_day) = 0;
+  /// Conversations of the site created in [from, to) that the bot took part in.
+  virtual Result<BotStats> bot_stats(SiteId site, TimePoint from, TimePoint to) = 0;
+  /// Moves the bot state: "active" on a new conversation, "handed_off" (with the reason) from "active" only.
+  /// Returns false when nothing changed (already handed off, or never the bot's).
+  virtual Result<bool> set_bot_state(ConversationId id, std::string_view state, std::string_view reason) = 0;
+  /// A bot message; `entry` is the knowledge-base entry of an answer (0: intro, hand-off or other line).
+  /// Idempotent by client_id within the conversation.
+  virtual Result<Appended> append_bot_message(ConversationId id, std::string_view bot_name, const NewMessage& m,
+                                              std::int64_t entry) = 0;
+  /// The visitor's "did this help?" on a bot answer in one of their conversations.
+  virtual Result<BotFeedbackSaved> set_bot_feedback(const Visitor& visitor, MessageId message, bool helpful) = 0;
+  /// The site's identity secret; created (or replaced, with rotate) when asked for.
+  virtual Result<std::string> identity_secret(SiteId site, bool create, bool rotate) = 0;
+  /// Members of the site: how many, and how many have a photo (the politeness report asks for real faces).
+  virtual Result<std::pair<int, int>> site_operator_photos(SiteId site) = 0;
+  /// Average seconds from a conversation's start to the first operator reply, over conversations of the site
+  /// started since `since` that got one; -1 when there are none.
+  virtual Result<int> average_first_response(SiteId site, TimePoint since) = 0;
+  /// What a verified Otklik.identify said: kept on the visitor (the name only when given).
+  virtual Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id,
+                                               std::string_view name, std::string_view email) = 0;
 };
 
 }  // namespace otk

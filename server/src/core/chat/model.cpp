@@ -25,6 +25,7 @@ std::string_view author_kind_name(AuthorKind k) {
     case AuthorKind::visitor: return "visitor";
     case AuthorKind::operator_: return "operator";
     case AuthorKind::system: return "system";
+    case AuthorKind::bot: return "bot";
   }
   return "system";
 }
@@ -33,6 +34,7 @@ std::optional<AuthorKind> parse_author_kind(std::string_view s) {
   if (s == "visitor") return AuthorKind::visitor;
   if (s == "operator") return AuthorKind::operator_;
   if (s == "system") return AuthorKind::system;
+  if (s == "bot") return AuthorKind::bot;
   return std::nullopt;
 }
 

@@ -11,7 +11,7 @@
 namespace otk {
 
 enum class Role { owner, admin, supervisor, operator_ };
-enum class AuthorKind { visitor, operator_, system };
+enum class AuthorKind { visitor, operator_, system, bot };
 enum class ConversationStatus { open, closed };
 
 std::string_view role_name(Role r);
@@ -72,6 +72,12 @@ struct Author {
   std::string photo;  // the operator's current photo version, empty when none
 };
 
+/// On a bot's answer from the knowledge base: which entry, and the visitor's "did this help?" (unset until marked).
+struct BotMark {
+  std::int64_t entry = 0;
+  std::optional<bool> helpful;
+};
+
 struct Message {
   MessageId id;
   ConversationId conversation;
@@ -80,6 +86,7 @@ struct Message {
   Author author;
   std::string text;
   TimePoint at;
+  std::optional<BotMark> bot;  // only on bot answers
 };
 
 struct Conversation {
@@ -90,6 +97,7 @@ struct Conversation {
   ConversationStatus status = ConversationStatus::open;
   Seq last_seq = 0;
   TimePoint created_at;
+  std::string bot_state;  // "" no bot, "active" the FAQ bot answers, "handed_off" a person has it
 };
 
 /// What an operator's list shows of one conversation; read_seq and unread are per operator.

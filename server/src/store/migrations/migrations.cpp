@@ -259,6 +259,66 @@ CREATE TABLE conversation_labels (
   PRIMARY KEY (conversation_id, label)
 ) WITHOUT ROWID;
 )SQL"},
+    {12, "engagement and the FAQ bot", R"SQL(
+-- Bot messages are their own author kind (never dressed up as a person). SQLite cannot change a CHECK in
+-- place, so the table is rebuilt; nothing references messages.
+CREATE TABLE messages_v12 (
+  id INTEGER PRIMARY KEY,
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  seq INTEGER NOT NULL,
+  sender TEXT NOT NULL,            -- 'v<visitor id>', 'o<operator id>' or 'b<conversation id>' (the bot)
+  client_id TEXT NOT NULL,
+  author_kind TEXT NOT NULL CHECK (author_kind IN ('visitor', 'operator', 'system', 'bot')),
+  operator_id INTEGER REFERENCES operators(id),
+  author_name TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  bot_entry INTEGER,               -- the knowledge-base entry a bot answer came from
+  bot_helpful INTEGER,             -- the visitor's "did this help?": NULL unasked or unanswered, 0, 1
+  UNIQUE (conversation_id, seq),
+  UNIQUE (sender, client_id)
+);
+INSERT INTO messages_v12(id, conversation_id, seq, sender, client_id, author_kind, operator_id, author_name, body,
+                         created_at)
+  SELECT id, conversation_id, seq, sender, client_id, author_kind, operator_id, author_name, body, created_at
+  FROM messages;
+DROP TABLE messages;
+ALTER TABLE messages_v12 RENAME TO messages;
+
+-- '' no bot; 'active' the bot answers; 'handed_off' a person has it (bot_handoff says why).
+ALTER TABLE conversations ADD COLUMN bot_state TEXT NOT NULL DEFAULT '';
+ALTER TABLE conversations ADD COLUMN bot_handoff TEXT NOT NULL DEFAULT '';
+
+CREATE TABLE engage_settings (
+  site_id INTEGER PRIMARY KEY REFERENCES sites(id),
+  settings TEXT NOT NULL
+);
+CREATE TABLE kb_entries (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  question TEXT NOT NULL,
+  phrasings TEXT NOT NULL,         -- JSON array of strings
+  answer TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE INDEX kb_entries_site ON kb_entries(site_id);
+-- Invitation counters: per site, day, trigger, kind and poll option; no visitor, IP or page.
+CREATE TABLE engage_counts (
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  day TEXT NOT NULL,               -- YYYY-MM-DD, UTC
+  trigger_id TEXT NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('shown', 'accepted', 'dismissed', 'answered')),
+  option INTEGER NOT NULL DEFAULT -1,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (site_id, day, trigger_id, kind, option)
+) WITHOUT ROWID;
+
+-- Otklik.identify: the HMAC key a site signs its users' ids with ('' until the owner asks for one), and what a
+-- verified identity told us.
+ALTER TABLE sites ADD COLUMN identity_secret TEXT NOT NULL DEFAULT '';
+ALTER TABLE visitors ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
+ALTER TABLE visitors ADD COLUMN email TEXT NOT NULL DEFAULT '';
+)SQL"},
 };
 
 }  // namespace

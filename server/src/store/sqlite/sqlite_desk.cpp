@@ -82,7 +82,7 @@ Result<DeskSnapshot> SqliteStorage::desk_snapshot() {
     {
       auto s = db_.prepare(
           "SELECT id, site_id, visitor_id, department_id, operator_id, created_at, assigned_at, first_response_at "
-          "FROM conversations WHERE status = 'open' ORDER BY created_at, id");
+          "FROM conversations WHERE status = 'open' AND bot_state != 'active' ORDER BY created_at, id");  // the bot's own are not the desk's yet
       while (s.step()) {
         DeskChat c;
         c.id = ConversationId{s.i64(0)};

@@ -49,7 +49,7 @@ Site site_from(const Stmt& s) {
   return site;
 }
 
-// Columns: id, site_id, account_id, visitor_id, status, last_seq, created_at
+// Columns: id, site_id, account_id, visitor_id, status, last_seq, created_at, bot_state
 Conversation conversation_from(const Stmt& s, int base = 0) {
   Conversation c;
   c.id = ConversationId{s.i64(base + 0)};
@@ -59,6 +59,7 @@ Conversation conversation_from(const Stmt& s, int base = 0) {
   c.status = s.str(base + 4) == "closed" ? ConversationStatus::closed : ConversationStatus::open;
   c.last_seq = s.i64(base + 5);
   c.created_at = from_unix_ms(s.i64(base + 6));
+  c.bot_state = s.str(base + 7);
   return c;
 }
 
@@ -75,13 +76,16 @@ Message message_from(const Stmt& s) {
   m.text = s.str(7);
   m.at = from_unix_ms(s.i64(8));
   m.author.photo = s.is_null(9) ? std::string() : s.str(9);
+  if (!s.is_null(10)) {
+    m.bot = BotMark{s.i64(10), s.is_null(11) ? std::nullopt : std::optional<bool>(s.i64(11) != 0)};
+  }
   return m;
 }
 
 // Messages with their author's current photo: a photo is who the operator is now, not a historical record.
 #define OTK_MESSAGE_SELECT                                                                                     \
   "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.author_kind, m.operator_id, m.author_name, m.body, " \
-  "m.created_at, o.photo_version FROM messages m LEFT JOIN operators o ON o.id = m.operator_id "
+  "m.created_at, o.photo_version, m.bot_entry, m.bot_helpful FROM messages m LEFT JOIN operators o ON o.id = m.operator_id "
 
 // Columns: id, account_id, email, name, role, photo_version
 #define OTK_OPERATOR_SELECT "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version FROM operators o "
@@ -299,7 +303,7 @@ Result<void> SqliteStorage::record_page_view(const Visitor& visitor, const PageR
 Result<std::optional<Conversation>> SqliteStorage::open_conversation_of(const Visitor& visitor) {
   return guarded([&]() -> Result<std::optional<Conversation>> {
     auto s = db_.prepare(
-        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at FROM conversations "
+        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at, bot_state FROM conversations "
         "WHERE visitor_id = ? AND status = 'open' ORDER BY id DESC LIMIT 1");
     s.bind(1, visitor.id.value);
     if (!s.step()) return std::optional<Conversation>{};
@@ -310,7 +314,7 @@ Result<std::optional<Conversation>> SqliteStorage::open_conversation_of(const Vi
 Result<std::optional<Conversation>> SqliteStorage::visitor_conversation(const Visitor& visitor, ConversationId id) {
   return guarded([&]() -> Result<std::optional<Conversation>> {
     auto s = db_.prepare(
-        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at FROM conversations "
+        "SELECT id, site_id, account_id, visitor_id, status, last_seq, created_at, bot_state FROM conversations "
         "WHERE id = ? AND visitor_id = ?");
     s.bind(1, id.value).bind(2, visitor.id.value);
     if (!s.step()) return std::optional<Conversation>{};
@@ -335,7 +339,7 @@ Result<Conversation> SqliteStorage::rate_conversation(const Visitor& visitor, Co
 Result<std::optional<Conversation>> SqliteStorage::conversation_for(const OperatorScope& scope, ConversationId id) {
   return guarded([&]() -> Result<std::optional<Conversation>> {
     auto s = db_.prepare(
-        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at "
+        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, c.bot_state "
         "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
         "WHERE c.id = ? AND c.account_id = ?");
     s.bind(1, scope.op.id.value).bind(2, id.value).bind(3, scope.op.account.value);
@@ -376,14 +380,14 @@ ConversationSummary SqliteStorage::summarise(const OperatorScope& scope, Convers
 Result<std::vector<ConversationSummary>> SqliteStorage::open_conversations(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<ConversationSummary>> {
     auto s = db_.prepare(
-        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, " OTK_SUMMARY_HEAD
+        "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, c.bot_state, " OTK_SUMMARY_HEAD
         "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? " OTK_SUMMARY_JOINS
         "WHERE c.account_id = ? AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500");
     s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
     std::vector<std::pair<Conversation, ConversationSummary>> rows;
     while (s.step()) {
       auto c = conversation_from(s);
-      auto head = summary_head(s, c.visitor, 7);
+      auto head = summary_head(s, c.visitor, 8);
       rows.emplace_back(std::move(c), std::move(head));
     }
     std::vector<ConversationSummary> out;
@@ -424,6 +428,13 @@ Result<std::vector<Message>> SqliteStorage::messages_after(ConversationId id, Se
 std::optional<Message> SqliteStorage::find_by_client_id(const std::string& sender, const std::string& client_id) {
   auto s = db_.prepare(OTK_MESSAGE_SELECT "WHERE m.sender = ? AND m.client_id = ?");
   s.bind(1, sender).bind(2, client_id);
+  if (!s.step()) return std::nullopt;
+  return message_from(s);
+}
+
+std::optional<Message> SqliteStorage::find_message(MessageId id) {
+  auto s = db_.prepare(OTK_MESSAGE_SELECT "WHERE m.id = ?");
+  s.bind(1, id.value);
   if (!s.step()) return std::nullopt;
   return message_from(s);
 }
@@ -510,6 +521,11 @@ Result<Appended> SqliteStorage::append_operator_message(const OperatorScope& sco
         "WHERE id = ? AND first_response_at IS NULL");
     first.bind(1, to_unix_ms(m.at)).bind(2, scope.op.id.value).bind(3, to_unix_ms(m.at)).bind(4, id.value).run();
     out.first_reply = db_.changes() == 1;
+    auto bot = db_.prepare(
+        "UPDATE conversations SET bot_state = 'handed_off', bot_handoff = 'operator' WHERE id = ? AND bot_state = 'active'");
+    bot.bind(1, id.value).run();
+    out.bot_stopped = db_.changes() == 1;
+    if (out.bot_stopped) out.conversation.bot_state = "handed_off";
     return out;
   });
 }

@@ -96,6 +96,23 @@ class SqliteStorage final : public Storage {
   Result<void> opt_out(std::string_view e164, TimePoint now) override;
   Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) override;
   Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) override;
+  Result<std::optional<std::string>> engage_settings(SiteId site) override;
+  Result<void> set_engage_settings(SiteId site, std::string_view settings_json) override;
+  Result<std::vector<KbEntry>> kb_entries(SiteId site) override;
+  Result<KbEntry> put_kb_entry(SiteId site, const KbEntry& entry, TimePoint now) override;
+  Result<void> delete_kb_entry(SiteId site, std::int64_t id) override;
+  Result<void> count_engage_events(SiteId site, std::string_view day, std::span<const EngageEvent> events) override;
+  Result<std::vector<TriggerStats>> engage_stats(SiteId site, std::string_view from_day, std::string_view to_day) override;
+  Result<BotStats> bot_stats(SiteId site, TimePoint from, TimePoint to) override;
+  Result<bool> set_bot_state(ConversationId id, std::string_view state, std::string_view reason) override;
+  Result<Appended> append_bot_message(ConversationId id, std::string_view bot_name, const NewMessage& m,
+                                      std::int64_t entry) override;
+  Result<BotFeedbackSaved> set_bot_feedback(const Visitor& visitor, MessageId message, bool helpful) override;
+  Result<std::string> identity_secret(SiteId site, bool create, bool rotate) override;
+  Result<std::pair<int, int>> site_operator_photos(SiteId site) override;
+  Result<int> average_first_response(SiteId site, TimePoint since) override;
+  Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id, std::string_view name,
+                                       std::string_view email) override;
 
  private:
   std::optional<CallbackRecord> callback_by_id(CallbackId id);
@@ -103,6 +120,7 @@ class SqliteStorage final : public Storage {
   std::optional<Lead> visible_lead(const OperatorScope& scope, LeadId id);
   void migrate();
   std::optional<Message> find_by_client_id(const std::string& sender, const std::string& client_id);
+  std::optional<Message> find_message(MessageId id);
   Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,
                   bool created);
   std::vector<SiteId> member_sites(OperatorId op, AccountId account);

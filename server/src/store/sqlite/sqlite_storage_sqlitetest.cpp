@@ -459,3 +459,88 @@ TEST_F(SqliteStorageTest, CallbackSettingsAreStoredPerSite) {
 
 }  // namespace
 }  // namespace otk
+
+namespace otk {
+namespace {
+
+TEST_F(SqliteStorageTest, BotMessagesMarksAndStateMoveOnlyForward) {
+  auto v = *db_->create_visitor(site_a_, "vt-bot", clock_.now());
+  auto first = *db_->append_visitor_message(v, msg("m1", "Сколько стоит доставка?"));
+  const auto conv = first.conversation.id;
+  EXPECT_TRUE(*db_->set_bot_state(conv, "active", ""));
+  EXPECT_FALSE(*db_->set_bot_state(conv, "active", "")) << "a conversation gets the bot once";
+  EXPECT_EQ(db_->open_conversation_of(v)->value().bot_state, "active");
+  EXPECT_TRUE(db_->desk_snapshot()->open_chats.empty()) << "the bot's conversations are not the desk's yet";
+
+  auto intro = *db_->append_bot_message(conv, "Робот", msg("intro", "Я бот"), 0);
+  auto answer = *db_->append_bot_message(conv, "Робот", msg("answer-1", "300 ₽"), 7);
+  EXPECT_EQ(intro.message.author.kind, AuthorKind::bot);
+  EXPECT_EQ(answer.message.seq, 3) << "bot lines share the visitor's gap-free sequence";
+  EXPECT_TRUE(db_->append_bot_message(conv, "Робот", msg("answer-1", "300 ₽"), 7)->duplicate);
+  bool more = false;
+  auto all = *db_->messages_after(conv, 0, 10, more);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_FALSE(all[1].bot) << "the introduction is no answer";
+  ASSERT_TRUE(all[2].bot);
+  EXPECT_EQ(all[2].bot->entry, 7);
+  EXPECT_FALSE(all[2].bot->helpful);
+
+  // Marks: only on answers, only by the conversation's visitor; the same mark twice changes nothing.
+  EXPECT_EQ(db_->set_bot_feedback(v, intro.message.id, true).error().code, Errc::not_found);
+  auto stranger = *db_->create_visitor(site_a_, "vt-other", clock_.now());
+  EXPECT_EQ(db_->set_bot_feedback(stranger, answer.message.id, true).error().code, Errc::not_found);
+  auto marked = *db_->set_bot_feedback(v, answer.message.id, false);
+  EXPECT_TRUE(marked.changed);
+  EXPECT_EQ(marked.not_helpful, 1);
+  EXPECT_EQ(marked.message.bot->helpful, false);
+  EXPECT_FALSE(db_->set_bot_feedback(v, answer.message.id, false)->changed);
+
+  // An operator writing silences the bot in the same transaction; a later hand-off changes nothing.
+  auto anna = scope_of("anna@a.ru");
+  auto reply = *db_->append_operator_message(anna, conv, msg("o1", "Здравствуйте!"));
+  EXPECT_TRUE(reply.bot_stopped);
+  EXPECT_FALSE(*db_->set_bot_state(conv, "handed_off", "asked"));
+  EXPECT_FALSE(db_->append_operator_message(anna, conv, msg("o2", "Ещё"))->bot_stopped);
+  EXPECT_EQ(db_->desk_snapshot()->open_chats.size(), 1u);
+
+  auto stats = *db_->bot_stats(site_a_, clock_.now() - std::chrono::hours(1), clock_.now() + std::chrono::hours(1));
+  EXPECT_EQ(stats.conversations, 1);
+  EXPECT_EQ(stats.answers, 1);
+  EXPECT_EQ(stats.not_helpful, 1);
+  EXPECT_EQ(stats.handed_off, 1);
+  ASSERT_EQ(stats.handoff_reasons.size(), 1u);
+  EXPECT_EQ(stats.handoff_reasons[0].first, "operator");
+}
+
+TEST_F(SqliteStorageTest, KnowledgeBaseAndCountersStayWithTheirSite) {
+  auto e = *db_->put_kb_entry(site_a_, KbEntry{0, "Доставка?", {"Сколько везёте?"}, "2 дня", {}}, clock_.now());
+  EXPECT_GT(e.id, 0);
+  EXPECT_EQ(e.phrasings, std::vector<std::string>{"Сколько везёте?"});
+  EXPECT_EQ(db_->put_kb_entry(site_b_, KbEntry{e.id, "x", {}, "y", {}}, clock_.now()).error().code, Errc::not_found);
+  EXPECT_EQ(db_->delete_kb_entry(site_b_, e.id).error().code, Errc::not_found);
+  EXPECT_TRUE(db_->kb_entries(site_b_)->empty());
+  EXPECT_EQ(db_->kb_entries(site_a_)->size(), 1u);
+
+  const std::vector<EngageEvent> events{{"poll", "shown", -1}, {"poll", "answered", 1}, {"poll", "answered", 1}};
+  ASSERT_TRUE(db_->count_engage_events(site_a_, "2026-11-30", events));
+  ASSERT_TRUE(db_->count_engage_events(site_a_, "2026-12-01", std::vector<EngageEvent>{{"poll", "shown", -1}}));
+  auto one_day = *db_->engage_stats(site_a_, "2026-11-30", "2026-11-30");
+  ASSERT_EQ(one_day.size(), 1u);
+  EXPECT_EQ(one_day[0].shown, 1);
+  EXPECT_EQ(one_day[0].answers, (std::vector<std::int64_t>{0, 2}));
+  EXPECT_EQ(db_->engage_stats(site_a_, "2026-11-30", "2026-12-31")->at(0).shown, 2);
+  EXPECT_TRUE(db_->engage_stats(site_b_, "2026-01-01", "2026-12-31")->empty());
+
+  ASSERT_TRUE(db_->set_engage_settings(site_a_, R"({"triggers":[]})"));
+  EXPECT_EQ(db_->engage_settings(site_a_)->value(), R"({"triggers":[]})");
+  EXPECT_FALSE(db_->engage_settings(site_b_)->has_value());
+
+  const auto secret = *db_->identity_secret(site_a_, true, false);
+  EXPECT_EQ(secret.size(), 64u);
+  EXPECT_EQ(*db_->identity_secret(site_a_, true, false), secret);
+  EXPECT_NE(*db_->identity_secret(site_a_, true, true), secret) << "rotate makes a new one";
+  EXPECT_EQ(*db_->identity_secret(site_b_, false, false), "") << "none until asked for";
+}
+
+}  // namespace
+}  // namespace otk
