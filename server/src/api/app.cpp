@@ -1,5 +1,7 @@
 #include "api/app.hpp"
 
+#include "api/bot.hpp"
+
 #include <charconv>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -146,6 +148,9 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/me/photo" && verb == http::verb::put) co_return co_await put_photo(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
     if (path == "/api/v1/canned" || path.starts_with("/api/v1/canned/")) co_return co_await canned(req, path.substr(14));
+    if (path == "/api/v1/engage/presets" && get) co_return co_await engage_presets(req);
+    if (path.starts_with("/api/v1/sites/")) co_return co_await site_settings(req, path.substr(14));
+    if (path == "/api/v1/widget/events" && verb == http::verb::post) co_return co_await widget_events(req, peer_ip);
     if (path == "/api/v1/callbacks/statement" && get) co_return co_await callback_statement(req);
     if (path.starts_with("/api/v1/callbacks/") && verb == http::verb::post) {
       co_return co_await callback_action(req, path.substr(18));
@@ -184,7 +189,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (last.find('.') == std::string::npos) rel = "console/index.html";  // client-side routes
     co_return asset(req, rel, true);
   }
-  if (config_.demo && (path == "/demo/shop" || path == "/demo/bikes")) {
+  if (config_.demo && (path == "/demo/shop" || path == "/demo/bikes" || path == "/demo/service")) {
     co_return asset(req, std::string(path.substr(1)) + ".html", false);
   }
   co_return error_response(s_.metrics, {Errc::not_found, "not found"});
@@ -261,6 +266,11 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
       callback = parsed && parsed->enabled;
     }
     cfg["callback"] = callback;
+    // Triggers, campaign greetings, launcher, goals and the bot's public part, where the owner set them up.
+    if (s_.bot) {
+      auto setup = co_await s_.bot->setup(s);
+      if (setup) cfg["engage"] = engage_widget_json((*setup)->settings, callback);
+    }
     prefix = "(window.Otklik=window.Otklik||{}).config=" + dump(cfg) + ";\n";
   }
   HttpResponse res{http::status::ok, 11};

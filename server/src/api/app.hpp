@@ -55,6 +55,10 @@ class App final : public Router {
   net::awaitable<HttpResponse> visitor_card(const HttpRequest& req, ConversationId id);
   // Canned replies (api/canned.cpp).
   net::awaitable<HttpResponse> canned(const HttpRequest& req, std::string_view rest);
+  // Engagement and the FAQ bot (api/engage.cpp): rest = what follows "/api/v1/sites/".
+  net::awaitable<HttpResponse> engage_presets(const HttpRequest& req);
+  net::awaitable<HttpResponse> site_settings(const HttpRequest& req, std::string_view rest);
+  net::awaitable<HttpResponse> widget_events(const HttpRequest& req, const std::string& peer_ip);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);
@@ -66,6 +70,7 @@ class App final : public Router {
   net::thread_pool cpu_{1};  // argon2id and file writes run here, never on an I/O thread
   std::mutex limiter_mu_;
   KeyedLimiter login_by_ip_, login_by_email_;
+  KeyedLimiter events_by_ip_{120, 60};  // widget events: a page sends a handful per visit
 };
 
 /// Origin of the server as the browser sees it: "http(s)://" + Host.

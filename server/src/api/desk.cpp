@@ -47,7 +47,7 @@ void Desk::start(DeskSnapshot snap) {
     if (!chat.info.department) unrouted.push_back(chat);
   }
   for (const auto& chat : unrouted) {
-    net::co_spawn(strand_, route_new(chat.info.id, PageRef{}), net::detached);
+    net::co_spawn(strand_, route_new(chat.info.id, PageRef{}, false), net::detached);
   }
   net::co_spawn(strand_, tick_loop(), net::detached);
 }
@@ -61,12 +61,12 @@ void Desk::stop() {
 
 // ---- events ---------------------------------------------------------------------------------------------
 
-void Desk::chat_opened(const Conversation& c, const PageRef& page) {
-  net::post(strand_, [this, c, page] {
+void Desk::chat_opened(const Conversation& c, const PageRef& page, bool logged_in) {
+  net::post(strand_, [this, c, page, logged_in] {
     if (chats_.contains(c.id)) return;
     chats_[c.id] = Chat{DeskChat{c.id, c.site, c.visitor, DepartmentId{}, OperatorId{}, c.created_at, c.created_at, false},
                         {}, false};
-    net::co_spawn(strand_, route_new(c.id, page), net::detached);
+    net::co_spawn(strand_, route_new(c.id, page, logged_in), net::detached);
   });
 }
 
@@ -232,7 +232,7 @@ void Desk::release(OperatorId op) {
   if (auto it = ops_.find(op); it != ops_.end() && it->second.active > 0) it->second.active--;
 }
 
-net::awaitable<void> Desk::route_new(ConversationId id, PageRef page) {
+net::awaitable<void> Desk::route_new(ConversationId id, PageRef page, bool logged_in) {
   auto it = chats_.find(id);
   if (it == chats_.end()) co_return;
   const VisitorId visitor = it->second.info.visitor;
@@ -241,7 +241,7 @@ net::awaitable<void> Desk::route_new(ConversationId id, PageRef page) {
     spdlog::error("desk: conversation {} belongs to a site the desk does not know", id.value);
     co_return;
   }
-  const auto visit = visit_context(page.url, page.referrer, false);
+  const auto visit = visit_context(page.url, page.referrer, logged_in);
   it->second.info.department = route(site->second.rules, visit, site->second.default_department);
   auto find_previous = [visitor, id](Storage& st) { return st.last_operator_of(visitor, id); };
   auto previous = co_await db_read<std::optional<OperatorId>>(s_.db, find_previous);

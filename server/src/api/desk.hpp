@@ -36,7 +36,8 @@ class Desk {
 
   // ---- events; any thread ----
   /// A visitor's first message opened a conversation (after commit).
-  void chat_opened(const Conversation& c, const PageRef& page);
+  /// `logged_in`: the visitor was identified with a valid hash (routing rules may ask for it).
+  void chat_opened(const Conversation& c, const PageRef& page, bool logged_in = false);
   /// An operator answered the conversation for the first time (after commit); they now have it.
   void first_reply(ConversationId id, OperatorId by);
   void chat_closed(ConversationId id);
@@ -71,7 +72,7 @@ class Desk {
   [[nodiscard]] std::vector<OperatorLoad> roster(DepartmentId department) const;
   [[nodiscard]] std::string operator_name(OperatorId op) const;
   [[nodiscard]] std::string department_name(DepartmentId d) const;
-  net::awaitable<void> route_new(ConversationId id, PageRef page);
+  net::awaitable<void> route_new(ConversationId id, PageRef page, bool logged_in);
   net::awaitable<Result<void>> transfer_here(ConversationId id, OperatorId by, OperatorId to_operator,
                                              DepartmentId to_department);
   /// Gives the chat to `op` (0: the queue), records it and tells everyone.

@@ -100,6 +100,11 @@ class OperatorHandler final : public WsHandler {
     auto publish = [&hub, desk, me](const Appended& a) {
           if (a.duplicate) return;
           hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
+          if (a.bot_stopped) {
+            // A person stepped in where the bot was answering: the bot falls silent and the desk takes the chat.
+            hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::bot_frame(a.conversation.id, false)));
+            if (desk) desk->chat_opened(a.conversation, PageRef{});
+          }
           if (a.first_reply && desk) desk->first_reply(a.conversation.id, me);
         };
     auto appended = co_await db_write<Appended>(s_.db, append, publish);

@@ -15,6 +15,7 @@ namespace otk {
 
 class Desk;
 class CallbackDesk;
+class FaqBot;
 
 struct Services {
   Database& db;
@@ -23,6 +24,7 @@ struct Services {
   const Clock& clock;
   Desk* desk = nullptr;  // routing; absent in tests that need none
   CallbackDesk* callbacks = nullptr;  // callback requests; absent: the widget's callback frames are refused
+  FaqBot* bot = nullptr;              // the FAQ bot and engagement settings; absent: no bot
 };
 
 /// HTTP status for an error code.

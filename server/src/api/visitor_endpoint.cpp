@@ -1,9 +1,13 @@
 #include <optional>
 
+#include <sodium.h>
+
+#include "api/bot.hpp"
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/desk.hpp"
 #include "api/endpoints.hpp"
+#include "core/chat/text.hpp"
 #include "core/chat/rate_limit.hpp"
 #include "phone/phone.hpp"
 #include "proto/frames.hpp"
@@ -55,6 +59,8 @@ class VisitorHandler final : public WsHandler {
     else if (auto* c = std::get_if<proto::LeaveContact>(&*frame)) co_await contact(conn, *c);
     else if (auto* cb = std::get_if<proto::RequestCallback>(&*frame)) co_await callback(conn, *cb);
     else if (auto* r = std::get_if<proto::Rate>(&*frame)) co_await rate(conn, *r);
+    else if (std::holds_alternative<proto::Handoff>(*frame)) co_await handoff(conn);
+    else if (auto* f = std::get_if<proto::BotFeedback>(&*frame)) co_await bot_feedback(conn, *f);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -102,6 +108,11 @@ class VisitorHandler final : public WsHandler {
       };
       (void)co_await db_write<void>(s_.db, record_landing);
     }
+    if (h.identity) {
+      auto identified = co_await identify(*visitor, *h.identity);
+      if (identified) visitor = *identified;
+      else conn.send(error_frame_counted(s_.metrics, identified.error(), "identity"));  // the chat goes on anonymously
+    }
     auto v = *visitor;
     auto find_open = [v](Storage& st) { return st.open_conversation_of(v); };
     auto conv = co_await db_read<std::optional<Conversation>>(s_.db, find_open);
@@ -111,7 +122,7 @@ class VisitorHandler final : public WsHandler {
     hello_at_ = s_.clock.now();
     conn.disarm_deadline();
     s_.hub.add_visitor(visitor_->id, conn.shared_from_this());
-    conn.send(proto::visitor_welcome_frame(token, conversation_));
+    conn.send(proto::visitor_welcome_frame(token, conversation_, logged_in_));
     if (s_.desk) s_.desk->visitor_hello(site_.id, visitor_->id);
     if (conversation_ && page_) {
       s_.hub.to_site_operators(site_.id, share(proto::page_frame(conversation_->id, *page_, s_.clock.now())));
@@ -135,9 +146,21 @@ class VisitorHandler final : public WsHandler {
     // A phone-like run that is no real number (an order number, say) is not a contact.
     auto found = find_contacts(msg.text);
     if (!found.phone.empty()) found.phone = lead_phone(found.phone, site).value_or("");
-    auto append = [v, msg, found](Storage& st) -> Result<Sent> {
+    // A new conversation starts with the FAQ bot where the site has one, unless the visitor already asked for
+    // a person.
+    bool bot_first = false;
+    if (s_.bot && !wants_person_ && (!conversation_ || conversation_->status != ConversationStatus::open)) {
+      auto setup = co_await s_.bot->setup(site_);
+      bot_first = setup && (*setup)->bot_on();
+    }
+    auto append = [v, msg, found, bot_first](Storage& st) -> Result<Sent> {
       auto a = st.append_visitor_message(v, msg);
       if (!a) return std::unexpected(a.error());
+      if (a->created_conversation && bot_first) {
+        auto on = st.set_bot_state(a->conversation.id, "active", "");
+        if (!on) return std::unexpected(on.error());
+        a->conversation.bot_state = "active";
+      }
       Sent out{std::move(*a), std::nullopt};
       if (out.appended.duplicate || found.empty()) return out;
       auto lead = st.save_contact(v, ContactForm{"", found.email, found.phone, msg.text}, LeadSource::chat,
@@ -146,7 +169,8 @@ class VisitorHandler final : public WsHandler {
       out.lead = std::move(*lead);
       return out;
     };
-    auto publish = [&hub, desk, site, page, v](const Sent& sent) {
+    const bool logged_in = logged_in_;
+    auto publish = [&hub, desk, site, page, v, logged_in](const Sent& sent) {
           const Appended& a = sent.appended;
           if (a.duplicate) return;
           if (a.created_conversation) {
@@ -161,13 +185,69 @@ class VisitorHandler final : public WsHandler {
           }
           hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
           if (sent.lead && !sent.lead->duplicate) hub.to_site_operators(site.id, share(proto::lead_frame(sent.lead->lead)));
-          if (a.created_conversation && desk) desk->chat_opened(a.conversation, page.value_or(PageRef{}));
+          if (a.created_conversation && a.conversation.bot_state == "active") {
+            hub.to_visitor(v.id, share(proto::bot_frame(a.conversation.id, true)));
+          } else if (a.created_conversation && desk) {
+            desk->chat_opened(a.conversation, page.value_or(PageRef{}), logged_in);
+          }
         };
     auto sent = co_await db_write<Sent>(s_.db, append, publish);
     if (!sent) co_return conn.send(error_frame_counted(s_.metrics, sent.error(), m.client_id));
     if (!sent->appended.duplicate) s_.metrics.message_stored(AuthorKind::visitor);
     conversation_ = sent->appended.conversation;
     conn.send(proto::ack_frame(sent->appended.message));
+    if (!sent->appended.duplicate && conversation_->bot_state == "active" && s_.bot) {
+      co_await s_.bot->answer(site_, *conversation_, sent->appended.message, page_);
+    }
+  }
+
+  // Otklik.identify: trusted only with the HMAC-SHA256 of the id under the site's identity secret.
+  net::awaitable<Result<Visitor>> identify(const Visitor& visitor, const proto::Identity& id) {
+    const SiteId site = site_.id;
+    auto read_secret = [site](Storage& st) { return st.identity_secret(site, false, false); };
+    auto secret = co_await db_read<std::string>(s_.db, read_secret);
+    if (!secret) co_return std::unexpected(secret.error());
+    if (secret->empty()) co_return fail(Errc::forbidden, "this site has no identity secret; identify is ignored");
+    unsigned char mac[crypto_auth_hmacsha256_BYTES];
+    crypto_auth_hmacsha256_state state;
+    crypto_auth_hmacsha256_init(&state, reinterpret_cast<const unsigned char*>(secret->data()), secret->size());
+    crypto_auth_hmacsha256_update(&state, reinterpret_cast<const unsigned char*>(id.id.data()), id.id.size());
+    crypto_auth_hmacsha256_final(&state, mac);
+    char hex[crypto_auth_hmacsha256_BYTES * 2 + 1];
+    sodium_bin2hex(hex, sizeof hex, mac, sizeof mac);
+    std::string given = id.hash;
+    for (auto& c : given) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (given.size() != sizeof hex - 1 || sodium_memcmp(given.data(), hex, sizeof hex - 1) != 0) {
+      co_return fail(Errc::unauthorized, "identity hash does not match the site's identity secret");
+    }
+    auto name = normalize_message_text(id.name);
+    const std::string clean_name = name ? truncate_utf8(*name, 100) : std::string();
+    const Visitor v = visitor;
+    const std::string external = id.id;
+    const std::string email = id.email;
+    auto store = [v, external, clean_name, email](Storage& st) {
+      return st.set_visitor_identity(v, external, clean_name, email);
+    };
+    auto stored = co_await db_write<Visitor>(s_.db, store);
+    if (stored) logged_in_ = true;
+    co_return stored;
+  }
+
+  // "Talk to a person": the bot's conversation goes to the desk; before any conversation, the next one skips
+  // the bot.
+  net::awaitable<void> handoff(WsConnection& conn) {
+    wants_person_ = true;
+    if (!conversation_ || conversation_->status != ConversationStatus::open || !s_.bot) co_return;
+    auto done = co_await s_.bot->handoff(site_, conversation_->id, HandoffReason::asked, page_);
+    if (!done) co_return conn.send(error_frame_counted(s_.metrics, done.error(), "handoff"));
+    // Already with people: the widget only needs to hear it.
+    if (!*done) conn.send(proto::bot_frame(conversation_->id, false));
+    conversation_->bot_state = "handed_off";
+  }
+
+  net::awaitable<void> bot_feedback(WsConnection& conn, const proto::BotFeedback& f) {
+    if (!s_.bot) co_return conn.send(error_frame_counted(s_.metrics, {Errc::not_found, "no such bot answer"}, "bot_feedback"));
+    co_await s_.bot->feedback(conn, site_, *visitor_, f, page_);
   }
 
   net::awaitable<void> contact(WsConnection& conn, const proto::LeaveContact& frame) {
@@ -262,6 +342,8 @@ class VisitorHandler final : public WsHandler {
   std::optional<Visitor> visitor_;
   std::optional<Conversation> conversation_;
   std::optional<PageRef> page_;
+  bool logged_in_ = false;     // identified with a valid hash on this connection
+  bool wants_person_ = false;  // asked for a person: no bot for this connection's next conversation
   TokenBucket bucket_{kFramesPerSecond, kFrameBurst};
 };
 

@@ -1,8 +1,52 @@
 #include "main/demo.hpp"
 
+#include "core/engage/engage.hpp"
 #include "core/tenancy/site_rules.hpp"
 
 namespace otk {
+namespace {
+
+// The internet provider's proactive set-up: a poll for the visitor who lingers on the home page, a teaser for
+// the one comparing tariffs, a greeting for subscribers who come from the newsletter, and the FAQ bot.
+constexpr const char* kServiceEngage = R"({
+  "triggers": [
+    {"id": "what-brings-you", "match": "all",
+     "conditions": [{"type": "url", "pattern": "/demo/service"}, {"type": "time_on_page", "min_seconds": 20}],
+     "action": {"type": "poll", "question": "Что привело вас к нам сегодня?",
+                "options": ["Хочу подключиться", "Сменить тариф", "Что-то не работает"]}},
+    {"id": "tariffs", "match": "all",
+     "conditions": [{"type": "pages_viewed", "min": 2}, {"type": "time_on_site", "min_seconds": 40}],
+     "action": {"type": "teaser", "text": "Сравниваете тарифы? Спросите бота — он знает, что есть в вашем доме."}}
+  ],
+  "campaign": {"medium": "email", "greeting": "Рады, что заглянули из письма! Спросите про зимний тариф — расскажем всё."},
+  "bot": {"enabled": true, "name": "Робот Сигнал", "threshold": 0.5}
+})";
+
+struct Faq {
+  const char* question;
+  std::vector<std::string> phrasings;
+  const char* answer;
+};
+
+const Faq kServiceFaq[] = {
+    {"Сколько стоит интернет?", {"Какие у вас тарифы?", "Цена подключения", "Тарифы на интернет"},
+     "Тарифы от 450 ₽ в месяц: «Старт» 100 Мбит/с — 450 ₽, «Дом» 500 Мбит/с — 650 ₽, «Турбо» 1 Гбит/с — 900 ₽. "
+     "Подключение бесплатное."},
+    {"Как быстро подключат интернет?", {"Когда придёт монтажник?", "Сроки подключения"},
+     "Обычно на следующий день после заявки: монтажник звонит заранее и приходит в удобные вам два часа."},
+    {"Как оплатить интернет?", {"Способы оплаты", "Можно ли платить картой?", "Автоплатёж"},
+     "Картой в личном кабинете, через СБП или автоплатежом — он спишет ровно в день продления, без комиссии."},
+    {"Не работает интернет, что делать?", {"Пропал интернет", "Нет соединения", "Интернет медленный"},
+     "Перезагрузите роутер: выключите на 30 секунд и включите. Если не помогло — проверьте, нет ли аварии на "
+     "странице «Статус сети», или позовите человека: инженер посмотрит линию."},
+    {"Как настроить роутер?", {"Настройка wi-fi", "Сменить пароль от wi-fi"},
+     "Откройте 192.168.0.1, войдите с данными с наклейки на роутере, раздел «Беспроводная сеть». Пароль лучше "
+     "сделать не короче 12 символов."},
+    {"Я переезжаю, можно перенести договор?", {"Переезд на новый адрес", "Перенос интернета"},
+     "Да, бесплатно, если дом на новом адресе подключён. Напишите новый адрес — проверим."},
+};
+
+}  // namespace
 
 Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, const std::string& password_hash,
                        TimePoint now) {
@@ -57,6 +101,34 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
   for (const auto& [shortcut, text] : canned) {
     if (auto r = st.put_canned(owner, SiteId{}, shortcut, text, now); !r) return std::unexpected(r.error());
   }
+  // The third demo site: an internet provider with a polite poll, a teaser, a campaign greeting and the FAQ bot.
+  Site service;
+  service.account = *account;
+  service.key = "demo-service";
+  service.name = "Demo provider";
+  service.allowed_origins = origins;
+  service.language = "ru";
+  service.appearance.color = "#7b3fe4";
+  service.appearance.operator_name = "Сигнал";
+  auto clean_service = normalize_site(std::move(service));
+  if (!clean_service) return std::unexpected(clean_service.error());
+  auto service_id = st.upsert_site(*clean_service, now);
+  if (!service_id) return std::unexpected(service_id.error());
+  if (auto r = st.add_site_member(*service_id, *op); !r) return r;
+  if (auto r = st.add_site_member(*service_id, *anna); !r) return r;
+  auto engage = engage_settings_from_json(std::string_view(kServiceEngage), "ru");
+  if (!engage) return std::unexpected(engage.error());
+  if (auto r = st.set_engage_settings(*service_id, engage_settings_to_json(*engage).dump()); !r) return r;
+  auto faq = st.kb_entries(*service_id);
+  if (!faq) return std::unexpected(faq.error());
+  if (faq->empty()) {
+    for (const auto& f : kServiceFaq) {
+      auto entry = validate_kb_entry(KbEntry{0, f.question, f.phrasings, f.answer, now});
+      if (!entry) return std::unexpected(entry.error());
+      if (auto r = st.put_kb_entry(*service_id, *entry, now); !r) return std::unexpected(r.error());
+    }
+  }
+
   auto snap = st.desk_snapshot();
   if (!snap) return std::unexpected(snap.error());
   for (const auto& site : snap->sites) {

@@ -17,7 +17,9 @@
 #include <tuple>
 
 #include "api/app.hpp"
+#include "api/bot.hpp"
 #include "api/callbacks.hpp"
+#include "core/engage/engage.hpp"
 #include "api/desk.hpp"
 #include "core/callback/settings.hpp"
 #include "telephony/engine.hpp"
@@ -127,7 +129,8 @@ int serve(ServerConfig cfg) {
   CallbackDesk callbacks(ioc, Services{db, hub, metrics, clock});
   auto sip = start_sip(cfg.sip_listen, clock, callbacks);
   callbacks.start();
-  app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk, &callbacks},
+  FaqBot bot(Services{db, hub, metrics, clock, &desk});
+  app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk, &callbacks, &bot},
                               AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
   server.start();
 
@@ -135,6 +138,7 @@ int serve(ServerConfig cfg) {
   if (cfg.demo) {
     std::cout << "  demo shop:        " << origin << "/demo/shop\n"
               << "  demo bikes:       " << origin << "/demo/bikes\n"
+              << "  demo provider:    " << origin << "/demo/service  (FAQ bot, a poll, polite triggers)\n"
               << "  operator console: " << origin << "/console/  (" << kDemoEmail << " / " << kDemoPassword
               << "; a second operator: " << kDemoSecondEmail << " / " << kDemoPassword << ")" << std::endl;
   }
@@ -265,6 +269,23 @@ int main(int argc, char** argv) {
   auto* cb_optout = cb_cmd->add_subcommand("optout", "Never call this number again, from any site");
   cb_optout->add_option("--data", c_data, "Data directory");
   cb_optout->add_option("--number", c_number, "The number, in E.164 (+79161234567)")->required();
+
+  std::string e_data = "./data", e_site, e_settings, e_kb;
+  auto* engage_cmd = cli.add_subcommand("engage", "Manage proactive triggers and the FAQ bot (docs/engagement.md)");
+  engage_cmd->require_subcommand(1);
+  auto* engage_set = engage_cmd->add_subcommand("set", "Set a site's engagement settings from a JSON file");
+  engage_set->add_option("--data", e_data, "Data directory");
+  engage_set->add_option("--site", e_site, "Site key")->required();
+  engage_set->add_option("--settings", e_settings, "JSON file with the settings, or - for standard input")->required();
+  auto* kb_import = engage_cmd->add_subcommand("kb", "Add FAQ bot entries from a JSON file: [{question, phrasings, answer}]");
+  kb_import->add_option("--data", e_data, "Data directory");
+  kb_import->add_option("--site", e_site, "Site key")->required();
+  kb_import->add_option("--file", e_kb, "JSON file, or - for standard input")->required();
+  bool rotate_secret = false;
+  auto* site_secret = site_cmd->add_subcommand("secret", "Print the site's identity secret for Otklik.identify (made on first use)");
+  site_secret->add_option("--data", e_data, "Data directory");
+  site_secret->add_option("--site", e_site, "Site key")->required();
+  site_secret->add_flag("--rotate", rotate_secret, "Replace the secret (hashes made with the old one stop working)");
 
   CLI11_PARSE(cli, argc, argv);
 
@@ -397,6 +418,81 @@ int main(int argc, char** argv) {
         throw std::runtime_error(r.error().message);
       }
       std::cout << "callback for " << c_site << " is " << (settings->enabled ? "on" : "off") << "\n";
+      return 0;
+    }
+    if (*engage_set || *kb_import || *site_secret) {
+      auto read_input = [](const std::string& file) {
+        std::string text;
+        if (file == "-") {
+          text.assign(std::istreambuf_iterator<char>(std::cin), {});
+        } else {
+          std::ifstream in(file);
+          if (!in) throw std::runtime_error("cannot read " + file);
+          text.assign(std::istreambuf_iterator<char>(in), {});
+        }
+        return text;
+      };
+      fs::create_directories(e_data);
+      SqliteStorage st(db_path(e_data), true);
+      auto site = st.site_by_key(e_site);
+      if (!site) throw std::runtime_error(site.error().message);
+      if (!*site) {
+        std::cerr << "no site '" << e_site << "'\n";
+        return 2;
+      }
+      const SiteId id = (*site)->id;
+      if (*site_secret) {
+        auto secret = st.identity_secret(id, true, rotate_secret);
+        if (!secret) throw std::runtime_error(secret.error().message);
+        std::cout << *secret << "\n";
+        return 0;
+      }
+      if (*engage_set) {
+        auto settings = engage_settings_from_json(read_input(e_settings), (*site)->language);
+        if (!settings) {
+          std::cerr << settings.error().message << "\n";
+          return 2;
+        }
+        if (auto r = st.set_engage_settings(id, engage_settings_to_json(*settings).dump()); !r) {
+          throw std::runtime_error(r.error().message);
+        }
+        std::cout << "engagement settings of " << e_site << " saved (" << settings->triggers.size() << " triggers, bot "
+                  << (settings->bot.enabled ? "on" : "off") << ")\n";
+        return 0;
+      }
+      auto doc = nlohmann::json::parse(read_input(e_kb), nullptr, false);
+      if (doc.is_discarded() || !doc.is_array()) {
+        std::cerr << "the file must be a JSON array of {question, phrasings, answer}\n";
+        return 2;
+      }
+      SystemClock clock;
+      std::vector<KbEntry> entries;
+      for (std::size_t i = 0; i < doc.size(); ++i) {
+        const auto& e = doc[i];
+        KbEntry entry;
+        if (!e.is_object() || !e.contains("question") || !e["question"].is_string() || !e.contains("answer") ||
+            !e["answer"].is_string()) {
+          std::cerr << "[" << i << "]: needs question and answer strings\n";
+          return 2;
+        }
+        entry.question = e["question"].get<std::string>();
+        entry.answer = e["answer"].get<std::string>();
+        if (e.contains("phrasings") && e["phrasings"].is_array()) {
+          for (const auto& p : e["phrasings"]) {
+            if (p.is_string()) entry.phrasings.push_back(p.get<std::string>());
+          }
+        }
+        auto valid = validate_kb_entry(std::move(entry));
+        if (!valid) {
+          std::cerr << "[" << i << "]: " << valid.error().message << "\n";
+          return 2;
+        }
+        entries.push_back(std::move(*valid));
+      }
+      for (const auto& e : entries) {
+        if (auto r = st.put_kb_entry(id, e, clock.now()); !r) throw std::runtime_error(r.error().message);
+      }
+      std::cout << entries.size() << " entries added to the FAQ bot of " << e_site << "\n";
       return 0;
     }
     if (*cb_optout) {

@@ -82,7 +82,7 @@ describe('chat protocol', () => {
     await op.type('ack'); await op.type('ack');
 
     v = await visitor(base, { token });
-    assert.deepEqual(v.welcome.conversation, { id: last.conversation, last_seq: 5 });
+    assert.deepEqual(v.welcome.conversation, { id: last.conversation, last_seq: 5, bot: false });
     v.send({ type: 'history', conversation: last.conversation, after: 3 });
     const h = await v.type('history');
     assert.deepEqual(h.messages.map((m) => [m.seq, m.client_id]), [[4, 'o-r1'], [5, 'o-r2']]);
@@ -198,7 +198,7 @@ describe('chat protocol', () => {
 
     const s = await login(base);
     const me = await (await fetch(`${base}/api/v1/me`, { headers: { Cookie: s.cookie } })).json();
-    assert.deepEqual(me.sites.map((x) => x.name).sort(), ['Demo bikes', 'Demo shop']);
+    assert.deepEqual(me.sites.map((x) => x.name).sort(), ['Demo bikes', 'Demo provider', 'Demo shop']);
     const op = await operator(base, s);
     const noCsrf = await fetch(`${base}/api/v1/auth/logout`, { method: 'POST', headers: { Cookie: s.cookie } });
     assert.equal(noCsrf.status, 403);
@@ -300,7 +300,7 @@ describe('durability', () => {
       assert.deepEqual(t.map((m) => m.seq), acked.map((_, i) => i + 1));
       // The visitor comes back with its token and its conversation.
       const again = await visitor(srv.url, { token });
-      assert.deepEqual(again.welcome.conversation, { id: acked[0].conversation, last_seq: 30 });
+      assert.deepEqual(again.welcome.conversation, { id: acked[0].conversation, last_seq: 30, bot: false });
       await again.close();
     } finally {
       await srv.stop();

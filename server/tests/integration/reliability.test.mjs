@@ -132,7 +132,7 @@ test('a reconnect storm: 2,000 visitors come back at once after a restart and ev
     assert.equal(back.length, N);
     for (const [i, v] of back.entries()) assert.equal(v.welcome.visitor, tokens[i], 'the same visitor, not a new one');
     for (const [j, ack] of convs.entries()) {
-      assert.deepEqual(back[j * 10].welcome.conversation, { id: ack.conversation, last_seq: 1 });
+      assert.deepEqual(back[j * 10].welcome.conversation, { id: ack.conversation, last_seq: 1, bot: false });
     }
     console.log(`${N} visitors back in ${seconds.toFixed(2)} s`);
     for (const v of back) v.close();
