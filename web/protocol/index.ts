@@ -1,7 +1,8 @@
 // Wire types of the Otklik chat protocol, version 1. Mirrors docs/protocol.md; the server's parsers are
 // server/src/proto/. Keep the three in step.
 
-export type AuthorKind = 'visitor' | 'operator' | 'system';
+/** 'bot': the site's FAQ bot (docs/engagement.md); the widget always marks it as a bot */
+export type AuthorKind = 'visitor' | 'operator' | 'system' | 'bot';
 
 export interface Author {
   kind: AuthorKind;
@@ -18,6 +19,8 @@ export interface Message {
   text: string;
   /** commit time, ms since the Unix epoch; display only, order is by seq */
   at: number;
+  /** bot messages only. answer: a knowledge-base answer (the widget asks "did it help?"); helpful: the stored mark */
+  bot?: { answer: boolean; helpful: boolean | null };
 }
 
 export interface PageRef {
@@ -46,6 +49,8 @@ export interface ConversationSummary {
   answered: boolean;
   /** the operators' labels, alphabetical */
   labels: string[];
+  /** the FAQ bot answers it; the desk has not routed it yet */
+  bot?: boolean;
 }
 
 /** Where a visitor's chat stands: waiting in line, nobody answered in time, or with an operator. */
@@ -88,6 +93,9 @@ export type ErrorCode =
   | 'not_found' | 'rate_limited' | 'unavailable' | 'internal' | 'bad_request' | 'unauthorized' | 'forbidden'
   | 'csrf' | 'bad_credentials' | 'origin_not_allowed' | 'unknown_site' | 'conflict' | 'too_large' | 'unsupported_media';
 
+/** `ref`: the `client_id` of the frame it answers, else that frame's `type`. A refused `hello.identity` (wrong
+ *  hash: `unauthorized`; no identity secret on the site: `forbidden`) has `ref` `"identity"`: the identity is
+ *  ignored and the chat goes on anonymously. */
 export interface ErrorFrame { type: 'error'; code: ErrorCode; message: string; ref?: string }
 export interface AckFrame { type: 'ack'; client_id: string; conversation: number; id: number; seq: number; at: number }
 export interface MessageFrame extends Message { type: 'message' }
@@ -97,8 +105,11 @@ export interface TypingFrame { type: 'typing'; conversation: number; active: boo
 
 // ---- visitor endpoint: /ws/visitor?site=KEY -------------------------------------------------------
 
+/** Otklik.identify(): `hash` = hex HMAC-SHA256 of `id` with the site's identity secret. */
+export interface Identity { id: string; name?: string; email?: string; hash: string }
+
 export type VisitorOut =
-  | { type: 'hello'; visitor?: string; page?: PageRef }
+  | { type: 'hello'; visitor?: string; page?: PageRef; identity?: Identity }
   | { type: 'send'; client_id: string; text: string }
   /** `text`: the draft, sent only where the site owner turned the typing preview on (the widget then says so) */
   | { type: 'typing'; active: boolean; text?: string }
@@ -109,7 +120,11 @@ export type VisitorOut =
   /** the visitor's verdict on a conversation of theirs (usually right after it was closed) */
   | { type: 'rate'; conversation: number; rating: 'good' | 'bad'; comment?: string }
   /** instant callback; `website` is the form's hidden honeypot field (people leave it empty) */
-  | { type: 'callback'; client_id: string; phone: string; website?: string };
+  | { type: 'callback'; client_id: string; phone: string; website?: string }
+  /** "talk to a person": the bot hands the conversation to the operators */
+  | { type: 'handoff' }
+  /** the visitor's "did this help?" on a bot answer (`message`: the message id) */
+  | { type: 'bot_feedback'; message: number; helpful: boolean };
 
 /** Where a callback request stands. `message`: the polite reason of a refusal; `status`: the final call status. */
 export interface CallbackFrame {
@@ -127,11 +142,19 @@ export interface ContactSavedFrame { type: 'contact_saved'; client_id: string }
 export interface VisitorWelcome {
   type: 'welcome';
   visitor: string;
-  conversation: { id: number; last_seq: number } | null;
+  /** bot: the bot is answering the resumed conversation */
+  conversation: { id: number; last_seq: number; bot?: boolean } | null;
+  /** hello.identity was accepted */
+  logged_in?: boolean;
 }
 
+/** The bot is answering this conversation (active) or has handed it to the operators. */
+export interface BotFrame { type: 'bot'; conversation: number; active: boolean }
+export interface BotFeedbackSavedFrame { type: 'bot_feedback_saved'; message: number; helpful: boolean }
+
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
-  | HoursFrame | ContactSavedFrame | CallbackFrame | { type: 'rated'; conversation: number } | ErrorFrame;
+  | HoursFrame | ContactSavedFrame | CallbackFrame | { type: 'rated'; conversation: number } | BotFrame
+  | BotFeedbackSavedFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 
@@ -245,6 +268,8 @@ export interface CallbackRecord {
 export type OperatorIn =
   | OperatorWelcome
   | { type: 'conversation'; conversation: ConversationSummary }
+  /** the FAQ bot stopped answering a conversation (handed off, or an operator wrote) */
+  | BotFrame
   | { type: 'read'; conversation: number; seq: number }
   | { type: 'assignment'; conversation: number; department: { id: number; name: string } | null;
       operator: { id: number; name: string } | null }
@@ -281,6 +306,52 @@ export interface WidgetConfig {
   callback?: boolean;
   /** operators see the visitor's draft (off by default); the widget tells the visitor */
   typing_preview?: boolean;
+  /** the site's engagement settings with defaults filled; absent: nothing proactive (docs/engagement.md) */
+  engage?: EngageSettings;
+}
+
+// ---- engagement: the widget's part of the settings document (docs/engagement.md) ------------------
+
+export type Device = 'desktop' | 'mobile' | 'tablet';
+export type UtmParam = 'source' | 'medium' | 'campaign' | 'term' | 'content';
+
+export type EngageCondition =
+  | { type: 'time_on_page' | 'time_on_site'; min_seconds: number }
+  | { type: 'pages_viewed'; min: number }
+  | { type: 'visit_count'; min: number; max?: number | null }
+  | { type: 'inactivity'; seconds: number }
+  | { type: 'scroll_depth'; min_percent: number }
+  | { type: 'exit_intent' | 'email_campaign' }
+  | { type: 'url'; pattern: string }
+  | { type: 'referrer'; contains: string }
+  | { type: 'utm'; param: UtmParam; equals: string }
+  | { type: 'logged_in'; value: boolean }
+  | { type: 'device'; value: Device }
+  | { type: 'event'; name: string };
+
+export type BannerAction = { type: 'banner'; title: string; text: string; link?: string | null; link_text?: string | null };
+export type EngageAction =
+  | { type: 'teaser' | 'callback_offer'; text: string }
+  | BannerAction
+  | { type: 'poll'; question: string; options: string[] };
+
+export interface EngageTrigger {
+  id: string;
+  enabled: boolean;
+  match: 'all' | 'any';
+  conditions: EngageCondition[];
+  action: EngageAction;
+}
+
+export interface EngageSettings {
+  triggers: EngageTrigger[];
+  guards: { period_hours: number; excluded_pages: string[] };
+  /** greetings: by utm_campaign */
+  campaign: { medium: string; greeting: string | null; greetings: Record<string, string> };
+  launcher: { style: 'round' | 'flat'; label: string };
+  /** yandex_metrica: the counter id, 0 = off */
+  goals: { yandex_metrica: number; google: boolean };
+  bot: { enabled: boolean; name: string };
 }
 
 export const LIMITS = {

@@ -1,16 +1,20 @@
 // The visitor's side of docs/protocol.md, without any DOM: connect, hello, resume by sequence, send with
 // idempotent client ids, reconnect with backoff and jitter. The view subscribes to `onChange`.
-import type { CallbackFrame, Message, VisitorIn, VisitorOut } from '../protocol/index';
+import type { AuthorKind, CallbackFrame, Identity, Message, VisitorIn, VisitorOut } from '../protocol/index';
 
 export interface Entry {
   key: string;           // client_id: stable across pending -> committed
   seq: number;           // 0 while pending
+  id?: number;           // the message id, once committed (bot feedback names it)
+  kind: AuthorKind;
   mine: boolean;
   text: string;
   author?: string;
   photo?: string | null; // the operator's photo, a path on the Otklik server
   at: number;
   state: 'sending' | 'sent' | 'failed';
+  /** bot messages: a knowledge-base answer asks "did it help?"; helpful is the visitor's mark */
+  bot?: { answer: boolean; helpful: boolean | null };
 }
 
 export type Status = 'connecting' | 'online' | 'offline';
@@ -51,6 +55,13 @@ export class VisitorClient {
   callback: CallbackFrame | 'sending' | 'failed' | null = null;
   onChange: () => void = () => {};
   onOperatorMessage: (m: Message) => void = () => {};
+  /** Moments the page and its analytics hear of: chat_started, message_sent, callback_requested, lead_left. */
+  onEvent: (name: string) => void = () => {};
+  /** The bot is answering the current conversation; `handoff` says the visitor asked for a person. */
+  bot = false;
+  handoff = false;
+  /** The server accepted the identity given with Otklik.identify(). */
+  loggedIn = false;
 
   private ws: WebSocket | null = null;
   private bySeq = new Map<number, Entry>();
@@ -66,8 +77,11 @@ export class VisitorClient {
   private lastUrl = location.href;
   private contactFrame: Extract<VisitorOut, { type: 'contact' }> | null = null;
   private callbackFrame: Extract<VisitorOut, { type: 'callback' }> | null = null;
+  private warned = false;
 
-  constructor(private url: string, private tokenKey: string) {
+  /** `identity`: read at every hello, so one given later goes with the next (see rehello). */
+  constructor(private url: string, private tokenKey: string,
+    private identity: () => Identity | undefined = () => undefined) {
     // Single-page sites change the URL without a reload: tell the operator where the visitor is now. A cheap
     // check every 2 s, only once the visitor has opened the chat; the page's own history API is left alone.
     window.setInterval(() => {
@@ -101,11 +115,13 @@ export class VisitorClient {
     ws.addEventListener('open', () => {
       let token: string | null = null;
       try { token = localStorage.getItem(this.tokenKey); } catch { /* storage may be blocked */ }
-      this.raw({ type: 'hello', ...(token ? { visitor: token } : {}),
+      const identity = this.identity();
+      this.raw({ type: 'hello', ...(token ? { visitor: token } : {}), ...(identity ? { identity } : {}),
         page: { url: location.href, title: document.title, referrer: document.referrer } });
     });
-    ws.addEventListener('message', (ev) => this.receive(JSON.parse(String(ev.data)) as VisitorIn));
+    ws.addEventListener('message', (ev) => { if (this.ws === ws) this.receive(JSON.parse(String(ev.data)) as VisitorIn); });
     ws.addEventListener('close', () => {
+      if (this.ws !== ws) return; // replaced by rehello(): that one is already connecting
       clearTimeout(this.stableTimer);
       this.ws = null;
       this.status = 'offline';
@@ -123,13 +139,39 @@ export class VisitorClient {
     this.ws?.close();
   }
 
+  /** A hello goes once per connection: to tell the server a new identity, connect afresh (quietly, at once). */
+  rehello(): void {
+    const old = this.ws;
+    if (!old) return; // not connected: the next hello takes it anyway
+    clearTimeout(this.stableTimer);
+    this.connect();
+    old.close();
+  }
+
   send(text: string): void {
-    const e: Entry = { key: randomId(), seq: 0, mine: true, text, at: Date.now(), state: 'sending' };
+    const e: Entry = { key: randomId(), seq: 0, kind: 'visitor', mine: true, text, at: Date.now(), state: 'sending' };
+    if (!this.conversation && !this.bySeq.size && !this.pending.size) this.onEvent('chat_started');
     this.pending.set(e.key, e);
     this.closedNotice = false;
     this.ratable = 0;  // a new conversation begins: the old one's rating card goes
     this.typing(false);
     this.transmit(e);
+    this.onEvent('message_sent');
+    this.onChange();
+  }
+
+  /** "Talk to a person": the bot steps aside; the server answers with a `bot` frame (active: false). */
+  askPerson(): void {
+    this.raw({ type: 'handoff' });
+    this.handoff = true;
+    this.onChange();
+  }
+
+  /** The visitor's "did this help?" on a bot answer; shown at once, the server confirms. */
+  feedback(e: Entry, helpful: boolean): void {
+    if (!e.id || !e.bot) return;
+    this.raw({ type: 'bot_feedback', message: e.id, helpful });
+    e.bot.helpful = helpful;
     this.onChange();
   }
 
@@ -208,8 +250,9 @@ export class VisitorClient {
     const known = this.bySeq.has(m.seq);
     if (!known) {
       this.bySeq.set(m.seq, {
-        key: m.client_id, seq: m.seq, mine: m.author.kind === 'visitor', text: m.text,
+        key: m.client_id, seq: m.seq, id: m.id, kind: m.author.kind, mine: m.author.kind === 'visitor', text: m.text,
         author: m.author.name, photo: m.author.photo, at: m.at, state: 'sent',
+        ...(m.bot ? { bot: { ...m.bot } } : {}),
       });
       if (m.author.kind === 'visitor') this.pending.delete(m.client_id);
     }
@@ -227,6 +270,8 @@ export class VisitorClient {
         this.lastUrl = location.href;
         this.status = 'online';
         this.stableTimer = window.setTimeout(() => { this.retry = 0; }, 10000);
+        this.loggedIn = !!f.logged_in;
+        this.bot = !!f.conversation?.bot;
         if (f.conversation) {
           this.conversation = f.conversation.id;
           if (f.conversation.last_seq > this.lastSeq) this.askHistory();
@@ -236,17 +281,32 @@ export class VisitorClient {
         if (this.callback === 'sending' && this.callbackFrame) this.raw(this.callbackFrame);
         break;
       case 'callback':
-        if (this.callbackFrame?.client_id === f.client_id) this.callback = f;
+        if (this.callbackFrame?.client_id === f.client_id) {
+          if (this.callback === 'sending' && f.state !== 'refused') this.onEvent('callback_requested');
+          this.callback = f;
+        }
         break;
       case 'contact_saved':
-        if (this.contactFrame?.client_id === f.client_id) { this.contact = { state: 'saved' }; this.contactFrame = null; }
+        if (this.contactFrame?.client_id === f.client_id) {
+          this.contact = { state: 'saved' };
+          this.contactFrame = null;
+          this.onEvent('lead_left');
+        }
+        break;
+      case 'bot':
+        if (this.conversation && f.conversation !== this.conversation) break;
+        this.bot = f.active;
+        this.handoff = false;
+        break;
+      case 'bot_feedback_saved':
+        for (const e of this.bySeq.values()) if (e.id === f.message && e.bot) e.bot.helpful = f.helpful;
         break;
       case 'ack': {
         const e = this.pending.get(f.client_id);
         if (e) {
           this.pending.delete(f.client_id);
           this.conversation = f.conversation;
-          if (!this.bySeq.has(f.seq)) this.bySeq.set(f.seq, { ...e, seq: f.seq, at: f.at, state: 'sent' });
+          if (!this.bySeq.has(f.seq)) this.bySeq.set(f.seq, { ...e, seq: f.seq, id: f.id, at: f.at, state: 'sent' });
         }
         this.advance();
         if (f.seq > this.lastSeq + 1) this.askHistory();
@@ -288,6 +348,7 @@ export class VisitorClient {
         this.conversation = 0;
         this.waiting = null;
         this.operatorTyping = '';
+        this.bot = false;
         this.closedNotice = true;
         this.ratable = f.conversation;
         this.rating = 'none';
@@ -296,6 +357,13 @@ export class VisitorClient {
         if (f.conversation === this.ratable) this.rating = 'stored';
         break;
       case 'error': {
+        if (f.ref === 'identity') {
+          // identify() was refused (`unauthorized`: the hash does not match the id; `forbidden`: the site has no
+          // identity secret). The chat goes on anonymously; the site's developer should know, once.
+          if (!this.warned) console.warn(`Otklik: identify() was refused (${f.code}): ${f.message}`);
+          this.warned = true;
+          break;
+        }
         if (f.ref && f.ref === this.callbackFrame?.client_id) {
           this.callback = 'failed';
           break;

@@ -1,6 +1,7 @@
 // The chat panel, loaded on the visitor's first click. Plain DOM inside the loader's shadow root: nothing
 // leaks into the page and the page's CSS does not reach in. Opens silently; the only sound is a soft tone for
-// an incoming operator message, which the visitor can mute.
+// an incoming operator message, which the visitor can mute. The FAQ bot's messages are always marked as the
+// bot's, and "talk to a person" stays in sight while it answers. Everything from the server is text.
 import type { Boot } from './loader';
 import { VisitorClient, type Entry } from './client';
 
@@ -43,6 +44,10 @@ const T = {
     rateAsk: 'Как мы справились?', rateGood: '👍 Помогли', rateBad: '👎 Не помогли',
     rateMore: 'Спасибо! Хотите добавить пару слов?', rateComment: 'Что понравилось или что улучшить',
     rateThanks: 'Спасибо за оценку — она правда помогает нам.',
+    bot: 'бот', botIntro: (n: string) => `Сначала вам ответит бот ${n}. Захотите поговорить с человеком — он в одном клике.`,
+    person: 'Позвать человека', personAsked: 'Зовём человека…', helped: 'Помогло?', yes: 'Да', no: 'Нет',
+    gladHelped: 'Отлично, рады помочь!', sorryNot: 'Жаль. Спросите иначе — или позовите человека.',
+    more: 'Подробнее',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -82,6 +87,10 @@ const T = {
     rateAsk: 'How did we do?', rateGood: '👍 Helpful', rateBad: '👎 Not helpful',
     rateMore: 'Thank you! Anything you would like to add?', rateComment: 'What was good, or what to improve',
     rateThanks: 'Thanks for the rating — it really helps us.',
+    bot: 'bot', botIntro: (n: string) => `${n}, our bot, answers first. Want a real person? They're one click away.`,
+    person: 'Talk to a person', personAsked: 'Getting a person…', helped: 'Did this help?', yes: 'Yes', no: 'No',
+    gladHelped: 'Great, glad it helped!', sorryNot: 'Sorry about that. Try asking another way, or call in a person.',
+    more: 'Learn more',
   },
 };
 
@@ -119,6 +128,19 @@ font-size:14px;max-height:55%;overflow-y:auto}.of[hidden]{display:none}.of input
 padding:7px 9px;color:inherit;background:#fff}.of textarea{min-height:60px}.of small{color:#5f6368;font-size:12px}
 .of .err{color:#b3261e}.ob{align-self:flex-start;border:0;border-radius:8px;background:${color};color:#fff;padding:8px 14px;
 font:inherit;cursor:pointer}.ob:focus-visible,.of input:focus-visible{outline:3px solid #111;outline-offset:1px}
+.b.bot{background:#eef1f6;border-style:dashed}
+.bd{display:inline-block;font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:0 5px;
+margin-right:4px;border-radius:4px;background:#5f6368;color:#fff;opacity:1}
+.fb{display:flex;gap:6px;align-items:center;margin-top:6px;font-size:13px}.fb button{border:1px solid #c9ccd1;
+border-radius:8px;background:#fff;color:inherit;font:inherit;padding:2px 10px;cursor:pointer}
+.fb button:focus-visible,.bn a:focus-visible{outline:3px solid #111;outline-offset:1px}
+.g small{display:block;margin-top:4px;font-size:13px;color:#5f6368}
+.bn{background:#fff;border:1px solid #e3e5e8;border-left:4px solid ${color};border-radius:10px;padding:10px 12px;
+white-space:pre-wrap;word-wrap:break-word}.bn b{display:block}.bn a{display:inline-block;margin-top:4px;color:${color}}
+.hp{display:flex;justify-content:center;padding:6px 10px 0;background:#f6f7f9}.hp[hidden]{display:none}
+.hp button{border:1px solid ${color};color:${color};background:#fff;border-radius:16px;padding:5px 14px;font:inherit;
+font-size:14px;cursor:pointer}.hp button:disabled{opacity:.6;cursor:default}
+.hp button:focus-visible{outline:3px solid #111;outline-offset:1px}
 @media (max-width:480px){.p{left:0;right:0;top:0;bottom:0;width:100%;height:100%;max-height:100dvh;border-radius:0}}
 `;
 
@@ -145,6 +167,7 @@ function mount(boot: Boot): void {
   style.textContent = CSS(color, cfg.position === 'left' ? 'left' : 'right');
 
   const panel = el('div', 'p');
+  panel.hidden = true; // setOpen(true) below shows it and tells the page
   panel.setAttribute('role', 'dialog');
   panel.setAttribute('aria-label', t.dialog);
   panel.id = 'otk-panel';
@@ -199,7 +222,20 @@ function mount(boot: Boot): void {
 
   const list = el('div', 'm');
   list.setAttribute('aria-live', 'polite');
-  const greeting = el('div', 'g', cfg.texts.greeting || t.greeting);
+  const greeting = el('div', 'g');
+  const greetingText = el('span', '', cfg.texts.greeting || t.greeting);
+  greeting.append(greetingText);
+  const bot = cfg.engage?.bot;
+  // Honest from the first line: who answers first, and that a person is one click away.
+  if (bot?.enabled) greeting.append(el('small', '', t.botIntro(bot.name)));
+  // "Talk to a person": always in sight while the bot answers.
+  const person = el('div', 'hp');
+  const personBtn = el('button', '', t.person);
+  personBtn.type = 'button';
+  personBtn.addEventListener('click', () => client.askPerson());
+  person.append(personBtn);
+  // The accepted banner's card, at the top of the chat.
+  let banner: HTMLElement | null = null;
   const status = el('div', 'st');
   status.setAttribute('role', 'status');
   const form = el('form', 'f');
@@ -219,7 +255,7 @@ function mount(boot: Boot): void {
   call.hidden = true;
   const rateBox = el('div', 'of');
   rateBox.hidden = true;
-  panel.append(header, list, rateBox, call, offline, status, form);
+  panel.append(header, list, person, rateBox, call, offline, status, form);
   if (cfg.typing_preview) {
     // Honest about it: the operator sees the draft before it is sent.
     const note = el('div', 'pw', t.previewNote);
@@ -238,12 +274,15 @@ function mount(boot: Boot): void {
   root.append(style, panel);
 
   const client = new VisitorClient(
-    `${origin.replace(/^http/, 'ws')}/ws/visitor?site=${encodeURIComponent(cfg.site)}`, `otklik:v:${cfg.site}`);
+    `${origin.replace(/^http/, 'ws')}/ws/visitor?site=${encodeURIComponent(cfg.site)}`, `otklik:v:${cfg.site}`,
+    () => boot.identity);
+  client.onEvent = (name) => boot.emit(name);
+  boot.rehello = () => client.rehello();
 
   const time = (ms: number) => new Date(ms).toLocaleTimeString(cfg.lang === 'en' ? 'en-GB' : 'ru-RU', { hour: '2-digit', minute: '2-digit' });
   const render = () => {
     const atBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 40;
-    const nodes: Node[] = [greeting];
+    const nodes: Node[] = banner ? [banner, greeting] : [greeting];
     if (client.backAt !== null) {
       const when = client.backAt ? new Date(client.backAt).toLocaleString(cfg.lang === 'en' ? 'en-GB' : 'ru-RU',
         { weekday: 'long', hour: '2-digit', minute: '2-digit' }) : null;
@@ -254,7 +293,7 @@ function mount(boot: Boot): void {
     let last: Entry | undefined;
     for (const e of client.entries()) {
       nodes.push(bubble(e));
-      if (!e.mine && e.author) last = e;
+      if (e.kind === 'operator' && e.author) last = e; // the header shows people only, never the bot
     }
     if (last) face(last.author!, last.photo);
     list.replaceChildren(...nodes);
@@ -266,6 +305,9 @@ function mount(boot: Boot): void {
     if (!offline.hidden) renderOffline();
     call.hidden = !callOpen;
     if (callOpen) renderCall();
+    person.hidden = !client.bot;
+    personBtn.disabled = client.handoff;
+    personBtn.textContent = client.handoff ? t.personAsked : t.person;
     rateBox.hidden = !client.ratable;
     if (!rateBox.hidden) renderRate();
     if (atBottom) list.scrollTop = list.scrollHeight;
@@ -418,18 +460,42 @@ function mount(boot: Boot): void {
   };
 
   const bubble = (e: Entry, old = false): HTMLElement => {
-    const b = el('div', `b ${e.mine ? 'me' : 'op'}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`, e.text);
+    const isBot = e.kind === 'bot';
+    const cls = `b ${e.mine ? 'me' : 'op'}${isBot ? ' bot' : ''}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`;
+    const b = el('div', cls, e.text);
     if (!old) b.setAttribute('data-seq', String(e.seq));
     const meta = e.state === 'sending' ? t.sending : e.state === 'failed' ? t.failed
-      : `${e.mine ? '' : (e.author || teamName) + ' · '}${time(e.at)}`;
-    b.append(el('small', '', meta));
+      : `${e.mine ? '' : (e.author || (isBot ? bot?.name || '' : teamName)) + ' · '}${time(e.at)}`;
+    const small = el('small', '', meta);
+    // A bot never passes for a person: its badge comes first, before its name.
+    if (isBot) small.prepend(el('span', 'bd', t.bot));
+    b.append(small);
+    if (isBot && e.bot?.answer && !old) b.append(helped(e));
     if (e.state === 'failed') b.addEventListener('click', () => client.retrySend(e.key));
     return b;
+  };
+  // "Did this help?" under a knowledge-base answer; once marked, a word back instead of the buttons.
+  const helped = (e: Entry): HTMLElement => {
+    const row = el('div', 'fb');
+    const mark = e.bot!.helpful;
+    if (mark !== null) {
+      row.textContent = mark ? t.gladHelped : t.sorryNot;
+      return row;
+    }
+    row.append(el('span', '', t.helped));
+    for (const yes of [true, false]) {
+      const btn = el('button', '', yes ? t.yes : t.no);
+      btn.type = 'button';
+      btn.addEventListener('click', () => client.feedback(e, yes));
+      row.append(btn);
+    }
+    return row;
   };
   client.onChange = render;
 
   let audio: AudioContext | null = null;
-  client.onOperatorMessage = () => {
+  client.onOperatorMessage = (m) => {
+    boot.emit('message', { text: m.text, author: m.author.name });
     if (muted) return;
     try {
       audio = audio || new AudioContext();
@@ -468,19 +534,50 @@ function mount(boot: Boot): void {
     renderMute();
   });
 
+  // What an accepted invitation asked for: the campaign's greeting, the banner's card, the callback form.
+  const applyOffer = () => {
+    const o = boot.offer;
+    if (o.greeting) greetingText.textContent = o.greeting;
+    if (o.banner && !banner) banner = bannerCard(o.banner);
+    if (o.callback && cfg.callback) {
+      callOpen = true;
+      if (!phoneIn.value && cfg.lang !== 'en') phoneIn.value = '+7 ';
+    }
+    o.callback = false;
+  };
+  const bannerCard = (a: NonNullable<typeof boot.offer.banner>): HTMLElement => {
+    const card = el('div', 'bn');
+    card.append(el('b', '', a.title));
+    if (a.text) card.append(el('span', '', a.text));
+    // Only a real https address becomes a link; it opens apart, without a handle back to this page.
+    if (a.link && /^https:\/\/[^\s]+$/i.test(a.link)) {
+      const link = el('a', '', a.link_text || t.more);
+      link.href = a.link;
+      link.target = '_blank';
+      link.rel = 'noopener';
+      card.append(el('br'), link);
+    }
+    return card;
+  };
+
   const setOpen = (open: boolean) => {
+    const was = !panel.hidden;
+    const hadFocus = panel.contains(root.activeElement);
     panel.hidden = !open;
     launcher.setAttribute('aria-expanded', String(open));
-    if (open) input.focus();
-    else launcher.focus();
+    if (open) {
+      applyOffer();
+      render();
+      // Opened by itself (a campaign greeting): the visitor may be busy on the page, so leave their focus be.
+      if (!boot.offer.auto) (callOpen ? phoneIn : input).focus();
+    } else if (hadFocus) launcher.focus();
+    if (was !== open) boot.emit(open ? 'open' : 'close');
   };
   closeBtn.addEventListener('click', () => setOpen(false));
   panel.addEventListener('keydown', (ev) => { if (ev.key === 'Escape') { ev.stopPropagation(); setOpen(false); } });
 
-  const ns = (window as unknown as { Otklik: { open?: () => void } }).Otklik;
-  ns.open = () => setOpen(panel.hidden === true);
+  boot.show = setOpen;
   client.connect();
-  render();
   setOpen(true);
 }
 

@@ -3,11 +3,20 @@
 // filling by sequence, reconnect with backoff and full jitter.
 import type { CallbackRecord, ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
 
+/** On a bot's message (docs/engagement.md): whether it answered from the knowledge base and what the visitor
+ *  said to "did this help?" (null until they say). */
+export interface BotMark { answer: boolean; helpful: boolean | null }
+
+/** The FAQ bot is answering this conversation (`bot` on a summary; absent from older servers). */
+export const botAnswering = (s: ConversationSummary): boolean => (s as ConversationSummary & { bot?: boolean }).bot === true;
+
 export interface Item {
   key: string;
   seq: number;
   mine: boolean;
-  kind: 'visitor' | 'operator' | 'system';
+  kind: 'visitor' | 'operator' | 'system' | 'bot';
+  /** only on the bot's messages */
+  bot?: BotMark;
   author: string;
   text: string;
   at: number;
@@ -182,9 +191,15 @@ export class OperatorClient {
   }
 
   private add(c: Conv, m: Message): boolean {
-    if (c.messages.has(m.seq)) return false;
+    const bot = (m as Message & { bot?: BotMark }).bot;
+    const held = c.messages.get(m.seq);
+    if (held) {
+      if (bot) held.bot = bot; // a resent bot answer carries the visitor's "did this help?"
+      return false;
+    }
     const mine = m.author.kind === 'operator';
-    c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind: m.author.kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent' });
+    const kind: Item['kind'] = (m.author.kind as string) === 'bot' ? 'bot' : m.author.kind;
+    c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent', ...(bot ? { bot } : {}) });
     if (m.author.kind === 'operator') c.summary.answered = true;
     c.pending.delete(m.client_id);
     while (c.messages.has(c.lastSeq + 1)) c.lastSeq++;
@@ -303,6 +318,11 @@ export class OperatorClient {
       case 'labels': {
         const c = this.convs.get(f.conversation);
         if (c) c.summary.labels = f.labels;
+        break;
+      }
+      case 'bot': {
+        const c = this.convs.get(f.conversation);
+        if (c) (c.summary as ConversationSummary & { bot?: boolean }).bot = f.active;
         break;
       }
       case 'callback_suspended':

@@ -1,11 +1,12 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { Note, OperatorInfo, Presence } from '../../protocol/index';
-import { OperatorClient, type Conv, type Item } from './client';
+import { OperatorClient, botAnswering, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
 import { Calls } from './calls';
 import { VisitorCard } from './card';
 import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from './canned';
+import { Engage } from './engage';
 import { Leads } from './leads';
 import './style.css';
 
@@ -127,7 +128,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned'>('chats');
+  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned' | 'engage'>('chats');
+  const canEngage = session.operator.role === 'owner' || session.operator.role === 'admin';
   const [canned, setCanned] = useState<Canned[]>([]);
   const [pick, setPick] = useState(0);
   useEffect(() => { void loadCanned().then(setCanned); }, []);
@@ -231,7 +233,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     setPick(0);
   };
   return (
-    <div class={`desk ${view === 'canned' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view === 'canned' || view === 'engage' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
@@ -241,6 +243,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             {t.leads}{view !== 'leads' && client.freshLeads > 0 && <span class="badge">{client.freshLeads}</span>}</button>
           <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
           <button class={view === 'canned' ? 'on' : ''} aria-pressed={view === 'canned'} onClick={() => setView('canned')}>{t.canned}</button>
+          {canEngage && <button class={view === 'engage' ? 'on' : ''} aria-pressed={view === 'engage'} data-tab="engage" onClick={() => setView('engage')}>{t.engage}</button>}
         </nav>
         <span class="grow" />
         <select class="presence" aria-label={t.presence} value={client.presence}
@@ -258,6 +261,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
         : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
+        : view === 'engage' && canEngage ? <Engage sites={client.sites} csrf={session.csrf} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
             canEdit={session.operator.role !== 'operator'} /> : <>
       <aside class="list" aria-label={t.conversations}>
@@ -270,7 +274,9 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             <span class="who">{c.summary.visitor.name}
               {c.summary.unread > 0 && <span class="badge" aria-label={`${c.summary.unread}`}>{c.summary.unread}</span>}</span>
             <span class="preview">{c.summary.last_message?.text ?? ''}</span>
-            {(c.summary.labels ?? []).length > 0 && <span class="chips">{c.summary.labels.map((l) => <span key={l} class="chip">{l}</span>)}</span>}
+            {((c.summary.labels ?? []).length > 0 || botAnswering(c.summary)) && <span class="chips">
+              {botAnswering(c.summary) && <span class="chip bot-chip">{t.botAnswering}</span>}
+              {(c.summary.labels ?? []).map((l) => <span key={l} class="chip">{l}</span>)}</span>}
             <span class={`owner ${!c.summary.operator ? 'waiting' : c.summary.operator.id === session.operator.id ? 'mine' : ''}`}>
               {!c.summary.operator ? t.queued : c.summary.operator.id === session.operator.id ? t.mine : `→ ${c.summary.operator.name}`}</span>
           </button>
@@ -282,6 +288,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             <div class="chat-head">
               <button class="link back" onClick={() => setOpenId(0)}>← {t.back}</button>
               <div class="head-line"><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span>
+                {botAnswering(conv.summary) && <span class="chip bot-chip" data-bot-answering>{t.botAnswering}</span>}
                 <span class="grow" />
                 <select class="presence" aria-label={t.transfer} value=""
                   onChange={(e) => {
@@ -318,10 +325,13 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                   <div class="meta">{t.noteBy} · {m.note.author.name} · {time(m.note.at)}</div>
                 </div>
               ) : (
-                <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : 'us'} ${m.item!.state}`} data-seq={m.item!.seq}>
+                <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : 'us'} ${m.item!.kind === 'bot' ? 'bot' : ''} ${m.item!.state}`} data-seq={m.item!.seq}>
                   <div class="text">{m.item!.text}</div>
-                  <div class="meta">{m.item!.state === 'sending' ? t.sending : m.item!.state === 'failed' ? t.failedSend
-                    : `${m.item!.kind === 'operator' ? (m.item!.author || t.you) + ' · ' : ''}${time(m.item!.at)}`}</div>
+                  <div class="meta">{m.item!.kind === 'bot' && <span class="bot-badge">{t.botBadge}</span>}
+                    {m.item!.state === 'sending' ? t.sending : m.item!.state === 'failed' ? t.failedSend
+                    : `${m.item!.kind === 'operator' ? (m.item!.author || t.you) + ' · ' : m.item!.kind === 'bot' && m.item!.author ? m.item!.author + ' · ' : ''}${time(m.item!.at)}`}</div>
+                  {m.item!.bot?.answer && m.item!.bot.helpful != null && (
+                    <div class={`helped ${m.item!.bot.helpful ? 'yes' : 'no'}`}>{m.item!.bot.helpful ? `✓ ${t.helped}` : `✗ ${t.notHelped}`}</div>)}
                 </div>
               ))}
             </div>
