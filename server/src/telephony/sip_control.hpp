@@ -16,7 +16,7 @@ namespace otk {
 using LegKey = std::uint64_t;
 
 /// Digest credentials for the trunk. Empty username: we do not answer challenges (the 401/407 ends the leg).
-struct Credentials {
+struct DigestCredentials {
   std::string username;
   std::string password;
 };
@@ -27,7 +27,7 @@ struct InviteRequest {
   std::string from_uri;         // the caller ID configured for the site/trunk (RFC 3725 §12.1)
   std::string display_name;     // "" = none
   std::string outbound_proxy;   // "" = none, else a SIP URI every request of the leg is sent through
-  Credentials credentials;
+  DigestCredentials credentials;
 };
 
 // ---- Events back to the engine. ----

@@ -16,7 +16,7 @@ namespace otk {
 struct SofiaSipControl::Leg {
   LegKey key = 0;
   nua_handle_t* nh = nullptr;
-  Credentials credentials;
+  DigestCredentials credentials;
   bool auth_tried = false;        // we answered one challenge: a second one means the credentials are wrong
   bool answered = false;          // the initial INVITE got its 2xx: later INVITE responses are the re-INVITE's
   bool reinvite_pending = false;  // a re-INVITE of ours awaits its final response
