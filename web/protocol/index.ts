@@ -121,6 +121,8 @@ export type VisitorOut =
   | { type: 'rate'; conversation: number; rating: 'good' | 'bad'; comment?: string }
   /** instant callback; `website` is the form's hidden honeypot field (people leave it empty) */
   | { type: 'callback'; client_id: string; phone: string; website?: string }
+  /** the callback form's instant check, while the visitor types; answered with phone_check */
+  | { type: 'check_phone'; phone: string }
   /** "talk to a person": the bot hands the conversation to the operators */
   | { type: 'handoff' }
   /** the visitor's "did this help?" on a bot answer (`message`: the message id) */
@@ -150,11 +152,13 @@ export interface VisitorWelcome {
 
 /** The bot is answering this conversation (active) or has handed it to the operators. */
 export interface BotFrame { type: 'bot'; conversation: number; active: boolean }
+/** Would we call this number? `display` is it as people write it ("+7 916 123-45-67"); else `message` says why not. */
+export interface PhoneCheckFrame { type: 'phone_check'; phone: string; ok: boolean; e164?: string; display?: string; message?: string }
 export interface BotFeedbackSavedFrame { type: 'bot_feedback_saved'; message: number; helpful: boolean }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
   | HoursFrame | ContactSavedFrame | CallbackFrame | { type: 'rated'; conversation: number } | BotFrame
-  | BotFeedbackSavedFrame | ErrorFrame;
+  | BotFeedbackSavedFrame | PhoneCheckFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 

@@ -224,6 +224,14 @@ export class VisitorClient {
     this.onChange();
   }
 
+  /** The server's verdict on the number being typed in the callback form (the last answered check). */
+  phoneCheck: { phone: string; ok: boolean; display?: string; message?: string } | null = null;
+
+  /** Asks whether we would call this number; the answer lands in phoneCheck. */
+  checkPhone(phone: string): void {
+    this.raw({ type: 'check_phone', phone });
+  }
+
   /** Asks to be called back. `trap` is the hidden honeypot field's value. Resent after a reconnect. */
   requestCallback(phone: string, trap: string): void {
     this.callbackFrame = { type: 'callback', client_id: randomId(), phone, ...(trap ? { website: trap } : {}) };
@@ -355,6 +363,9 @@ export class VisitorClient {
         break;
       case 'rated':
         if (f.conversation === this.ratable) this.rating = 'stored';
+        break;
+      case 'phone_check':
+        this.phoneCheck = f;
         break;
       case 'error': {
         if (f.ref === 'identity') {

@@ -30,6 +30,7 @@ const T = {
     callMe: 'Перезвоните мне', cbIntro: 'Оставьте номер — оператор перезвонит за минуту. Звонок бесплатный.',
     cbPhone: 'Ваш номер телефона', cbPlaceholder: '+7 900 000-00-00', cbSubmit: 'Позвоните мне',
     cbConsent: 'Позвоним один раз, на этот номер. Никаких рассылок.', cbSending: 'Отправляем…',
+    cbWillCall: (n: string) => `Позвоним на ${n}`,
     cb: { calling_operator: 'Ищем свободного оператора…', calling_you: 'Оператор на линии — звоним вам!',
       connected: 'Вы на связи с оператором.', failed: 'Не получилось заказать звонок. Напишите нам в чат.' } as Record<string, string>,
     cbScheduled: (when: string) => `Сейчас мы не работаем. Позвоним ${when}.`,
@@ -73,6 +74,7 @@ const T = {
     callMe: 'Call me back', cbIntro: "Leave your number and an operator will call you within a minute. It's free.",
     cbPhone: 'Your phone number', cbPlaceholder: '+44 20 0000 0000', cbSubmit: 'Call me',
     cbConsent: 'We call once, this number only. No marketing.', cbSending: 'Sending…',
+    cbWillCall: (n: string) => `We'll call ${n}`,
     cb: { calling_operator: 'Finding a free operator…', calling_you: 'An operator is on the line — calling you now!',
       connected: "You're talking to an operator.", failed: "Couldn't request a call. Please write to us in the chat." } as Record<string, string>,
     cbScheduled: (when: string) => `We're closed right now. We'll call you ${when}.`,
@@ -422,7 +424,25 @@ function mount(boot: Boot): void {
   callSubmit.type = 'submit';
   const callForm = el('form');
   callForm.style.cssText = 'display:flex;flex-direction:column;gap:8px';
-  callForm.append(el('span', '', t.cbIntro), phoneIn, trap, el('small', '', t.cbConsent), callSubmit);
+  // Instant validation: the server (libphonenumber and the site's rules) answers while the visitor types.
+  const phoneHint = el('small');
+  phoneHint.setAttribute('aria-live', 'polite');
+  let checkTimer = 0;
+  phoneIn.addEventListener('input', () => {
+    clearTimeout(checkTimer);
+    client.phoneCheck = null;
+    renderHint();
+    const typed = phoneIn.value.trim();
+    if (typed.replace(/\D/g, '').length >= 7) checkTimer = window.setTimeout(() => client.checkPhone(typed), 400);
+  });
+  const renderHint = () => {
+    const c = client.phoneCheck;
+    const current = c && c.phone === phoneIn.value.trim() ? c : null;
+    phoneHint.textContent = current ? (current.ok ? t.cbWillCall(current.display || '') : current.message || '') : '';
+    phoneHint.style.color = current && !current.ok ? '#b3261e' : '#1e7a3c';
+    phoneIn.setAttribute('aria-invalid', current && !current.ok ? 'true' : 'false');
+  };
+  callForm.append(el('span', '', t.cbIntro), phoneIn, phoneHint, trap, el('small', '', t.cbConsent), callSubmit);
   const callAgain = el('button', 'ob', t.again);
   callAgain.type = 'button';
   callAgain.addEventListener('click', () => { client.callback = null; render(); phoneIn.focus(); });
@@ -437,6 +457,7 @@ function mount(boot: Boot): void {
     if (callOpen) phoneIn.focus();
   });
   const renderCall = () => {
+    renderHint();
     const c = client.callback;
     if (c === null || c === 'sending') {
       callSubmit.disabled = c === 'sending';

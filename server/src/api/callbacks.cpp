@@ -111,6 +111,26 @@ void CallbackDesk::tell(const CallbackRecord& r, std::string_view state, std::st
                                                                  r.status == "scheduled" ? r.scheduled_for : std::nullopt)));
 }
 
+net::awaitable<void> CallbackDesk::check(WsConnection& conn, const Site& site, const proto::CheckPhone& f) {
+  const SiteId site_id = site.id;
+  auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };
+  auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+  if (!stored) co_return conn.send(error_frame_counted(s_.metrics, stored.error(), "check_phone"));
+  auto settings = *stored ? callback_settings_from_json(**stored) : fail(Errc::forbidden, "callback is not enabled");
+  if (!settings || !settings->enabled) {
+    co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled for this site"}, "check_phone"));
+  }
+  auto number = parse_phone(f.phone, settings->region);
+  if (!number) {
+    co_return conn.send(proto::phone_check_frame(f.phone, false, "", "", visitor_message(MessageKey::invalid_number, site.language)));
+  }
+  const auto refusal = check_number(settings->fraud, number_facts(*number, is_short_or_emergency(f.phone, settings->region)));
+  if (refusal) {
+    co_return conn.send(proto::phone_check_frame(f.phone, false, "", "", visitor_message(refusal->message_key, site.language)));
+  }
+  conn.send(proto::phone_check_frame(f.phone, true, number->e164, format_international(number->e164), ""));
+}
+
 net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                            const proto::RequestCallback& f, std::string ip, Millis on_page) {
   const auto now = s_.clock.now();

@@ -54,6 +54,9 @@ class CallbackDesk {
 
   /// A visitor's request, answered on `conn` (a `callback` frame, or an `error` for a malformed one).
   /// `on_page`: how long the visitor's socket has been open, measured here (a bot cannot lie about it).
+  /// The form's instant check: would we call this number? Only the number's own rules (type, region, prefixes);
+  /// answered with phone_check.
+  net::awaitable<void> check(WsConnection& conn, const Site& site, const proto::CheckPhone& f);
   net::awaitable<void> request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                const proto::RequestCallback& frame, std::string ip, Millis on_page);
 

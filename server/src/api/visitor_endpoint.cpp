@@ -61,6 +61,7 @@ class VisitorHandler final : public WsHandler {
     else if (auto* r = std::get_if<proto::Rate>(&*frame)) co_await rate(conn, *r);
     else if (std::holds_alternative<proto::Handoff>(*frame)) co_await handoff(conn);
     else if (auto* f = std::get_if<proto::BotFeedback>(&*frame)) co_await bot_feedback(conn, *f);
+    else if (auto* ph = std::get_if<proto::CheckPhone>(&*frame)) co_await check_phone(conn, *ph);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -243,6 +244,13 @@ class VisitorHandler final : public WsHandler {
     // Already with people: the widget only needs to hear it.
     if (!*done) conn.send(proto::bot_frame(conversation_->id, false));
     conversation_->bot_state = "handed_off";
+  }
+
+  net::awaitable<void> check_phone(WsConnection& conn, const proto::CheckPhone& f) {
+    if (!s_.callbacks) {
+      co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled here"}, "check_phone"));
+    }
+    co_await s_.callbacks->check(conn, site_, f);
   }
 
   net::awaitable<void> bot_feedback(WsConnection& conn, const proto::BotFeedback& f) {

@@ -162,6 +162,16 @@ Result<PhoneNumber> parse_phone(std::string_view input, std::string_view default
   return out;
 }
 
+std::string format_international(std::string_view e164) {
+  LibNumber n;
+  if (e164.size() > kMaxPhoneInputBytes || util().Parse(std::string(e164), "ZZ", &n) != PhoneNumberUtil::NO_PARSING_ERROR) {
+    return std::string(e164);
+  }
+  std::string out;
+  util().Format(n, PhoneNumberUtil::INTERNATIONAL, &out);
+  return out;
+}
+
 bool is_short_or_emergency(std::string_view input, std::string_view region) {
   if (input.size() > kMaxPhoneInputBytes) return false;
   const auto text = normalise(input);

@@ -37,6 +37,10 @@ inline constexpr std::size_t kMaxPhoneInputBytes = 64;
 
 /// True for a short code or emergency number of `region` ("112", "911", "01" in Russia): a number to refuse
 /// with a message of its own. False for anything else, including input that does not parse.
+/// "+79161234567" -> "+7 916 123-45-67", as people write it in that country; the input itself when it is not
+/// an E.164 number.
+[[nodiscard]] std::string format_international(std::string_view e164);
+
 [[nodiscard]] bool is_short_or_emergency(std::string_view input, std::string_view region);
 
 /// The facts the fraud rules take. `short_or_emergency`: is_short_or_emergency() of the same input.

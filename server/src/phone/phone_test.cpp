@@ -202,5 +202,11 @@ TEST(ParsePhoneThenCheck, DefaultsOfARussianSite) {
   EXPECT_EQ(verdict("hello"), "invalid_number");
 }
 
+TEST(Phone, InternationalFormatForTheVisitorToCheck) {
+  EXPECT_EQ(format_international("+79161234567"), "+7 916 123-45-67");
+  EXPECT_EQ(format_international("+442079460958"), "+44 20 7946 0958");
+  EXPECT_EQ(format_international("not a number"), "not a number");
+}
+
 }  // namespace
 }  // namespace otk

@@ -163,6 +163,12 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     return Send{ConversationId{}, *cid, *t};
   }
   if (type == "handoff") return Handoff{};
+  if (type == "check_phone") {
+    auto phone = p.opt_string(j, "phone", 100);
+    if (!phone) return std::unexpected(phone.error());
+    if (!*phone || (*phone)->empty()) return std::unexpected(p.bad("'phone' must be a non-empty string"));
+    return CheckPhone{**phone};
+  }
   if (type == "bot_feedback") {
     auto id = p.id("message");
     if (!id) return std::unexpected(id.error());
@@ -339,6 +345,7 @@ struct RefOf {
   std::string operator()(const RequestCallback& c) const { return c.client_id; }
   std::string operator()(const Rate&) const { return "rate"; }
   std::string operator()(const Handoff&) const { return "handoff"; }
+  std::string operator()(const CheckPhone&) const { return "check_phone"; }
   std::string operator()(const BotFeedback&) const { return "bot_feedback"; }
 };
 }  // namespace
@@ -439,6 +446,18 @@ std::string visitor_welcome_frame(std::string_view token, const std::optional<Co
   json c = conv ? json{{"id", conv->id.value}, {"last_seq", conv->last_seq}, {"bot", conv->bot_state == "active"}}
                 : json(nullptr);
   return dump(json{{"type", "welcome"}, {"visitor", token}, {"conversation", std::move(c)}, {"logged_in", logged_in}});
+}
+
+std::string phone_check_frame(std::string_view phone, bool ok, std::string_view e164, std::string_view display,
+                              std::string_view message) {
+  json j{{"type", "phone_check"}, {"phone", phone}, {"ok", ok}};
+  if (ok) {
+    j["e164"] = e164;
+    j["display"] = display;
+  } else {
+    j["message"] = message;
+  }
+  return dump(j);
 }
 
 std::string bot_frame(ConversationId conv, bool active) {

@@ -121,6 +121,11 @@ struct Rate {
   std::string comment;  // normalised like a message text; may be empty
 };
 
+/// The callback form asks, while the visitor types, whether the number is one we would call.
+struct CheckPhone {
+  std::string phone;  // as typed
+};
+
 /// "Talk to a person": the visitor leaves the FAQ bot for the queue.
 struct Handoff {};
 
@@ -131,7 +136,8 @@ struct BotFeedback {
 };
 
 using VisitorFrame =
-    std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate, Handoff, BotFeedback>;
+    std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate, Handoff, BotFeedback,
+                 CheckPhone>;
 /// Put a label on a conversation (on) or take it off.
 struct SetLabel {
   ConversationId conversation;
@@ -205,6 +211,10 @@ std::string lead_detail_json(const LeadDetail& d);
 /// To the visitor: where their callback stands. `state`: "refused", "scheduled", "calling_operator",
 /// "calling_you", "connected" or "ended"; `message` the polite text for refused ones; `status` the final
 /// CallStatus name once ended; `scheduled_for` for scheduled ones.
+/// The answer to check_phone: `e164` and `display` ("+7 916 123-45-67") when we would call it, else `message`
+/// (the same polite text a request would get).
+std::string phone_check_frame(std::string_view phone, bool ok, std::string_view e164, std::string_view display,
+                              std::string_view message);
 std::string callback_state_frame(std::string_view client_id, CallbackId id, std::string_view state,
                                  std::string_view message, std::string_view status,
                                  std::optional<TimePoint> scheduled_for);

@@ -117,6 +117,29 @@ describe('callback', () => {
     v.close(); fast.close(); off.close();
   });
 
+  test('the form checks the number while the visitor types, with the site\'s rules and without requesting anything', async () => {
+    const v = await visitor(srv.url, { site: 'shop', origin });
+    const check = async (phone) => {
+      v.send({ type: 'check_phone', phone });
+      return v.pick((f) => f.type === 'phone_check' && f.phone === phone, 5000, phone);
+    };
+    const good = await check('8 916 555-12-34');
+    assert.deepEqual([good.ok, good.e164, good.display], [true, '+79165551234', '+7 916 555-12-34']);
+    const tollFree = await check('8 800 555-35-35');
+    assert.equal(tollFree.ok, false);
+    assert.ok(tollFree.message.length > 10, 'a polite reason');
+    const typo = await check('+7 916 55');
+    assert.equal(typo.ok, false);
+    const off = await visitor(srv.url, { site: 'off', origin });
+    off.send({ type: 'check_phone', phone: '+7 916 555-12-34' });
+    assert.equal((await off.pick((f) => f.type === 'error', 5000, 'error')).code, 'forbidden');
+    const me = (await (await fetch(`${srv.url}/api/v1/me`, { headers: { Cookie: session.cookie } })).json());
+    const list = await (await fetch(`${srv.url}/api/v1/callbacks?site=${me.sites.find((s) => s.key === 'shop').id}`,
+      { headers: { Cookie: session.cookie } })).json();
+    assert.ok(!list.callbacks.some((c) => c.phone === '+79165551234'), 'a check is no request');
+    v.close(); off.close();
+  });
+
   test('outside working hours the call is scheduled for when the team is back', async () => {
     const v = await visitor(srv.url, { site: 'closed', origin });
     v.send({ type: 'callback', client_id: 'later', phone: '+7 916 555-00-11' });

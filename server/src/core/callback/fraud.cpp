@@ -463,4 +463,9 @@ Verdict check_callback(const FraudPolicy& policy, const CallbackAttempt& attempt
   return Verdict{refusal_for(*fired)};
 }
 
+std::optional<Refusal> check_number(const FraudPolicy& policy, const NumberFacts& facts) {
+  if (auto fired = number(policy, facts)) return refusal_for(*fired);
+  return std::nullopt;
+}
+
 }  // namespace otk

@@ -214,4 +214,9 @@ struct Verdict {
 [[nodiscard]] Verdict check_callback(const FraudPolicy& policy, const CallbackAttempt& attempt,
                                      const FraudHistory& history, TimePoint now);
 
+/// Only the checks on the number itself (type, region, prefixes, short codes): what the widget's form can tell
+/// the visitor while they type, before anything is requested. None of the rate limits or lists is consulted,
+/// so it reveals nothing about them.
+[[nodiscard]] std::optional<Refusal> check_number(const FraudPolicy& policy, const NumberFacts& facts);
+
 }  // namespace otk

@@ -162,6 +162,22 @@ TEST(FraudPolicy, ValidateNamesTheBadField) {
 
 // ---- the form ----
 
+TEST(CheckNumber, OnlyTheNumbersOwnRulesAnswerWhileTheVisitorTypes) {
+  const auto p = policy();
+  EXPECT_FALSE(check_number(p, attempt().number));
+  const auto toll_free = check_number(p, attempt("+78001234567", "RU", PhoneType::toll_free).number);
+  ASSERT_TRUE(toll_free);
+  EXPECT_EQ(toll_free->rule, FraudRule::number_type_not_allowed);
+  EXPECT_EQ(check_number(p, attempt("+88212345678", "001", PhoneType::mobile).number)->rule,
+            FraudRule::non_geographic_number);
+  EXPECT_EQ(check_number(p, attempt("+447400123456", "GB").number)->rule, FraudRule::region_not_allowed);
+  // A number the rate limits would refuse is still a fine number to type: check_number knows no history.
+  FraudHistory busy;
+  busy.number_requests = times({1min, 2min, 3min, 4min, 5min, 6min});
+  EXPECT_NE(check(busy), "allowed");
+  EXPECT_FALSE(check_number(p, attempt().number));
+}
+
 TEST(CheckCallback, AnOrdinaryRequestIsAllowed) {
   const auto v = check_callback(policy(), attempt(), {}, kNow);
   EXPECT_TRUE(v.allowed());
