@@ -125,13 +125,24 @@ App::App(Services services, AppConfig config)
 
 App::~App() { cpu_.join(); }
 
-net::awaitable<HttpResponse> App::handle(const HttpRequest& req, const std::string& peer_ip) {
+net::awaitable<Reply> App::handle(const HttpRequest& req, const std::string& peer_ip) {
   s_.metrics.http_requests++;
+  auto decorate = [](auto& res) {
+    res.set(http::field::server, "otklik");
+    res.set("X-Content-Type-Options", "nosniff");
+    res.set("Referrer-Policy", "same-origin");
+  };
+  // Exports are the one streamed answer; everything else is a whole response.
+  constexpr std::string_view kExport = "/api/v1/export/";
+  if (const auto path = path_of(req.target()); path.starts_with(kExport)) {
+    Reply reply = co_await export_csv(req, path.substr(kExport.size()));
+    if (auto* streamed = std::get_if<StreamedResponse>(&reply)) decorate(streamed->head);
+    else decorate(std::get<HttpResponse>(reply));
+    co_return std::move(reply);
+  }
   HttpResponse res = co_await route(req, peer_ip);
-  res.set(http::field::server, "otklik");
-  res.set("X-Content-Type-Options", "nosniff");
-  res.set("Referrer-Policy", "same-origin");
-  co_return res;
+  decorate(res);
+  co_return Reply(std::move(res));
 }
 
 net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::string& peer_ip) {
@@ -500,7 +511,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
     handler = make_operator_handler(s_, std::move(*session), token_hash(cookie_value(req, kSessionCookie)));
     max_frame = proto::kMaxOperatorFrame;
     gauge = &s_.metrics.operator_connections;
-    queue = kOperatorQueue;
+    queue = config_.operator_queue;
   } else {
     const Error e{Errc::not_found, "no such WebSocket endpoint"};
     co_return co_await refuse(e);

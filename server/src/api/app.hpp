@@ -9,6 +9,7 @@
 #include "api/services.hpp"
 #include "app/ports/storage.hpp"
 #include "net/http_server.hpp"
+#include "net/ws_connection.hpp"
 
 namespace otk {
 
@@ -18,6 +19,7 @@ struct AppConfig {
   bool demo = false;
   double login_per_minute = 10;  // per client address and per e-mail
   std::chrono::hours session_lifetime{24 * 14};
+  QueueLimit operator_queue = kOperatorQueue;
 };
 
 class App final : public Router {
@@ -25,7 +27,7 @@ class App final : public Router {
   App(Services services, AppConfig config);
   ~App() override;
 
-  net::awaitable<HttpResponse> handle(const HttpRequest& req, const std::string& peer_ip) override;
+  net::awaitable<Reply> handle(const HttpRequest& req, const std::string& peer_ip) override;
   net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) override;
   std::size_t body_limit(std::string_view target) const override;
 
@@ -53,6 +55,8 @@ class App final : public Router {
   net::awaitable<HttpResponse> callback_statement(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_action(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> visitor_card(const HttpRequest& req, ConversationId id);
+  // CSV exports (api/export.cpp), streamed: file = what follows "/api/v1/export/", e.g. "leads.csv".
+  net::awaitable<Reply> export_csv(const HttpRequest& req, std::string_view file);
   // Canned replies (api/canned.cpp).
   net::awaitable<HttpResponse> canned(const HttpRequest& req, std::string_view rest);
   // Engagement and the FAQ bot (api/engage.cpp): rest = what follows "/api/v1/sites/".

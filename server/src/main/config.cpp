@@ -1,19 +1,30 @@
 #include "main/config.hpp"
 
 #include <charconv>
+#include <fstream>
+#include <iterator>
 #include <toml++/toml.h>
 
 namespace otk {
 
 Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& cfg) {
+  // As toml::parse_file reads it: the whole file, bytes as they are, the same message when it cannot be opened.
+  std::ifstream in(file, std::ios::in | std::ios::binary);
+  if (!in.is_open()) return fail(Errc::bad_request, file.string() + ": File could not be opened for reading");
+  const std::string text{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return load_config_text(text, file.string(), cfg);
+}
+
+Result<void> load_config_text(std::string_view text, std::string_view name, ServerConfig& cfg) {
+  const std::string file(name);
   toml::table t;
   try {
-    t = toml::parse_file(file.string());
+    t = toml::parse(text, file);
   } catch (const toml::parse_error& e) {
-    return fail(Errc::bad_request, file.string() + ": " + std::string(e.description()));
+    return fail(Errc::bad_request, file + ": " + std::string(e.description()));
   }
   auto bad = [&](const char* key, const char* want) {
-    return fail(Errc::bad_request, file.string() + ": '" + key + "' must be " + want);
+    return fail(Errc::bad_request, file + ": '" + key + "' must be " + want);
   };
   if (auto n = t["listen"]) {
     if (!n.is_string()) return bad("listen", "a string \"HOST:PORT\"");
@@ -53,6 +64,18 @@ Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& c
     if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 600) return bad("desk.typical_chat_minutes", "1..600");
     cfg.typical_chat_minutes = static_cast<int>(*n.value<int64_t>());
   }
+  if (auto n = t["limits"]["operator_queue_frames"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 16 || *n.value<int64_t>() > 1'000'000) {
+      return bad("limits.operator_queue_frames", "16..1000000");
+    }
+    cfg.operator_queue_frames = static_cast<std::size_t>(*n.value<int64_t>());
+  }
+  if (auto n = t["storage"]["max_size_mb"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 0 || *n.value<int64_t>() > 10'000'000) {
+      return bad("storage.max_size_mb", "0 (no limit) or a size in MiB");
+    }
+    cfg.max_db_mb = *n.value<int64_t>();
+  }
   if (auto v = t["sip"]["listen"]) {
     if (!v.is_string() || !v.value<std::string>()->starts_with("sip:")) {
       return bad("sip.listen", "a SIP URI to listen on, e.g. \"sip:0.0.0.0:5060\"");
@@ -62,8 +85,8 @@ Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& c
   for (auto&& [k, _] : t) {
     const auto key = std::string(k.str());
     if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo" &&
-        key != "desk" && key != "sip") {
-      return fail(Errc::bad_request, file.string() + ": unknown key '" + key + "'");
+        key != "desk" && key != "sip" && key != "storage" && key != "limits") {
+      return fail(Errc::bad_request, file + ": unknown key '" + key + "'");
     }
   }
   return {};

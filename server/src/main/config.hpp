@@ -1,7 +1,12 @@
 // Server configuration: TOML file (--config) overridden by command-line flags. See docs/operations.md.
 #pragma once
+#include <cstddef>
+#include <cstdint>
 #include <filesystem>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.hpp"
 
@@ -19,10 +24,19 @@ struct ServerConfig {
   int first_response_seconds = 25;  // [desk]: an assigned operator's time to answer before the chat moves on
   int typical_chat_minutes = 10;    // [desk]: for the queue's wait estimate
   std::string sip_listen;           // [sip] listen: where the callback engine's SIP stack binds; "": no callbacks
+  /// [storage] max_size_mb: the database may not grow past this (0: only the disk limits it). A write that would
+  /// is refused like one on a full disk: an `unavailable` error and no acknowledgement.
+  std::int64_t max_db_mb = 0;
+  /// [limits] operator_queue_frames: frames an operator's socket may fall behind before it is closed (it then
+  /// reconnects and resumes). The default suits a busy installation; see net/ws_connection.hpp.
+  std::size_t operator_queue_frames = 16 * 1024;
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.
 Result<void> load_config_file(const std::filesystem::path& file, ServerConfig& cfg);
+/// The same from the file's text; `name` is what errors call it (load_config_file passes the path). The seam the
+/// fuzzer and tests use: no file needed.
+Result<void> load_config_text(std::string_view text, std::string_view name, ServerConfig& cfg);
 /// "HOST:PORT" -> host, port. Error: bad_request.
 Result<std::pair<std::string, unsigned short>> parse_listen(std::string_view text);
 

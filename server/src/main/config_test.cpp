@@ -36,6 +36,21 @@ TEST(Config, RefusesUnknownKeysAndWrongTypes) {
   EXPECT_FALSE(load_config_file(write("listen = [\n"), cfg).has_value());
 }
 
+TEST(Config, TextAndFileReadTheSame) {
+  const std::string text = "threads = 2\n[desk]\ntypical_chat_minutes = 7\n";
+  ServerConfig from_text, from_file;
+  ASSERT_TRUE(load_config_text(text, "inline.toml", from_text).has_value());
+  ASSERT_TRUE(load_config_file(write(text), from_file).has_value());
+  EXPECT_EQ(from_text.threads, 2);
+  EXPECT_EQ(from_text.typical_chat_minutes, from_file.typical_chat_minutes);
+  auto bad = load_config_text("threads = -1\n", "inline.toml", from_text);
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().message.rfind("inline.toml: 'threads'", 0), 0u) << bad.error().message;
+  auto missing = load_config_file("/nonexistent/otklik.toml", from_file);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_EQ(missing.error().message, "/nonexistent/otklik.toml: File could not be opened for reading");
+}
+
 TEST(ParseListen, HostAndPort) {
   EXPECT_EQ(parse_listen("127.0.0.1:8080")->second, 8080);
   EXPECT_EQ(parse_listen("[::1]:0")->first, "::1");

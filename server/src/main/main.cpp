@@ -88,6 +88,7 @@ int serve(ServerConfig cfg) {
 
   auto writer = std::make_unique<SqliteStorage>(db_path(cfg.data_dir), true);
   auto reader = std::make_unique<SqliteStorage>(db_path(cfg.data_dir), false);
+  if (cfg.max_db_mb > 0) writer->limit_size(cfg.max_db_mb * 1024 * 1024);
 
   const int threads = cfg.threads > 0 ? cfg.threads : std::max(1u, std::thread::hardware_concurrency());
   net::io_context ioc(threads);
@@ -99,9 +100,10 @@ int serve(ServerConfig cfg) {
   std::unique_ptr<App> app;
   struct Forward : Router {
     std::unique_ptr<App>* app;
-    net::awaitable<HttpResponse> handle(const HttpRequest& r, const std::string& ip) override {
+    net::awaitable<Reply> handle(const HttpRequest& r, const std::string& ip) override {
       co_return co_await (*app)->handle(r, ip);
     }
+    std::size_t body_limit(std::string_view target) const override { return (*app)->body_limit(target); }
     net::awaitable<void> upgrade(beast::tcp_stream& s, const HttpRequest& r, const std::string& ip) override {
       co_await (*app)->upgrade(s, r, ip);
     }
@@ -131,7 +133,8 @@ int serve(ServerConfig cfg) {
   callbacks.start();
   FaqBot bot(Services{db, hub, metrics, clock, &desk});
   app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk, &callbacks, &bot},
-                              AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14)});
+                              AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14),
+                                        QueueLimit{cfg.operator_queue_frames, kOperatorQueue.bytes}});
   server.start();
 
   std::cout << "otklik listening on " << origin << std::endl;

@@ -74,6 +74,49 @@ net::awaitable<void> linger(beast::tcp_stream& stream) {
   }
 }
 
+/// Writes a streamed response: the header, then each piece the source gives as one chunk, each write with its own
+/// deadline, then the last chunk. HTTP/1.0 has no chunks: the body runs to the end of the connection. Returns
+/// whether the connection may serve another request; false after a failed write (the client went away: the
+/// source is not asked again) or a failed source (no last chunk, so the cut is visible to the client).
+net::awaitable<bool> write_streamed(beast::tcp_stream& stream, const HttpRequest& req, StreamedResponse& res) {
+  auto& head = res.head;
+  const bool chunked = req.version() >= 11;
+  head.version(req.version());
+  head.keep_alive(head.keep_alive() && req.keep_alive() && chunked);
+  head.chunked(chunked);
+  const bool keep = head.keep_alive();
+  boost::system::error_code ec;
+  http::response_serializer<http::empty_body> serializer{head};
+  stream.expires_after(kChunkWriteDeadline);
+  co_await http::async_write_header(stream, serializer, net::redirect_error(net::use_awaitable, ec));
+  if (ec) co_return false;
+  if (req.method() == http::verb::head) co_return keep;
+  for (;;) {
+    auto piece = co_await res.body->next();
+    if (!piece) {
+      spdlog::warn("streamed response to {} cut short: {}", std::string(req.target()), piece.error().message);
+      co_return false;
+    }
+    if (!*piece) break;
+    const std::string& data = **piece;
+    if (data.empty()) continue;
+    stream.expires_after(kChunkWriteDeadline);
+    if (chunked) {
+      const auto chunk = http::make_chunk(net::const_buffer(data.data(), data.size()));
+      co_await net::async_write(stream, chunk, net::redirect_error(net::use_awaitable, ec));
+    } else {
+      const net::const_buffer raw(data.data(), data.size());
+      co_await net::async_write(stream, raw, net::redirect_error(net::use_awaitable, ec));
+    }
+    if (ec) co_return false;
+  }
+  if (!chunked) co_return false;
+  stream.expires_after(kChunkWriteDeadline);
+  const auto last = http::make_chunk_last();
+  co_await net::async_write(stream, last, net::redirect_error(net::use_awaitable, ec));
+  co_return !ec && keep;
+}
+
 }  // namespace
 
 net::awaitable<void> HttpServer::session(tcp::socket socket) {
@@ -91,8 +134,15 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
     stream.expires_after(kRequestDeadline);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec) {
-      parser.body_limit(router_.body_limit(parser.get().target()));
-      co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      // Beast (1.74) applies a body limit set after the header only to chunked bodies; a declared length is
+      // checked against it here, before a byte of the body is read.
+      const std::size_t limit = router_.body_limit(parser.get().target());
+      parser.body_limit(limit);
+      if (const auto length = parser.content_length(); length && *length > limit) {
+        ec = http::error::body_limit;
+      } else {
+        co_await http::async_read(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
+      }
     }
     if (ec == http::error::end_of_stream || ec == beast::error::timeout || ec == net::error::eof) break;
     if (ec) {
@@ -109,7 +159,13 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
       co_await router_.upgrade(stream, req, peer);
       co_return;
     }
-    HttpResponse res = co_await router_.handle(req, peer);
+    Reply reply = co_await router_.handle(req, peer);
+    if (auto* streamed = std::get_if<StreamedResponse>(&reply)) {
+      const bool keep = co_await write_streamed(stream, req, *streamed);
+      if (!keep) break;
+      continue;
+    }
+    HttpResponse& res = std::get<HttpResponse>(reply);
     res.version(req.version());
     res.keep_alive(res.keep_alive() && req.keep_alive());
     res.prepare_payload();

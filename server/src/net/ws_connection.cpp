@@ -50,7 +50,16 @@ void WsConnection::send(SharedText frame) {
   if (queue_.size() >= limit_.frames || queued_bytes_ + frame->size() > limit_.bytes) {
     closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(4008), "too slow: reconnect and resume");
-    if (!writing_) start_close();
+    if (!writing_) {
+      start_close();
+    } else {
+      // A peer this far behind is usually not reading at all: the frame being written (and a close frame after
+      // it) may never go out. After a grace period the socket is cut, so the connection and its buffers go.
+      deadline_.expires_after(kStalledPeerGrace);
+      deadline_.async_wait([self = shared_from_this()](boost::system::error_code ec) {
+        if (!ec) beast::get_lowest_layer(self->ws_).close();
+      });
+    }
     return;
   }
   queued_bytes_ += frame->size();

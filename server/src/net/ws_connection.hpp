@@ -20,6 +20,8 @@ struct QueueLimit {
 };
 inline constexpr QueueLimit kVisitorQueue{};
 inline constexpr QueueLimit kOperatorQueue{16 * 1024, 64 * 1024 * 1024};
+/// How long a peer past its queue limit may take to accept the frame being written before its socket is cut.
+inline constexpr std::chrono::seconds kStalledPeerGrace{2};
 
 class WsConnection;
 

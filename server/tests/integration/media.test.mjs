@@ -49,6 +49,10 @@ describe('operator photos', () => {
     const tooBig = await put(Buffer.alloc(1024 * 1024 + 1, 1));
     assert.equal(tooBig.status, 413);
     assert.equal((await login(base)).operator.photo, null, 'nothing was stored');
+    // Other paths keep the 64 KiB limit, also for a body that declares its length.
+    const bigJson = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ email: 'demo@example.com', password: 'x'.repeat(100 * 1024) }) });
+    assert.equal(bigJson.status, 413);
   });
 
   test('an uploaded photo is served, shown on operator messages, replaced and removed', async () => {

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { CallbackRecord, SiteInfo } from '../../protocol/index';
 import type { OperatorClient } from './client';
+import { ExportLink } from './export';
 import { locale, t } from './i18n';
 
 const when = (ms: number) => new Date(ms).toLocaleString(locale, { day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit' });
@@ -90,6 +91,7 @@ export function Calls({ client, sites, csrf, canBlock }: { client: OperatorClien
             {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
           </select>
         </div>
+        <ExportLink file="callbacks" site={site} />
         {error && <p class="error pad small" role="alert">{error}</p>}
         {calls.length === 0 && !error && <p class="muted pad">{t.noCalls}</p>}
         {calls.map((c) => (

@@ -3,6 +3,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { Lead, LeadDetail, LeadStatus, SiteInfo } from '../../protocol/index';
 import type { OperatorClient } from './client';
+import { ExportLink } from './export';
 import { locale, t } from './i18n';
 
 const STATUSES: LeadStatus[] = ['new', 'in_work', 'won', 'lost'];
@@ -95,6 +96,7 @@ export function Leads({ client, csrf, sites }: { client: OperatorClient; csrf: s
             {STATUSES.map((s) => <option key={s} value={s}>{t.status[s]}</option>)}
           </select>
         </div>
+        <ExportLink file="leads" site={site} />
         {error && <p class="error pad small" role="alert">{error}</p>}
         {leads.length === 0 && !error && <p class="muted pad">{t.noLeads}</p>}
         {leads.map((l) => (

@@ -212,6 +212,32 @@ struct CapPeriods {
   TimePoint month_start;
 };
 
+/// What a CSV export reads: rows created in [from, until), of one site (one of the scope's) or of all of them.
+struct ExportFilter {
+  TimePoint from;
+  TimePoint until;
+  std::optional<SiteId> site;
+};
+inline constexpr int kMaxExportPage = 1000;
+
+/// A conversation as the CSV export lists it.
+struct ConversationExportRow {
+  ConversationId id;
+  SiteId site;
+  std::string site_name;
+  TimePoint created_at;
+  std::optional<TimePoint> closed_at;
+  VisitorId visitor;
+  std::string visitor_name;  // as the console shows it: the site's default name when the visitor gave none
+  std::string department;    // "" when never routed
+  std::string operator_name; // "" when nobody was assigned
+  std::int64_t messages = 0; // every message: the visitor's, operators', the bot's and system lines
+  std::optional<std::int64_t> first_response_seconds;  // from the start to the first operator reply
+  std::string rating;        // "good", "bad" or ""
+  std::string rating_comment;
+  std::vector<std::string> labels;  // alphabetical
+};
+
 struct AuthSession {
   OperatorScope scope;
   std::string csrf;
@@ -363,6 +389,18 @@ class Storage {
     TimePoint at;  // ended_at, else created_at
   };
   virtual Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) = 0;
+
+  // ---- CSV exports: keyset pages in id order, with the same tenant filter as the lists ----
+  /// Up to `limit` (1..kMaxExportPage) leads created in the filter's range with an id above `after`, by id.
+  virtual Result<std::vector<Lead>> export_leads(const OperatorScope& scope, const ExportFilter& filter, LeadId after,
+                                                 int limit) = 0;
+  /// The same for conversations (created in the range).
+  virtual Result<std::vector<ConversationExportRow>> export_conversations(const OperatorScope& scope,
+                                                                          const ExportFilter& filter,
+                                                                          ConversationId after, int limit) = 0;
+  /// The same for callback requests (created in the range; refused ones included, with their rule).
+  virtual Result<std::vector<CallbackRecord>> export_callbacks(const OperatorScope& scope, const ExportFilter& filter,
+                                                               CallbackId after, int limit) = 0;
 
   /// Sets (or, with an empty version, removes) the photo. Returns the one it replaced, whose file may go.
   virtual Result<std::optional<OperatorPhoto>> set_operator_photo(OperatorId op, const OperatorPhoto& photo) = 0;

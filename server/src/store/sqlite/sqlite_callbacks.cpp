@@ -208,6 +208,22 @@ Result<std::vector<CallbackRecord>> SqliteStorage::callbacks_of(const OperatorSc
   });
 }
 
+Result<std::vector<CallbackRecord>> SqliteStorage::export_callbacks(const OperatorScope& scope, const ExportFilter& filter,
+                                                                    CallbackId after, int limit) {
+  if (limit < 1 || limit > kMaxExportPage) return fail(Errc::bad_request, "an export page is 1 to 1000 rows");
+  return guarded([&]() -> Result<std::vector<CallbackRecord>> {
+    auto s = db_.prepare(OTK_CALLBACK_SELECT
+                         "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? "
+                         "AND (?3 = 0 OR c.site_id = ?3) AND c.created_at >= ?4 AND c.created_at < ?5 AND c.id > ?6 "
+                         "ORDER BY c.id LIMIT ?7");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
+    s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
+    std::vector<CallbackRecord> out;
+    while (s.step()) out.push_back(callback_from(s));
+    return out;
+  });
+}
+
 Result<std::optional<CallbackRecord>> SqliteStorage::callback_for(const OperatorScope& scope, CallbackId id) {
   return guarded([&]() -> Result<std::optional<CallbackRecord>> {
     auto s = db_.prepare(OTK_CALLBACK_SELECT

@@ -168,6 +168,22 @@ Result<std::vector<Lead>> SqliteStorage::leads_of(const OperatorScope& scope, co
   });
 }
 
+Result<std::vector<Lead>> SqliteStorage::export_leads(const OperatorScope& scope, const ExportFilter& filter, LeadId after,
+                                                      int limit) {
+  if (limit < 1 || limit > kMaxExportPage) return fail(Errc::bad_request, "an export page is 1 to 1000 rows");
+  return guarded([&]() -> Result<std::vector<Lead>> {
+    auto s = db_.prepare(OTK_LEAD_SELECT OTK_LEAD_VISIBLE
+                         "AND (?3 = 0 OR l.site_id = ?3) AND l.created_at >= ?4 AND l.created_at < ?5 AND l.id > ?6 "
+                         "ORDER BY l.id LIMIT ?7");
+    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    s.bind(3, filter.site ? filter.site->value : 0);
+    s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
+    std::vector<Lead> out;
+    while (s.step()) out.push_back(lead_from(s));
+    return out;
+  });
+}
+
 Result<std::optional<LeadDetail>> SqliteStorage::lead_detail(const OperatorScope& scope, LeadId id) {
   return guarded([&]() -> Result<std::optional<LeadDetail>> {
     auto lead = visible_lead(scope, id);

@@ -128,6 +128,13 @@ int SqliteStorage::schema_version() {
   return static_cast<int>(s.i64(0));
 }
 
+void SqliteStorage::limit_size(std::int64_t bytes) {
+  auto size = db_.prepare("PRAGMA page_size");
+  size.step();
+  const std::int64_t pages = std::max<std::int64_t>(1, bytes / std::max<std::int64_t>(1, size.i64(0)));
+  db_.exec(("PRAGMA max_page_count=" + std::to_string(pages)).c_str());
+}
+
 void SqliteStorage::migrate() {
   const int current = schema_version();
   for (const auto& m : migrations::all()) {
@@ -393,6 +400,59 @@ Result<std::vector<ConversationSummary>> SqliteStorage::open_conversations(const
     std::vector<ConversationSummary> out;
     out.reserve(rows.size());
     for (auto& [c, head] : rows) out.push_back(summarise(scope, std::move(c), std::move(head)));
+    return out;
+  });
+}
+
+Result<std::vector<ConversationExportRow>> SqliteStorage::export_conversations(const OperatorScope& scope,
+                                                                              const ExportFilter& filter,
+                                                                              ConversationId after, int limit) {
+  if (limit < 1 || limit > kMaxExportPage) return fail(Errc::bad_request, "an export page is 1 to 1000 rows");
+  return guarded([&]() -> Result<std::vector<ConversationExportRow>> {
+    std::vector<ConversationExportRow> out;
+    {
+      auto s = db_.prepare(
+          "SELECT c.id, c.site_id, s.name, s.language, c.created_at, c.closed_at, c.visitor_id, v.name, "
+          "COALESCE(d.name, ''), COALESCE(o.name, ''), c.last_seq, c.first_response_at, COALESCE(c.rating, ''), "
+          "c.rating_comment FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
+          OTK_SUMMARY_JOINS
+          "WHERE c.account_id = ? AND (?3 = 0 OR c.site_id = ?3) AND c.created_at >= ?4 AND c.created_at < ?5 "
+          "AND c.id > ?6 ORDER BY c.id LIMIT ?7");
+      s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
+      s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
+      while (s.step()) {
+        ConversationExportRow r;
+        r.id = ConversationId{s.i64(0)};
+        r.site = SiteId{s.i64(1)};
+        r.site_name = s.str(2);
+        r.created_at = from_unix_ms(s.i64(4));
+        if (!s.is_null(5)) r.closed_at = from_unix_ms(s.i64(5));
+        r.visitor = VisitorId{s.i64(6)};
+        r.visitor_name = s.str(7);
+        if (r.visitor_name.empty()) r.visitor_name = default_visitor_name(r.visitor, s.str(3));
+        r.department = s.str(8);
+        r.operator_name = s.str(9);
+        r.messages = s.i64(10);
+        if (!s.is_null(11)) r.first_response_seconds = std::max<std::int64_t>(0, (s.i64(11) - s.i64(4)) / 1000);
+        r.rating = s.str(12);
+        r.rating_comment = s.str(13);
+        out.push_back(std::move(r));
+      }
+    }
+    if (!out.empty()) {
+      // One read for the page's labels: the key (conversation_id, label) gives them in order.
+      auto s = db_.prepare(
+          "SELECT conversation_id, label FROM conversation_labels WHERE conversation_id BETWEEN ? AND ? "
+          "ORDER BY conversation_id, label");
+      s.bind(1, out.front().id.value).bind(2, out.back().id.value);
+      auto row = out.begin();
+      while (s.step()) {
+        const ConversationId id{s.i64(0)};
+        while (row != out.end() && row->id < id) ++row;
+        if (row == out.end()) break;
+        if (row->id == id) row->labels.push_back(s.str(1));
+      }
+    }
     return out;
   });
 }

@@ -15,6 +15,9 @@ class SqliteStorage final : public Storage {
 
   /// The schema version of the open database.
   int schema_version();
+  /// Caps the database file at about `bytes` (SQLite's max_page_count; never below what it holds now). Writes
+  /// past it fail with SQLITE_FULL, which the storage contract reports as `unavailable`, as for a full disk.
+  void limit_size(std::int64_t bytes);
   sqlite::Connection& connection() { return db_; }
 
   void tx_begin() override { db_.exec("BEGIN IMMEDIATE"); }
@@ -96,6 +99,12 @@ class SqliteStorage final : public Storage {
   Result<void> opt_out(std::string_view e164, TimePoint now) override;
   Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) override;
   Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) override;
+  Result<std::vector<Lead>> export_leads(const OperatorScope& scope, const ExportFilter& filter, LeadId after,
+                                         int limit) override;
+  Result<std::vector<ConversationExportRow>> export_conversations(const OperatorScope& scope, const ExportFilter& filter,
+                                                                  ConversationId after, int limit) override;
+  Result<std::vector<CallbackRecord>> export_callbacks(const OperatorScope& scope, const ExportFilter& filter,
+                                                       CallbackId after, int limit) override;
   Result<std::optional<std::string>> engage_settings(SiteId site) override;
   Result<void> set_engage_settings(SiteId site, std::string_view settings_json) override;
   Result<std::vector<KbEntry>> kb_entries(SiteId site) override;

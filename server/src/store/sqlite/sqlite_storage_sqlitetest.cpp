@@ -381,6 +381,74 @@ TEST_F(SqliteStorageTest, LeadsAreScopedStatusAndNotesAreRecorded) {
 }
 
 
+TEST_F(SqliteStorageTest, ExportsPageByIdWithinTheRangeAndTheScope) {
+  const auto day = std::chrono::hours(24);
+  const auto start = clock_.now();
+  std::vector<LeadId> mine;
+  for (int i = 0; i < 5; ++i) {  // one lead a day in site A
+    auto v = *db_->create_visitor(site_a_, "ex" + std::to_string(i), clock_.now());
+    mine.push_back(db_->save_contact(v, ContactForm{"N" + std::to_string(i), "", "+7916000000" + std::to_string(i), ""},
+                                     LeadSource::offline_form, "c", clock_.now())->lead.id);
+    auto other_site = *db_->create_visitor(site_a2_, "ex2" + std::to_string(i), clock_.now());
+    db_->save_contact(other_site, ContactForm{"", "x" + std::to_string(i) + "@a.ru", "", ""}, LeadSource::chat, "c", clock_.now());
+    auto other_account = *db_->create_visitor(site_b_, "exb" + std::to_string(i), clock_.now());
+    db_->save_contact(other_account, ContactForm{"", "y" + std::to_string(i) + "@b.ru", "", ""}, LeadSource::chat, "c", clock_.now());
+    clock_.advance(day);
+  }
+  auto anna = scope_of("anna@a.ru");
+  const ExportFilter days_1_to_3{start + day, start + 4 * day, std::nullopt};
+  std::vector<LeadId> got;
+  for (LeadId after;;) {  // pages of two
+    auto page = db_->export_leads(anna, days_1_to_3, after, 2);
+    ASSERT_TRUE(page.has_value());
+    for (const auto& l : *page) got.push_back(l.id);
+    if (page->size() < 2) break;
+    after = page->back().id;
+  }
+  EXPECT_EQ(got, (std::vector<LeadId>{mine[1], mine[2], mine[3]}));
+  EXPECT_EQ(db_->export_leads(anna, ExportFilter{start, start + 5 * day, site_b_}, LeadId{}, 10)->size(), 0u);
+  EXPECT_EQ(db_->export_leads(scope_of("boris@b.ru"), days_1_to_3, LeadId{}, 10)->size(), 3u);
+  EXPECT_EQ(db_->export_leads(anna, days_1_to_3, LeadId{}, 0).error().code, Errc::bad_request);
+
+  // A conversation with its routing, first response, close, rating and labels.
+  auto v = *db_->create_visitor(site_a_, "exc", clock_.now());
+  auto conv = db_->append_visitor_message(v, msg("m1", "Здравствуйте"))->conversation.id;
+  const auto dept = db_->desk_snapshot()->sites[0].default_department;
+  ASSERT_TRUE(db_->assign_conversation(conv, dept, op_a_, clock_.now()));
+  clock_.advance(std::chrono::seconds(42));
+  ASSERT_TRUE(db_->append_operator_message(anna, conv, msg("o1", "Добрый день")));
+  ASSERT_TRUE(db_->set_label(anna, conv, "возврат", true));
+  ASSERT_TRUE(db_->set_label(anna, conv, "VIP", true));
+  ASSERT_TRUE(db_->close_conversation(anna, conv, clock_.now()));
+  ASSERT_TRUE(db_->rate_conversation(v, conv, true, "спасибо", clock_.now()));
+  auto other = *db_->create_visitor(site_b_, "excb", clock_.now());
+  db_->append_visitor_message(other, msg("m1", "hi"));
+  auto rows = db_->export_conversations(anna, ExportFilter{start, clock_.now() + day, std::nullopt}, ConversationId{}, 10);
+  ASSERT_TRUE(rows.has_value());
+  ASSERT_EQ(rows->size(), 1u);
+  const auto& c = rows->at(0);
+  EXPECT_EQ(c.id, conv);
+  EXPECT_EQ(c.site_name, "Shop A");
+  EXPECT_EQ(c.operator_name, "Анна");
+  EXPECT_FALSE(c.department.empty());
+  EXPECT_FALSE(c.visitor_name.empty()) << "the console's default name for a visitor without one";
+  EXPECT_EQ(c.messages, 2);
+  EXPECT_EQ(c.first_response_seconds, 42);
+  EXPECT_TRUE(c.closed_at.has_value());
+  EXPECT_EQ(c.rating, "good");
+  EXPECT_EQ(c.rating_comment, "спасибо");
+  EXPECT_EQ(c.labels, (std::vector<std::string>{"VIP", "возврат"}));
+
+  NewCallback cb{site_a_, v.id, "cb", "+79161234567", "", "connected", true, "", clock_.now(), {}};
+  ASSERT_TRUE(db_->create_callback(cb));
+  NewCallback foreign{site_b_, other.id, "cb", "+79160000000", "", "connected", true, "", clock_.now(), {}};
+  ASSERT_TRUE(db_->create_callback(foreign));
+  auto calls = db_->export_callbacks(anna, ExportFilter{start, clock_.now() + day, std::nullopt}, CallbackId{}, 10);
+  ASSERT_TRUE(calls.has_value());
+  ASSERT_EQ(calls->size(), 1u);
+  EXPECT_EQ(calls->at(0).e164, "+79161234567");
+}
+
 TEST_F(SqliteStorageTest, CallbackHistoryFeedsTheFraudRules) {
   auto v = *db_->create_visitor(site_a_, "cb1", clock_.now());
   auto other = *db_->create_visitor(site_a_, "cb2", clock_.now());
