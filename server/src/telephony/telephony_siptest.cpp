@@ -12,6 +12,7 @@
 #include <fstream>
 #include <map>
 #include <mutex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -69,12 +70,23 @@ class Sipp {
     return rc;
   }
 
+  /// A request's transaction: its top Via line and its CSeq line.
+  static std::string transaction_key(const std::string& msg) {
+    auto line = [&msg](std::string_view name) {
+      const auto at = msg.find("\n" + std::string(name) + ":");
+      return at == std::string::npos ? std::string() : msg.substr(at, msg.find('\n', at + 1) - at);
+    };
+    return line("Via") + line("CSeq");
+  }
+
   /// What SIPp traced: every message it sent and received.
   std::string trace() const { return read_file(dir_ / (name_ + ".msg")); }
   std::string errors() const { return read_file(dir_ / (name_ + ".err")) + read_file(dir_ / (name_ + ".out")); }
-  /// The received requests of one method, in order, as traced.
+  /// The received requests of one method, in order, as traced; UDP retransmissions (the same Via and CSeq
+  /// again, which a loaded machine provokes) count once.
   std::vector<std::string> received(std::string_view method) const {
     std::vector<std::string> out;
+    std::set<std::string> seen;
     const std::string t = trace();
     const std::string marker = "message received";
     std::size_t pos = 0;
@@ -85,7 +97,7 @@ class Sipp {
       std::string msg = t.substr(start, end - start);
       const auto first = msg.find_first_not_of("\r\n");
       if (first != std::string::npos && msg.compare(first, method.size() + 1, std::string(method) + " ") == 0) {
-        out.push_back(msg.substr(first));
+        if (seen.insert(transaction_key(msg)).second) out.push_back(msg.substr(first));
       }
       pos = end;
     }
