@@ -17,7 +17,7 @@ async function operatorsConnected(url) {
   return Number(text.match(/otk_open_connections\{kind="operator"\} (\d+)/)[1]);
 }
 
-async function until(what, pred, ms = 20000) {
+async function until(what, pred, ms = 60000) {
   const end = Date.now() + ms;
   for (;;) {
     if (await pred()) return;
@@ -87,7 +87,7 @@ test('a full database: every message is either acknowledged and kept, or refused
 test('a slow operator is cut off by its bounded queue without holding up the others, and catches up by resuming', async () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'otk-slow-'));
   const conf = path.join(dir, 'small-queue.toml');
-  writeFileSync(conf, '[limits]\noperator_queue_frames = 100\n');
+  writeFileSync(conf, '[limits]\noperator_queue_frames = 400\n');
   const srv = await startServer({ dataDir: dir, extraArgs: ['--config', conf] });
   try {
     const session = await login(srv.url);
@@ -102,11 +102,11 @@ test('a slow operator is cut off by its bounded queue without holding up the oth
     slow._socket.pause();
     assert.equal(await operatorsConnected(srv.url), 2);
 
-    // A flood the slow console cannot take: kernel buffers fill, then its queue passes 100 frames. It comes in
-    // rounds of one message per visitor, so a console that reads never has more than a round (40) waiting.
+    // A flood the slow console cannot take: kernel buffers fill (a few MB on loopback), then its queue passes 400
+    // frames. It comes in rounds of one message per visitor.
     const visitors = [];
     for (let i = 0; i < 40; i++) visitors.push(await visitor(srv.url));
-    const perVisitor = 40;  // 1,600 messages, ~10 MB
+    const perVisitor = 60;  // 2,400 messages, ~16 MB
     let sent = 0;
     const conversations = [];
     for (let round = 0; round < perVisitor; round++) {
@@ -114,6 +114,10 @@ test('a slow operator is cut off by its bounded queue without holding up the oth
       const acks = await Promise.all(visitors.map((v, i) =>
         v.pick((f) => f.type === 'ack' && f.client_id === `f-${i}-${round}`, 30000, 'ack')));
       if (round === 0) conversations.push(...acks.map((a) => a.conversation));
+      // The next round only once the fast console has this one: it never falls behind by more than a round,
+      // however slow the build, while the slow console falls further behind with every round.
+      await until(`round ${round} at the fast console`, () =>
+        fast.frames.filter((f) => f.type === 'message' && f.author.kind === 'visitor').length === sent);
     }
 
     // The fast console got every message while the slow one was still stalled.
