@@ -122,6 +122,11 @@ TEST(ParsePhone, WrongLengthsAndRanges) {
   EXPECT_EQ(error("+49 32 12345678", "DE"), "phone number: no such number range in +49");
   // The Russian habit of "+8" instead of "+7" is a country code that does not exist.
   EXPECT_EQ(error("+8 916 123 45 67", "RU"), "phone number: unknown country calling code");
+  // Found by fuzz_phone (server/fuzz): libphonenumber calls these German numbers valid, but E.164 has at most 15
+  // digits, and the fraud rules could not list them (CallbackDesk::block failed on one).
+  EXPECT_EQ(error("+49 2164 9160360866", "RU"), "phone number: too many digits for +49");
+  EXPECT_EQ(error("+49 30 123456789012", "DE"), "phone number: too many digits for +49");
+  EXPECT_EQ(ok("+49 2164 916036086", "RU").e164, "+492164916036086");
   // The default region decides how a national number reads: in Germany this is a Munich number.
   EXPECT_EQ(ok("8 916 123 45 67", "DE").e164, "+4989161234567");
 }

@@ -1,7 +1,10 @@
 #include "core/callback/settings.hpp"
 
 #include <algorithm>
+#include <cstdint>
+#include <limits>
 #include <nlohmann/json.hpp>
+#include <type_traits>
 
 namespace otk {
 namespace {
@@ -39,10 +42,31 @@ bool is_e164(std::string_view s) {
          std::all_of(s.begin() + 1, s.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
+/// Thrown for a number that is not a whole number of the field's type: nlohmann's get<int>() truncates 1.5, wraps
+/// 4294967298 to 2 (which then passes validation) and casts 1e300 out of range (undefined behaviour).
+struct NotWhole {
+  std::string key;
+};
+
+template <class T>
+T value_of(const json& v, const char* key) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    if (v.is_number()) {
+      if (!v.is_number_integer()) throw NotWhole{key};
+      if (v.is_number_unsigned() ? v.get<std::uint64_t>() > static_cast<std::uint64_t>(std::numeric_limits<T>::max())
+                                 : v.get<std::int64_t>() < std::numeric_limits<T>::min() ||
+                                       v.get<std::int64_t>() > std::numeric_limits<T>::max()) {
+        throw NotWhole{key};
+      }
+    }
+  }
+  return v.get<T>();  // anything else of the wrong type throws json::type_error
+}
+
 template <class T>
 T take(const json& j, const char* key, T fallback) {
   auto it = j.find(key);
-  return it == j.end() ? fallback : it->get<T>();
+  return it == j.end() ? fallback : value_of<T>(*it, key);
 }
 
 Result<void> only_keys(const json& j, std::string_view where, std::initializer_list<std::string_view> keys) {
@@ -173,15 +197,17 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
           !r) {
         return std::unexpected(r.error());
       }
-      if (b.contains("connected_fee")) s.billing.connected_fee = b["connected_fee"].get<Kopecks>();
-      if (b.contains("per_minute")) s.billing.per_minute = b["per_minute"].get<Kopecks>();
-      if (b.contains("unanswered_fee")) s.billing.unanswered_fee = b["unanswered_fee"].get<Kopecks>();
+      if (b.contains("connected_fee")) s.billing.connected_fee = value_of<Kopecks>(b["connected_fee"], "connected_fee");
+      if (b.contains("per_minute")) s.billing.per_minute = value_of<Kopecks>(b["per_minute"], "per_minute");
+      if (b.contains("unanswered_fee")) s.billing.unanswered_fee = value_of<Kopecks>(b["unanswered_fee"], "unanswered_fee");
       s.billing.rounding.first_seconds = take(b, "first_seconds", s.billing.rounding.first_seconds);
       s.billing.rounding.step_seconds = take(b, "step_seconds", s.billing.rounding.step_seconds);
     }
     return validate_callback_settings(std::move(s));
   } catch (const json::exception& e) {
     return fail(Errc::bad_request, std::string("callback settings: a value has the wrong type (") + e.what() + ")");
+  } catch (const NotWhole& e) {
+    return bad(e.key, "must be a whole number within range");
   }
 }
 

@@ -86,6 +86,24 @@ TEST(CallbackSettings, JsonIsCheckedStrictly) {
   EXPECT_EQ(partial->fraud.allowed_regions, std::vector<std::string>{"KZ"});  // the default follows the region
 }
 
+// Found by fuzz_callback_settings (server/fuzz): numbers were read with get<int>(), which cast 1e300 out of range
+// (undefined behaviour), truncated 1.5 to 1 and wrapped 4294967298 to 2, a value validation then accepted.
+TEST(CallbackSettings, NumbersMustBeWholeAndFitTheirField) {
+  for (const char* doc : {R"({"plan":{"rounds":1e300}})", R"({"plan":{"rounds":1.5}})",
+                          R"({"plan":{"rounds":4294967298}})", R"({"plan":{"operator_ring_ms":2e4}})",
+                          R"({"fraud":{"min_time_on_page_ms":1e300}})", R"({"fraud":{"number_per_day":-1e300}})",
+                          R"({"billing":{"per_minute":-1e300}})", R"({"billing":{"first_seconds":18446744073709551615}})"}) {
+    auto s = callback_settings_from_json(doc);
+    ASSERT_FALSE(s.has_value()) << doc;
+    EXPECT_EQ(s.error().code, Errc::bad_request);
+  }
+  EXPECT_NE(callback_settings_from_json(R"({"plan":{"rounds":1.5}})").error().message.find("rounds"), std::string::npos);
+  auto whole = callback_settings_from_json(R"({"plan":{"rounds":3,"operator_ring_ms":20000},"billing":{"per_minute":300}})");
+  ASSERT_TRUE(whole.has_value()) << whole.error().message;
+  EXPECT_EQ(whole->plan.rounds, 3);
+  EXPECT_EQ(whole->billing.per_minute, 300);
+}
+
 TEST(CallbackSettings, VisitorUriDialsTheNumberAtTheTrunk) {
   EXPECT_EQ(visitor_sip_uri(enabled().trunk, "+79161234567"), "sip:+79161234567@trunk.example:5060");
 }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include <nlohmann/json.hpp>
 
@@ -208,23 +209,67 @@ std::string hours_to_json(const WorkingHours& h) {
       .dump();
 }
 
+namespace {
+
+/// A whole number in [lo, hi]. Not get<int>(): that truncates 540.5, wraps 4294967836 to 540 and, for 1e10, casts
+/// out of range (undefined behaviour).
+std::optional<std::int64_t> whole(const nlohmann::json& v, std::int64_t lo, std::int64_t hi) {
+  if (!v.is_number_integer()) return std::nullopt;
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(hi)) return std::nullopt;
+  const auto n = v.get<std::int64_t>();
+  if (n < lo || n > hi) return std::nullopt;
+  return n;
+}
+
+/// [open, close] as stored; normalize_hours() then checks that they make a period.
+std::optional<Interval> interval_of(const nlohmann::json& i) {
+  constexpr std::int64_t kLimit = std::numeric_limits<int>::max();
+  const auto open = whole(i.at(0), -kLimit, kLimit);
+  const auto close = whole(i.at(1), -kLimit, kLimit);
+  if (!open || !close) return std::nullopt;
+  return Interval{static_cast<int>(*open), static_cast<int>(*close)};
+}
+
+/// Days since the epoch that name a date of date::year's range (-32767..32767); a day outside it would overflow
+/// inside date's calendar arithmetic.
+std::optional<date::year_month_day> day_of(const nlohmann::json& v) {
+  static const auto first = date::sys_days(date::year::min() / date::January / 1).time_since_epoch().count();
+  static const auto last = date::sys_days(date::year::max() / date::December / 31).time_since_epoch().count();
+  const auto n = whole(v, first, last);
+  if (!n) return std::nullopt;
+  return date::year_month_day{date::sys_days{date::days{static_cast<int>(*n)}}};
+}
+
+}  // namespace
+
 Result<WorkingHours> hours_from_json(std::string_view text) {
   using nlohmann::json;
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return fail(Errc::bad_request, "stored hours are not a JSON object");
+  const auto malformed = [](const char* what) { return fail(Errc::bad_request, std::string("stored hours are malformed: ") + what); };
   WorkingHours h;
   try {
     h.always_open = j.value("always_open", false);
     if (j.contains("weekly")) {
       const auto& w = j.at("weekly");
       for (std::size_t d = 0; d < 7 && d < w.size(); ++d) {
-        for (const auto& i : w.at(d)) h.weekly[d].push_back(Interval{i.at(0).get<int>(), i.at(1).get<int>()});
+        for (const auto& i : w.at(d)) {
+          const auto interval = interval_of(i);
+          if (!interval) return malformed("a period is not two whole numbers of minutes");
+          h.weekly[d].push_back(*interval);
+        }
       }
     }
     if (j.contains("exceptions")) {
       for (const auto& e : j.at("exceptions")) {
-        DatedHours dh{date::year_month_day{date::sys_days{date::days{e.at("day").get<std::int64_t>()}}}, {}};
-        for (const auto& i : e.at("intervals")) dh.intervals.push_back(Interval{i.at(0).get<int>(), i.at(1).get<int>()});
+        const auto day = day_of(e.at("day"));
+        if (!day) return malformed("an exception's day is not a whole number of days of a possible date");
+        DatedHours dh{*day, {}};
+        for (const auto& i : e.at("intervals")) {
+          const auto interval = interval_of(i);
+          if (!interval) return malformed("a period is not two whole numbers of minutes");
+          dh.intervals.push_back(*interval);
+        }
         h.exceptions.push_back(std::move(dh));
       }
     }

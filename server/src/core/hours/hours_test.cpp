@@ -176,6 +176,24 @@ TEST(Hours, JsonRoundTripKeepsEverything) {
   EXPECT_FALSE(hours_from_json(R"({"weekly":[[[900,100]]]})")) << "normalised on the way in";
 }
 
+// Found by fuzz_hours (server/fuzz): numbers were read with get<int>(), which truncated 540.5, wrapped 4294967836 to
+// 540, and cast 1e10 out of range; a day near INT_MAX overflowed inside date's calendar arithmetic (UBSan).
+TEST(Hours, JsonRefusesNumbersThatAreNotWholeMinutesOrDays) {
+  for (const char* doc : {R"({"weekly":[[[540.5,1080]]]})", R"({"weekly":[[[4294967836,1080]]]})",
+                          R"({"weekly":[[[540,1e10]]]})", R"({"weekly":[[["540",1080]]]})",
+                          R"({"exceptions":[{"day":2147483000,"intervals":[]}]})",
+                          R"({"exceptions":[{"day":1e300,"intervals":[]}]})",
+                          R"({"exceptions":[{"day":9223372036854775807,"intervals":[]}]})",
+                          R"({"exceptions":[{"day":20819,"intervals":[[600,900.25]]}]})"}) {
+    auto h = hours_from_json(doc);
+    ASSERT_FALSE(h) << doc;
+    EXPECT_EQ(h.error().code, Errc::bad_request);
+  }
+  auto ok = hours_from_json(R"({"weekly":[[[540,1080]]],"exceptions":[{"day":20819,"intervals":[]}]})");
+  ASSERT_TRUE(ok) << ok.error().message;
+  EXPECT_EQ(ok->exceptions.at(0).day, date::year{2027} / 1 / 1);
+}
+
 TEST(Hours, FindZone) {
   EXPECT_TRUE(find_zone("Asia/Vladivostok"));
   EXPECT_EQ(find_zone("Mars/Olympus").error().code, Errc::bad_request);
