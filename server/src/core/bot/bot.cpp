@@ -17,34 +17,6 @@ constexpr double kB = 0.75;
 
 // ---- words ----
 
-/// Decodes one code point at s[i]; returns its length, or 0 when malformed (the byte then separates words).
-std::size_t decode(std::string_view s, std::size_t i, char32_t& cp) {
-  const auto b0 = static_cast<unsigned char>(s[i]);
-  std::size_t len;
-  char32_t min;
-  if (b0 < 0x80) {
-    cp = b0;
-    return 1;
-  }
-  if ((b0 & 0xE0) == 0xC0) {
-    len = 2, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    len = 3, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    len = 4, cp = b0 & 0x07, min = 0x10000;
-  } else {
-    return 0;
-  }
-  if (i + len > s.size()) return 0;
-  for (std::size_t k = 1; k < len; ++k) {
-    const auto b = static_cast<unsigned char>(s[i + k]);
-    if ((b & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
 void append_utf8(std::string& out, char32_t cp) {
   if (cp < 0x80) {
     out += static_cast<char>(cp);
@@ -126,7 +98,7 @@ std::vector<Word> split_words(std::string_view text) {
   };
   for (std::size_t i = 0; i < text.size();) {
     char32_t cp = 0;
-    const auto n = decode(text, i, cp);
+    const auto n = decode_utf8(text, i, cp);
     if (n == 0) {
       flush();
       last = Kind::other;
@@ -315,7 +287,7 @@ std::string fold_case(std::string_view s) {
   out.reserve(s.size());
   for (std::size_t i = 0; i < s.size();) {
     char32_t cp = 0;
-    const auto n = decode(s, i, cp);  // s is valid UTF-8 here
+    const auto n = decode_utf8(s, i, cp);  // s is valid UTF-8 here
     const Kind kind = classify(cp);
     if (kind == Kind::latin || kind == Kind::cyrillic) {
       append_utf8(out, cp);

@@ -111,4 +111,24 @@ Result<std::string> normalize_label(std::string_view raw) {
   return std::string(raw);
 }
 
+std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp) { return decode(s, i, cp); }
+
+std::string percent_decode(std::string_view s) {
+  auto hex = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out.push_back(' ');
+    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
+      i += 2;
+    } else out.push_back(s[i]);
+  }
+  return out;
+}
+
 }  // namespace otk

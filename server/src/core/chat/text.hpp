@@ -30,4 +30,11 @@ inline constexpr std::size_t kMaxLabelsPerConversation = 10;
 /// s cut to at most max_chars code points (s must be valid UTF-8).
 [[nodiscard]] std::string truncate_utf8(std::string_view s, std::size_t max_chars);
 
+/// Decodes one UTF-8 code point at s[i] into cp; returns its length, or 0 when malformed (overlong, surrogate,
+/// truncated).
+[[nodiscard]] std::size_t decode_utf8(std::string_view s, std::size_t i, char32_t& cp);
+
+/// A URL query value: "+" is a space, "%xx" a byte; a malformed escape is kept as it is.
+[[nodiscard]] std::string percent_decode(std::string_view s);
+
 }  // namespace otk

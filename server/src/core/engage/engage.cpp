@@ -125,25 +125,6 @@ std::optional<std::string> placeholder_error(std::string_view text) {
   return std::nullopt;
 }
 
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out.push_back(' ');
-    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else out.push_back(s[i]);
-  }
-  return out;
-}
-
 // The search phrase a search engine put in the referrer: Yandex's text=, the others' q=.
 std::string search_phrase(std::string_view referrer) {
   if (auto hash = referrer.find('#'); hash != std::string_view::npos) referrer = referrer.substr(0, hash);

@@ -1,5 +1,7 @@
 #include "core/routing/routing.hpp"
 
+#include "core/chat/text.hpp"
+
 #include <algorithm>
 #include <cmath>
 #include <tuple>
@@ -12,24 +14,6 @@ char lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + '
 std::string lowered(std::string_view s) {
   std::string out(s);
   std::ranges::transform(out, out.begin(), lower);
-  return out;
-}
-
-int hex(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  c = lower(c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-std::string percent_decode(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out.push_back(' ');
-    else if (s[i] == '%' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
-      out.push_back(static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2])));
-      i += 2;
-    } else out.push_back(s[i]);
-  }
   return out;
 }
 
