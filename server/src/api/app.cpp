@@ -107,6 +107,15 @@ std::optional<std::string> query_param(std::string_view target, std::string_view
   return std::nullopt;
 }
 
+Result<nlohmann::json> json_object_body(const HttpRequest& req) {
+  if (req[http::field::content_type].find("application/json") == std::string_view::npos) {
+    return fail(Errc::bad_request, "Content-Type must be application/json");
+  }
+  nlohmann::json body = nlohmann::json::parse(req.body(), nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return fail(Errc::bad_json, "the body is not a JSON object");
+  return body;
+}
+
 std::optional<std::int64_t> parse_positive_id(std::string_view text) {
   std::int64_t v = 0;
   auto [p, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
@@ -167,6 +176,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
       co_return co_await callback_action(req, path.substr(18));
     }
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
+    if (path == "/api/v1/webhooks" || path.starts_with("/api/v1/webhooks/")) co_return co_await webhooks(req, path.substr(16));
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
     if (path.starts_with(kConv) && get && (path.ends_with("/messages") || path.ends_with("/visitor"))) {

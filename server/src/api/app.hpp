@@ -3,6 +3,7 @@
 #pragma once
 #include <filesystem>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "api/assets.hpp"
@@ -63,6 +64,8 @@ class App final : public Router {
   net::awaitable<HttpResponse> engage_presets(const HttpRequest& req);
   net::awaitable<HttpResponse> site_settings(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> widget_events(const HttpRequest& req, const std::string& peer_ip);
+  // Webhook endpoints and their delivery logs (api/webhooks_rest.cpp): rest = what follows "/api/v1/webhooks".
+  net::awaitable<HttpResponse> webhooks(const HttpRequest& req, std::string_view rest);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);
@@ -83,6 +86,8 @@ std::string own_origin(const HttpRequest& req);
 std::string cookie_value(const HttpRequest& req, std::string_view name);
 /// Decoded value of one query parameter, or nullopt.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
+/// The body of a JSON request: Content-Type application/json and a JSON object, else bad_request / bad_json.
+Result<nlohmann::json> json_object_body(const HttpRequest& req);
 /// An id in a path or query: decimal digits only, above zero; none for anything else.
 std::optional<std::int64_t> parse_positive_id(std::string_view text);
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/db_await.hpp"
+#include "api/webhooks.hpp"
 #include "api/desk.hpp"
 #include "core/hours/hours.hpp"
 #include "net/ws_connection.hpp"
@@ -145,6 +146,7 @@ net::awaitable<Result<bool>> FaqBot::say(const Site& site, ConversationId conv, 
       // Client ids are per conversation and derived from what the bot answers, so a retry stores nothing twice.
       auto a = st.append_bot_message(conv, name, NewMessage{line.client_id, line.text, now}, line.entry);
       if (!a) return std::unexpected(a.error());
+      if (auto events = emit_message_events(st, *a); !events) return std::unexpected(events.error());
       out.appended.push_back(std::move(*a));
     }
     return out;

@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "api/db_await.hpp"
+#include "api/webhooks.hpp"
 #include "core/hours/hours.hpp"
 #include "phone/phone.hpp"
 
@@ -59,6 +60,17 @@ std::string legs_json(const Call& call) {
   for (const auto& leg : call.operator_legs) legs.push_back(leg_json(leg, "operator"));
   if (call.visitor.invited) legs.push_back(leg_json(call.visitor, "visitor"));
   return legs.dump();
+}
+
+/// The call is over: its record and callback.finished, in one transaction.
+Result<CallbackRecord> record_callback_end(Storage& st, CallbackId id, const CallbackUpdate& u) {
+  auto done = st.update_callback(id, u);
+  if (!done) return done;
+  const CallbackRecord& r = *done;
+  auto event = emit_webhook(st, r.site, "callback.finished", u.ended_at.value_or(r.created_at),
+                            [&r] { return webhook_callback_data(r); });
+  if (!event) return std::unexpected(event.error());
+  return done;
 }
 
 }  // namespace
@@ -191,10 +203,16 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     auto created = st.create_callback(rec);
     if (!created) return std::unexpected(created.error());
     Saved out{std::move(created->first), created->second, std::nullopt};
+    if (!out.duplicate && rec.allowed) {
+      const CallbackRecord& r = out.record;
+      auto event = emit_webhook(st, r.site, "callback.requested", rec.at, [&r] { return webhook_callback_data(r); });
+      if (!event) return std::unexpected(event.error());
+    }
     // Whoever asks to be called back has left a phone: the lead, in the same transaction as the request.
     if (!out.duplicate && rec.allowed) {
       auto lead = st.save_contact(v, ContactForm{"", "", rec.e164, ""}, LeadSource::callback, "cb-" + rec.client_id, rec.at);
       if (!lead) return std::unexpected(lead.error());
+      if (auto event = emit_lead_event(st, *lead, rec.at); !event) return std::unexpected(event.error());
       out.lead = std::move(*lead);
     }
     return out;
@@ -243,7 +261,7 @@ net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings sett
   const auto now = s_.clock.now();
   const CallbackUpdate u{std::string(status_name(CallStatus::failed_technical)), std::nullopt, now, 0, 0, 0, "[]"};
   const auto id = r.id;
-  auto record_failure = [id, u](Storage& st) { return st.update_callback(id, u); };
+  auto record_failure = [id, u](Storage& st) { return record_callback_end(st, id, u); };
   auto done = co_await db_write<CallbackRecord>(s_.db, record_failure);
   if (!done) co_return;
   s_.hub.to_site_operators(done->site, share(proto::callback_frame(callback_view(*done))));
@@ -277,6 +295,9 @@ net::awaitable<Result<CallbackRecord>> CallbackDesk::retry(const OperatorScope& 
     if (history->number_call_live) return fail(Errc::conflict, "a call to this number is going on");
     auto created = st.create_callback(rec);
     if (!created) return std::unexpected(created.error());
+    const CallbackRecord& r = created->first;
+    auto event = emit_webhook(st, r.site, "callback.requested", now, [&r] { return webhook_callback_data(r); });
+    if (!event) return std::unexpected(event.error());
     return created->first;
   };
   Hub& hub = s_.hub;
@@ -332,7 +353,7 @@ net::awaitable<void> CallbackDesk::update_here(std::uint64_t call, Call snapshot
       auto publish = [&hub](const CallbackRecord& r) {
         hub.to_site_operators(r.site, share(proto::callback_frame(callback_view(r))));
       };
-      auto record_end = [id, u](Storage& st) { return st.update_callback(id, u); };
+      auto record_end = [id, u](Storage& st) { return record_callback_end(st, id, u); };
       auto done = co_await db_write<CallbackRecord>(s_.db, record_end, publish);
       if (!done) spdlog::error("callback {}: the result could not be stored: {}", id.value, done.error().message);
       else tell(*done, "ended", done->status);

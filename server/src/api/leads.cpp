@@ -8,6 +8,7 @@
 #include "api/app.hpp"
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
+#include "api/webhooks.hpp"
 #include "api/endpoints.hpp"
 #include <date/tz.h>
 
@@ -22,15 +23,6 @@ namespace otk {
 namespace {
 
 using json = nlohmann::json;
-
-Result<json> json_body(const HttpRequest& req) {
-  if (req[http::field::content_type].find("application/json") == std::string_view::npos) {
-    return fail(Errc::bad_request, "Content-Type must be application/json");
-  }
-  json body = json::parse(req.body(), nullptr, false);
-  if (body.is_discarded() || !body.is_object()) return fail(Errc::bad_json, "the body is not a JSON object");
-  return body;
-}
 
 }  // namespace
 
@@ -101,7 +93,7 @@ net::awaitable<HttpResponse> App::get_lead(const HttpRequest& req, LeadId id) {
 net::awaitable<HttpResponse> App::patch_lead(const HttpRequest& req, LeadId id) {
   auto session = co_await authenticate(req, true);
   if (!session) co_return error_response(s_.metrics, session.error());
-  auto body = json_body(req);
+  auto body = json_object_body(req);
   if (!body) co_return error_response(s_.metrics, body.error());
   auto it = body->find("status");
   if (it == body->end() || !it->is_string() || !parse_lead_status(it->get<std::string>())) {
@@ -111,7 +103,18 @@ net::awaitable<HttpResponse> App::patch_lead(const HttpRequest& req, LeadId id) 
   const OperatorScope sc = session->scope;
   const auto now = s_.clock.now();
   Hub& hub = s_.hub;
-  auto change = [sc, id, status, now](Storage& st) { return st.set_lead_status(sc, id, status, now); };
+  auto change = [sc, id, status, now](Storage& st) -> Result<Lead> {
+    auto before = st.lead_detail(sc, id);
+    if (!before) return std::unexpected(before.error());
+    auto lead = st.set_lead_status(sc, id, status, now);
+    if (!lead) return lead;
+    if (*before && (*before)->lead.status != status) {  // the same status again changes nothing, says nothing
+      const Lead l = *lead;
+      auto event = emit_webhook(st, l.site, "lead.updated", now, [&l] { return webhook_lead_data(l); });
+      if (!event) return std::unexpected(event.error());
+    }
+    return lead;
+  };
   auto publish = [&hub](const Lead& l) { hub.to_site_operators(l.site, share(proto::lead_frame(l))); };
   auto lead = co_await db_write<Lead>(s_.db, change, publish);
   if (!lead) co_return error_response(s_.metrics, lead.error());
@@ -121,7 +124,7 @@ net::awaitable<HttpResponse> App::patch_lead(const HttpRequest& req, LeadId id) 
 net::awaitable<HttpResponse> App::post_lead_note(const HttpRequest& req, LeadId id) {
   auto session = co_await authenticate(req, true);
   if (!session) co_return error_response(s_.metrics, session.error());
-  auto body = json_body(req);
+  auto body = json_object_body(req);
   if (!body) co_return error_response(s_.metrics, body.error());
   auto cid = body->find("client_id");
   auto text = body->find("text");

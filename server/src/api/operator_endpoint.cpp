@@ -1,6 +1,7 @@
 #include <unordered_map>
 
 #include "api/db_await.hpp"
+#include "api/webhooks.hpp"
 #include "api/desk.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/rate_limit.hpp"
@@ -96,7 +97,12 @@ class OperatorHandler final : public WsHandler {
     Hub& hub = s_.hub;
     Desk* desk = s_.desk;
     const OperatorId me = sc.op.id;
-    auto append = [sc, id, msg](Storage& st) { return st.append_operator_message(sc, id, msg); };
+    auto append = [sc, id, msg](Storage& st) -> Result<Appended> {
+      auto a = st.append_operator_message(sc, id, msg);
+      if (!a) return a;
+      if (auto events = emit_message_events(st, *a); !events) return std::unexpected(events.error());
+      return a;
+    };
     auto publish = [&hub, desk, me](const Appended& a) {
           if (a.duplicate) return;
           hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
@@ -161,7 +167,18 @@ class OperatorHandler final : public WsHandler {
     const auto id = c.conversation;
     Hub& hub = s_.hub;
     Desk* desk = s_.desk;
-    auto close_it = [sc, id, now](Storage& st) { return st.close_conversation(sc, id, now); };
+    auto close_it = [sc, id, now](Storage& st) -> Result<Conversation> {
+      auto before = st.conversation_for(sc, id);
+      if (!before) return std::unexpected(before.error());
+      auto closed = st.close_conversation(sc, id, now);
+      if (!closed) return closed;
+      if (*before && (*before)->status == ConversationStatus::open) {  // closing twice reports it once
+        const Conversation c = *closed;
+        auto event = emit_webhook(st, c.site, "conversation.closed", now, [&c] { return webhook_conversation_data(c); });
+        if (!event) return std::unexpected(event.error());
+      }
+      return closed;
+    };
     auto announce = [&hub, desk, id](const Conversation& conv) {
       hub.to_conversation(conv.site, conv.visitor, share(proto::closed_frame(id)));
       if (desk) desk->chat_closed(id);

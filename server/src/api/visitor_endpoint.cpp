@@ -5,6 +5,7 @@
 #include "api/bot.hpp"
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
+#include "api/webhooks.hpp"
 #include "api/desk.hpp"
 #include "api/endpoints.hpp"
 #include "core/chat/text.hpp"
@@ -162,11 +163,13 @@ class VisitorHandler final : public WsHandler {
         if (!on) return std::unexpected(on.error());
         a->conversation.bot_state = "active";
       }
+      if (auto events = emit_message_events(st, *a); !events) return std::unexpected(events.error());
       Sent out{std::move(*a), std::nullopt};
       if (out.appended.duplicate || found.empty()) return out;
       auto lead = st.save_contact(v, ContactForm{"", found.email, found.phone, msg.text}, LeadSource::chat,
                                   "chat-" + msg.client_id, msg.at);
       if (!lead) return std::unexpected(lead.error());
+      if (auto event = emit_lead_event(st, *lead, msg.at); !event) return std::unexpected(event.error());
       out.lead = std::move(*lead);
       return out;
     };
@@ -269,8 +272,11 @@ class VisitorHandler final : public WsHandler {
     const auto now = s_.clock.now();
     Hub& hub = s_.hub;
     const SiteId site = site_.id;
-    auto save = [v, c, now](Storage& st) {
-      return st.save_contact(v, c.form, LeadSource::offline_form, c.client_id, now);
+    auto save = [v, c, now](Storage& st) -> Result<SavedLead> {
+      auto saved = st.save_contact(v, c.form, LeadSource::offline_form, c.client_id, now);
+      if (!saved) return saved;
+      if (auto event = emit_lead_event(st, *saved, now); !event) return std::unexpected(event.error());
+      return saved;
     };
     auto publish = [&hub, site](const SavedLead& saved) {
       if (!saved.duplicate) hub.to_site_operators(site, share(proto::lead_frame(saved.lead)));
@@ -325,7 +331,14 @@ class VisitorHandler final : public WsHandler {
     const Visitor v = *visitor_;
     const auto now = s_.clock.now();
     Hub& hub = s_.hub;
-    auto store = [v, r, now](Storage& st) { return st.rate_conversation(v, r.conversation, r.good, r.comment, now); };
+    auto store = [v, r, now](Storage& st) -> Result<Conversation> {
+      auto rated = st.rate_conversation(v, r.conversation, r.good, r.comment, now);
+      if (!rated) return rated;
+      const Conversation c = *rated;
+      auto event = emit_webhook(st, c.site, "rating.given", now, [&] { return webhook_rating_data(c, r.good, r.comment); });
+      if (!event) return std::unexpected(event.error());
+      return rated;
+    };
     auto publish = [&hub, r](const Conversation& c) {
       hub.to_site_operators(c.site, share(proto::rating_frame(c.id, r.good, r.comment)));
     };

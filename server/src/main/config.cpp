@@ -76,6 +76,20 @@ Result<void> load_config_text(std::string_view text, std::string_view name, Serv
     }
     cfg.max_db_mb = *n.value<int64_t>();
   }
+  if (auto v = t["webhooks"]["ca_file"]) {
+    if (!v.is_string() || v.value<std::string>()->empty()) return bad("webhooks.ca_file", "the path of a PEM file");
+    cfg.webhook_ca_file = *v.value<std::string>();
+  }
+  if (auto n = t["webhooks"]["timeout_seconds"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 60) return bad("webhooks.timeout_seconds", "1..60");
+    cfg.webhook_timeout_seconds = static_cast<int>(*n.value<int64_t>());
+  }
+  if (auto n = t["webhooks"]["first_retry_seconds"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 3600) {
+      return bad("webhooks.first_retry_seconds", "1..3600");
+    }
+    cfg.webhook_first_retry_seconds = static_cast<int>(*n.value<int64_t>());
+  }
   if (auto v = t["sip"]["listen"]) {
     if (!v.is_string() || !v.value<std::string>()->starts_with("sip:")) {
       return bad("sip.listen", "a SIP URI to listen on, e.g. \"sip:0.0.0.0:5060\"");
@@ -85,7 +99,8 @@ Result<void> load_config_text(std::string_view text, std::string_view name, Serv
   for (auto&& [k, _] : t) {
     const auto key = std::string(k.str());
     if (key != "listen" && key != "data" && key != "assets" && key != "threads" && key != "auth" && key != "demo" &&
-        key != "desk" && key != "sip" && key != "storage" && key != "limits") {
+        key != "desk" && key != "sip" && key != "storage" && key != "limits" &&
+        key != "webhooks") {
       return fail(Errc::bad_request, file + ": unknown key '" + key + "'");
     }
   }

@@ -30,6 +30,11 @@ struct ServerConfig {
   /// [limits] operator_queue_frames: frames an operator's socket may fall behind before it is closed (it then
   /// reconnects and resumes). The default suits a busy installation; see net/ws_connection.hpp.
   std::size_t operator_queue_frames = 16 * 1024;
+  /// [webhooks] (docs/webhooks.md): extra CAs trusted for https receivers, the deadline of one delivery, and
+  /// the first retry's delay (later ones double it, up to an hour).
+  std::string webhook_ca_file;
+  int webhook_timeout_seconds = 10;
+  int webhook_first_retry_seconds = 10;
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.

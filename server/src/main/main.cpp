@@ -21,6 +21,7 @@
 #include "api/callbacks.hpp"
 #include "core/engage/engage.hpp"
 #include "api/desk.hpp"
+#include "api/webhooks.hpp"
 #include "core/callback/settings.hpp"
 #include "telephony/engine.hpp"
 #include "main/config.hpp"
@@ -123,8 +124,19 @@ int serve(ServerConfig cfg) {
 
   auto snapshot = writer->desk_snapshot();
   if (!snapshot) throw std::runtime_error("desk state: " + snapshot.error().message);
-  Database db(std::move(writer), std::move(reader),
-              [&metrics](double s, std::size_t jobs, bool ok) { metrics.commit(s, jobs, ok); });
+  std::atomic<WebhookSender*> sender{nullptr};
+  Database db(std::move(writer), std::move(reader), [&metrics, &sender](double s, std::size_t jobs, bool ok) {
+    metrics.commit(s, jobs, ok);
+    // An event went into the outbox with this commit: the sender looks now rather than at its next tick.
+    if (ok && take_outbox_written()) {
+      if (auto* w = sender.load()) w->poke();
+    }
+  });
+  WebhookConfig webhook_config{cfg.webhook_ca_file, std::chrono::seconds(cfg.webhook_timeout_seconds), 16, {}};
+  webhook_config.retry.first = std::chrono::seconds(cfg.webhook_first_retry_seconds);
+  WebhookSender webhooks(ioc, Services{db, hub, metrics, clock}, webhook_config);
+  sender = &webhooks;
+  webhooks.start();
   Desk desk(ioc, Services{db, hub, metrics, clock},
             DeskConfig{std::chrono::seconds(cfg.first_response_seconds), std::chrono::minutes(cfg.typical_chat_minutes)});
   desk.start(std::move(*snapshot));
@@ -156,6 +168,7 @@ int serve(ServerConfig cfg) {
     server.stop_accepting();
     desk.stop();
     callbacks.stop();
+    webhooks.stop();
     hub.close_all(1001, "server restarting");
     grace.expires_after(std::chrono::milliseconds(500));
     grace.async_wait([&](boost::system::error_code) { ioc.stop(); });

@@ -55,7 +55,12 @@ before(async () => {
   const lead = (await (await call(a, 'GET', '/api/v1/leads')).json()).leads[0].id;
   const canned = (await (await call(a, 'POST', '/api/v1/canned', { shortcut: 'iso', text: `Ответ ${mark}` })).json()).canned.id;
   const kb = (await (await call(a, 'POST', '/api/v1/sites/demo-service/kb', { question: `Вопрос ${mark}`, answer: mark })).json()).id;
-  a.ids = { conversation, lead, canned, kb, callback: 1 };
+  const shop = (await (await call(a, 'GET', '/api/v1/me')).json()).sites.find((x) => x.key === 'demo-shop').id;
+  const webhook = (await (await call(a, 'POST', '/api/v1/webhooks',
+    { site: shop, url: 'http://127.0.0.1:9/never', events: ['message.created'] })).json()).webhook.id;
+  await call(a, 'POST', `/api/v1/webhooks/${webhook}/test`);
+  const delivery = (await (await call(a, 'GET', `/api/v1/webhooks/${webhook}/deliveries`)).json()).deliveries[0].id;
+  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop };
   a.call = call;
 });
 after(async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -68,6 +73,8 @@ function bodyFor(method, p) {
   if (p.endsWith('/kb/try')) return { text: 'вопрос' };
   if (p.includes('/kb')) return { question: 'Чужой вопрос', answer: 'Чужой ответ' };
   if (p.endsWith('/engage')) return { triggers: [] };
+  if (p === '/api/v1/webhooks') return { site: a.ids.shop, url: 'https://evil.example/', events: ['message.created'] };
+  if (p.includes('/webhooks/')) return { enabled: false };
   return {};
 }
 
@@ -83,10 +90,12 @@ test('every documented operator endpoint refuses another account, and no list sh
       .replace('/canned/{id}', `/canned/${a.ids.canned}`)
       .replace('/callbacks/{id}', `/callbacks/${a.ids.callback}`)
       .replace('/kb/{id}', `/kb/${a.ids.kb}`)
+      .replace('/webhooks/{id}', `/webhooks/${a.ids.webhook}`)
+      .replace('{delivery}', `${a.ids.delivery}`)
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')
       .replace('{leads,conversations,callbacks}.csv', 'leads.csv');
     assert.ok(!concrete.includes('{'), `${template}: the sweep knows how to fill every placeholder`);
-    const named = /\{(id|key)\}/.test(template);  // names one of A's things
+    const named = /\{(id|key|delivery)\}/.test(template);  // names one of A's things
     const query = template.startsWith('/api/v1/export/') ? '?from=2000-01-01&to=2000-12-31' : '';
     const res = await a.call(b, method, concrete + query, bodyFor(method, concrete));
     const text = await res.text();
@@ -110,6 +119,9 @@ test('every documented operator endpoint refuses another account, and no list sh
   const kb = (await (await a.call(a, 'GET', '/api/v1/sites/demo-service/kb')).json()).entries;
   assert.equal(kb.find((e) => e.id === a.ids.kb).answer, mark);
   assert.equal(kb.filter((e) => e.question === 'Чужой вопрос').length, 0);
+  const hooks = (await (await a.call(a, 'GET', '/api/v1/webhooks')).json()).webhooks;
+  assert.deepEqual(hooks.map((h) => [h.id, h.enabled, h.url]), [[a.ids.webhook, true, 'http://127.0.0.1:9/never']],
+    'no endpoint was added to, changed on or removed from A\'s site');
 });
 
 test('the sockets too: another account\'s console hears nothing of A and cannot act on its conversations', async () => {

@@ -238,6 +238,80 @@ struct ConversationExportRow {
   std::vector<std::string> labels;  // alphabetical
 };
 
+// ---- webhooks (docs/webhooks.md) ----
+
+struct WebhookEndpoint {
+  std::int64_t id = 0;
+  SiteId site;
+  std::string site_key;
+  std::string site_name;
+  std::string url;
+  std::string secret;
+  std::vector<std::string> events;
+  bool enabled = true;
+  std::string disabled_reason;  // why the server turned it off ("" when on, or when its owner did)
+  TimePoint created_at;
+  std::int64_t pending = 0;     // deliveries waiting to be sent
+};
+
+struct WebhookAttempt {
+  TimePoint at;
+  int status = 0;  // the receiver's HTTP status; 0 when there was none
+  std::string error;
+  std::int64_t duration_ms = 0;
+};
+
+struct WebhookDelivery {
+  std::int64_t id = 0;
+  std::int64_t endpoint = 0;
+  std::string event_id;  // "evt_..."
+  std::string type;
+  std::string state;     // pending | delivered | failed
+  int attempts = 0;
+  TimePoint created_at;
+  TimePoint next_at;
+  int last_status = 0;
+  std::string last_error;
+  std::optional<TimePoint> last_at;
+  std::vector<WebhookAttempt> log;  // newest first, at most 20
+};
+
+/// What the sender needs for one delivery: the head of an enabled endpoint's queue.
+struct DueWebhook {
+  std::int64_t delivery = 0;
+  std::int64_t endpoint = 0;
+  std::string url;
+  std::string secret;
+  std::string event_id;
+  std::string type;
+  std::string body;
+  int attempts = 0;
+  TimePoint window_start;
+};
+
+/// The outcome of one attempt and what follows from it.
+struct WebhookOutcome {
+  TimePoint at;
+  int status = 0;
+  std::string error;
+  std::int64_t duration_ms = 0;
+  bool delivered = false;
+  std::optional<TimePoint> retry_at;  // not delivered: when to try again; none: the delivery has failed
+  std::string disable_reason;         // non-empty: turn the endpoint off with this notice
+};
+
+struct WebhookChange {
+  std::optional<std::string> url;
+  std::optional<std::vector<std::string>> events;
+  std::optional<bool> enabled;
+};
+
+/// Whom a site's event goes to: set when at least one enabled endpoint subscribed to the type.
+struct WebhookTarget {
+  std::string site_key;
+  std::string site_name;
+};
+
 struct AuthSession {
   OperatorScope scope;
   std::string csrf;
@@ -437,6 +511,36 @@ class Storage {
   /// What a verified Otklik.identify said: kept on the visitor (the name only when given).
   virtual Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id,
                                                std::string_view name, std::string_view email) = 0;
+
+  // ---- webhooks (sqlite_webhooks.cpp, docs/webhooks.md) ----
+  /// Whether any endpoint of the site takes events of this type now (then the caller builds the body).
+  virtual Result<std::optional<WebhookTarget>> webhook_target(SiteId site, std::string_view type) = 0;
+  /// The outbox: stores the event and one pending delivery per endpoint of the site subscribed to the type
+  /// (or only to `only_endpoint`, for a test event), inside the caller's transaction. Returns how many. An endpoint
+  /// its owner turned off gets nothing; one the server turned off (after failures) keeps collecting, so that
+  /// nothing is lost while its owner mends the receiver.
+  virtual Result<int> enqueue_webhook(SiteId site, std::string_view type, std::string_view event_id,
+                                      std::string_view body, TimePoint now, std::int64_t only_endpoint) = 0;
+  virtual Result<std::vector<WebhookEndpoint>> webhook_endpoints(const OperatorScope& scope) = 0;
+  virtual Result<std::optional<WebhookEndpoint>> webhook_endpoint(const OperatorScope& scope, std::int64_t id) = 0;
+  /// A new endpoint of one of the scope's sites (not_found otherwise); url and events already validated.
+  virtual Result<WebhookEndpoint> create_webhook(const OperatorScope& scope, SiteId site, std::string_view url,
+                                                 std::span<const std::string> events, std::string_view secret,
+                                                 TimePoint now) = 0;
+  /// Turning an endpoint back on clears the notice and gives its waiting deliveries a new 24-hour window.
+  virtual Result<WebhookEndpoint> update_webhook(const OperatorScope& scope, std::int64_t id, const WebhookChange& change,
+                                                 TimePoint now) = 0;
+  virtual Result<void> delete_webhook(const OperatorScope& scope, std::int64_t id) = 0;
+  /// The endpoint's delivery log, newest first, ids below `before` (0: from the newest); limit 1..100.
+  virtual Result<std::vector<WebhookDelivery>> webhook_deliveries(const OperatorScope& scope, std::int64_t endpoint,
+                                                                  std::int64_t before, int limit) = 0;
+  /// Sends the delivery's event again: a new pending delivery at the end of the endpoint's queue.
+  virtual Result<WebhookDelivery> redeliver_webhook(const OperatorScope& scope, std::int64_t endpoint,
+                                                    std::int64_t delivery, TimePoint now) = 0;
+  /// The sender's work: the oldest pending delivery of each enabled endpoint whose time has come (at most
+  /// `limit`), and in `next_due` the earliest time a waiting head becomes due (unchanged when none waits).
+  virtual Result<std::vector<DueWebhook>> due_webhooks(TimePoint now, int limit, TimePoint& next_due) = 0;
+  virtual Result<void> record_webhook_attempt(std::int64_t delivery, const WebhookOutcome& outcome) = 0;
 };
 
 }  // namespace otk

@@ -319,6 +319,53 @@ ALTER TABLE sites ADD COLUMN identity_secret TEXT NOT NULL DEFAULT '';
 ALTER TABLE visitors ADD COLUMN external_id TEXT NOT NULL DEFAULT '';
 ALTER TABLE visitors ADD COLUMN email TEXT NOT NULL DEFAULT '';
 )SQL"},
+    {13, "webhooks", R"SQL(
+-- docs/webhooks.md. An event is written in the same transaction as what it reports (the outbox), with one
+-- delivery per endpoint that subscribed; the worker sends each endpoint's deliveries in event order.
+CREATE TABLE webhook_endpoints (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL,            -- JSON array of event types
+  enabled INTEGER NOT NULL DEFAULT 1,
+  disabled_reason TEXT NOT NULL DEFAULT '',
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_endpoints_site ON webhook_endpoints(site_id);
+CREATE TABLE webhook_events (
+  id INTEGER PRIMARY KEY,
+  site_id INTEGER NOT NULL REFERENCES sites(id),
+  public_id TEXT NOT NULL UNIQUE,  -- "evt_...": receivers deduplicate by it
+  type TEXT NOT NULL,
+  body TEXT NOT NULL,              -- the JSON sent, byte for byte (the signature covers it)
+  created_at INTEGER NOT NULL
+);
+CREATE TABLE webhook_deliveries (
+  id INTEGER PRIMARY KEY,
+  endpoint_id INTEGER NOT NULL REFERENCES webhook_endpoints(id) ON DELETE CASCADE,
+  event_id INTEGER NOT NULL REFERENCES webhook_events(id),
+  state TEXT NOT NULL CHECK (state IN ('pending', 'delivered', 'failed')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_at INTEGER NOT NULL,
+  window_start INTEGER NOT NULL,   -- retries stop 24 h after this
+  last_status INTEGER NOT NULL DEFAULT 0,
+  last_error TEXT NOT NULL DEFAULT '',
+  last_at INTEGER,
+  created_at INTEGER NOT NULL
+);
+CREATE INDEX webhook_deliveries_pending ON webhook_deliveries(endpoint_id, id) WHERE state = 'pending';
+CREATE INDEX webhook_deliveries_endpoint ON webhook_deliveries(endpoint_id, id);
+CREATE TABLE webhook_attempts (
+  id INTEGER PRIMARY KEY,
+  delivery_id INTEGER NOT NULL REFERENCES webhook_deliveries(id) ON DELETE CASCADE,
+  at INTEGER NOT NULL,
+  status INTEGER NOT NULL,         -- the receiver's HTTP status; 0 when there was none
+  error TEXT NOT NULL,
+  duration_ms INTEGER NOT NULL
+);
+CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
+)SQL"},
 };
 
 }  // namespace

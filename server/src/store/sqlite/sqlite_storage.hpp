@@ -123,6 +123,25 @@ class SqliteStorage final : public Storage {
   Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id, std::string_view name,
                                        std::string_view email) override;
 
+  // sqlite_webhooks.cpp
+  Result<std::optional<WebhookTarget>> webhook_target(SiteId site, std::string_view type) override;
+  Result<int> enqueue_webhook(SiteId site, std::string_view type, std::string_view event_id, std::string_view body,
+                              TimePoint now, std::int64_t only_endpoint) override;
+  Result<std::vector<WebhookEndpoint>> webhook_endpoints(const OperatorScope& scope) override;
+  Result<std::optional<WebhookEndpoint>> webhook_endpoint(const OperatorScope& scope, std::int64_t id) override;
+  Result<WebhookEndpoint> create_webhook(const OperatorScope& scope, SiteId site, std::string_view url,
+                                         std::span<const std::string> events, std::string_view secret,
+                                         TimePoint now) override;
+  Result<WebhookEndpoint> update_webhook(const OperatorScope& scope, std::int64_t id, const WebhookChange& change,
+                                         TimePoint now) override;
+  Result<void> delete_webhook(const OperatorScope& scope, std::int64_t id) override;
+  Result<std::vector<WebhookDelivery>> webhook_deliveries(const OperatorScope& scope, std::int64_t endpoint,
+                                                          std::int64_t before, int limit) override;
+  Result<WebhookDelivery> redeliver_webhook(const OperatorScope& scope, std::int64_t endpoint, std::int64_t delivery,
+                                            TimePoint now) override;
+  Result<std::vector<DueWebhook>> due_webhooks(TimePoint now, int limit, TimePoint& next_due) override;
+  Result<void> record_webhook_attempt(std::int64_t delivery, const WebhookOutcome& outcome) override;
+
  private:
   std::optional<CallbackRecord> callback_by_id(CallbackId id);
   std::optional<Lead> lead_by_id(LeadId id);
