@@ -30,6 +30,9 @@ struct ServerConfig {
   /// [limits] operator_queue_frames: frames an operator's socket may fall behind before it is closed (it then
   /// reconnects and resumes). The default suits a busy installation; see net/ws_connection.hpp.
   std::size_t operator_queue_frames = 16 * 1024;
+  /// [limits] attachment_mb: the largest file a visitor or an operator may attach (MiB); a larger upload is
+  /// refused with 413 before its body is read.
+  std::int64_t attachment_mb = 10;
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.
