@@ -588,7 +588,14 @@ function mount(boot: Boot): void {
   };
 
   let attachNote = '';
-  const tell = (text: string) => { attachNote = text; render(); };
+  let noteTimer = 0;
+  // A refusal stays long enough to read, then the status line goes back to what the chat is doing.
+  const tell = (text: string) => {
+    attachNote = text;
+    clearTimeout(noteTimer);
+    if (text !== t.uploading) noteTimer = window.setTimeout(() => { attachNote = ''; render(); }, 8000);
+    render();
+  };
   const upload = async (file: File) => {
     const limit = cfg.attachment_mb || 10;
     if (!kTypes.includes(file.type)) return tell(t.attachType);
