@@ -21,7 +21,13 @@ export interface Message {
   at: number;
   /** bot messages only. answer: a knowledge-base answer (the widget asks "did it help?"); helpful: the stored mark */
   bot?: { answer: boolean; helpful: boolean | null };
+  /** a file sent in the message (images inline, PDFs as downloads); `text` then reads "[файл: name]" */
+  attachment?: Attachment;
 }
+
+/** An attached file: `id` names it in the download URLs (docs/api.md, "Attachments"); `type` was read from its
+ *  bytes: image/png, image/jpeg, image/gif, image/webp or application/pdf; `size` in bytes. */
+export interface Attachment { id: string; name: string; type: string; size: number }
 
 export interface PageRef {
   url: string;
@@ -312,6 +318,8 @@ export interface WidgetConfig {
   typing_preview?: boolean;
   /** the site's engagement settings with defaults filled; absent: nothing proactive (docs/engagement.md) */
   engage?: EngageSettings;
+  /** the largest attachment the server takes, in MiB ([limits] attachment_mb); absent: 10 */
+  attachment_mb?: number;
 }
 
 // ---- engagement: the widget's part of the settings document (docs/engagement.md) ------------------

@@ -1,6 +1,6 @@
 // The visitor's side of docs/protocol.md, without any DOM: connect, hello, resume by sequence, send with
 // idempotent client ids, reconnect with backoff and jitter. The view subscribes to `onChange`.
-import type { AuthorKind, CallbackFrame, Identity, Message, VisitorIn, VisitorOut } from '../protocol/index';
+import type { Attachment, AuthorKind, CallbackFrame, Identity, Message, VisitorIn, VisitorOut } from '../protocol/index';
 
 export interface Entry {
   key: string;           // client_id: stable across pending -> committed
@@ -15,6 +15,8 @@ export interface Entry {
   state: 'sending' | 'sent' | 'failed';
   /** bot messages: a knowledge-base answer asks "did it help?"; helpful is the visitor's mark */
   bot?: { answer: boolean; helpful: boolean | null };
+  /** a file sent in the message: shown instead of its text */
+  attachment?: Attachment;
 }
 
 export type Status = 'connecting' | 'online' | 'offline';
@@ -62,6 +64,8 @@ export class VisitorClient {
   handoff = false;
   /** The server accepted the identity given with Otklik.identify(). */
   loggedIn = false;
+  /** This visitor's token from the last welcome: it also authorises attachment uploads and downloads. */
+  token = '';
 
   private ws: WebSocket | null = null;
   private bySeq = new Map<number, Entry>();
@@ -260,11 +264,19 @@ export class VisitorClient {
       this.bySeq.set(m.seq, {
         key: m.client_id, seq: m.seq, id: m.id, kind: m.author.kind, mine: m.author.kind === 'visitor', text: m.text,
         author: m.author.name, photo: m.author.photo, at: m.at, state: 'sent',
-        ...(m.bot ? { bot: { ...m.bot } } : {}),
+        ...(m.bot ? { bot: { ...m.bot } } : {}), ...(m.attachment ? { attachment: m.attachment } : {}),
       });
       if (m.author.kind === 'visitor') this.pending.delete(m.client_id);
     }
     return !known;
+  }
+
+  /** A message the server stored outside the socket (an attachment upload's answer); the socket may bring it too. */
+  addMessage(m: Message): void {
+    if (this.add(m)) this.advance();
+    this.closedNotice = false;
+    this.ratable = 0;
+    this.onChange();
   }
 
   private advance(): void {
@@ -275,6 +287,7 @@ export class VisitorClient {
     switch (f.type) {
       case 'welcome':
         try { localStorage.setItem(this.tokenKey, f.visitor); } catch { /* private mode */ }
+        this.token = f.visitor;
         this.lastUrl = location.href;
         this.status = 'online';
         this.stableTimer = window.setTimeout(() => { this.retry = 0; }, 10000);

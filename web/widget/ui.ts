@@ -3,6 +3,7 @@
 // an incoming operator message, which the visitor can mute. The FAQ bot's messages are always marked as the
 // bot's, and "talk to a person" stays in sight while it answers. Everything from the server is text.
 import type { Boot } from './loader';
+import type { Attachment, Message } from '../protocol/index';
 import { VisitorClient, type Entry } from './client';
 
 const T = {
@@ -49,6 +50,10 @@ const T = {
     person: 'Позвать человека', personAsked: 'Зовём человека…', helped: 'Помогло?', yes: 'Да', no: 'Нет',
     gladHelped: 'Отлично, рады помочь!', sorryNot: 'Жаль. Спросите иначе — или позовите человека.',
     more: 'Подробнее',
+    attach: 'Прикрепить файл', uploading: 'Отправляем файл…',
+    attachType: 'Можно прислать картинку (PNG, JPEG, GIF, WebP) или PDF.',
+    attachSize: (mb: number) => `Файл больше ${mb} МБ — такой не отправить.`,
+    attachFailed: 'Файл не отправился. Попробуйте ещё раз.', kb: 'КБ', mb: 'МБ', openFile: 'Открыть',
   },
   en: {
     title: "We're here", greeting: 'Hi! Ask us anything — we reply right here.',
@@ -93,6 +98,10 @@ const T = {
     person: 'Talk to a person', personAsked: 'Getting a person…', helped: 'Did this help?', yes: 'Yes', no: 'No',
     gladHelped: 'Great, glad it helped!', sorryNot: 'Sorry about that. Try asking another way, or call in a person.',
     more: 'Learn more',
+    attach: 'Attach a file', uploading: 'Sending the file…',
+    attachType: 'You can send an image (PNG, JPEG, GIF, WebP) or a PDF.',
+    attachSize: (mb: number) => `The file is larger than ${mb} MB and cannot be sent.`,
+    attachFailed: "The file wasn't sent. Please try again.", kb: 'KB', mb: 'MB', openFile: 'Open',
   },
 };
 
@@ -143,6 +152,14 @@ white-space:pre-wrap;word-wrap:break-word}.bn b{display:block}.bn a{display:inli
 .hp button{border:1px solid ${color};color:${color};background:#fff;border-radius:16px;padding:5px 14px;font:inherit;
 font-size:14px;cursor:pointer}.hp button:disabled{opacity:.6;cursor:default}
 .hp button:focus-visible{outline:3px solid #111;outline-offset:1px}
+.ab{border:0;background:transparent;color:#5f6368;width:36px;height:40px;border-radius:10px;cursor:pointer;flex:none;
+display:flex;align-items:center;justify-content:center}.ab:hover{background:#f1f3f4}.ab svg{width:22px;height:22px}
+.ab:focus-visible,.at:focus-visible{outline:3px solid #111;outline-offset:1px}
+.at{display:block;color:inherit;text-decoration:none;cursor:pointer;background:none;border:0;padding:0;font:inherit;text-align:left}
+.at img{display:block;max-width:100%;max-height:220px;min-width:60px;min-height:40px;border-radius:8px;background:rgba(0,0,0,.06)}
+.af{display:flex;gap:10px;align-items:center}.af i{flex:none;width:36px;height:44px;border-radius:6px;background:#b3261e;
+color:#fff;font:700 11px/44px system-ui,sans-serif;text-align:center;font-style:normal}.af b{display:block;font-weight:600;
+overflow-wrap:anywhere}.af span{font-size:12px;opacity:.8}
 @media (max-width:480px){.p{left:0;right:0;top:0;bottom:0;width:100%;height:100%;max-height:100dvh;border-radius:0}}
 `;
 
@@ -152,6 +169,7 @@ const ICON = {
   muted: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M4 9v6h4l5 4V5L8 9H4zm12.6 3l2.4-2.4-1.1-1.1-2.4 2.4-2.4-2.4-1.1 1.1 2.4 2.4-2.4 2.4 1.1 1.1 2.4-2.4 2.4 2.4 1.1-1.1z"/></svg>',
   phone: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2c.3-.3.7-.4 1-.2 1.1.4 2.3.6 3.6.6.6 0 1 .4 1 1V20c0 .6-.4 1-1 1A17 17 0 0 1 3 4c0-.6.4-1 1-1h3.5c.6 0 1 .4 1 1 0 1.3.2 2.5.6 3.6.1.3 0 .7-.2 1z"/></svg>',
   send: '<svg viewBox="0 0 24 24" fill="currentColor" aria-hidden="true"><path d="M3 20l18-8L3 4v6l12 2-12 2z"/></svg>',
+  clip: '<svg viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" stroke-linecap="round" stroke-linejoin="round" aria-hidden="true"><path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9"/></svg>',
 };
 
 function el<K extends keyof HTMLElementTagNameMap>(tag: K, cls?: string, text?: string): HTMLElementTagNameMap[K] {
@@ -250,7 +268,19 @@ function mount(boot: Boot): void {
   sendBtn.type = 'submit';
   sendBtn.innerHTML = ICON.send;
   sendBtn.setAttribute('aria-label', t.send);
-  form.append(input, sendBtn);
+  // A paperclip: one file, one message. The server decides what the file is; this only saves a wasted upload.
+  const kTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'];
+  const fileIn = el('input');
+  fileIn.type = 'file';
+  fileIn.accept = kTypes.join(',');
+  fileIn.hidden = true;
+  const attachBtn = el('button', 'ab');
+  attachBtn.type = 'button';
+  attachBtn.innerHTML = ICON.clip;
+  attachBtn.setAttribute('aria-label', t.attach);
+  attachBtn.title = t.attach;
+  attachBtn.addEventListener('click', () => fileIn.click());
+  form.append(fileIn, attachBtn, input, sendBtn);
   const offline = el('div', 'of');
   offline.hidden = true;
   const call = el('div', 'of');
@@ -314,9 +344,9 @@ function mount(boot: Boot): void {
     if (!rateBox.hidden) renderRate();
     if (atBottom) list.scrollTop = list.scrollHeight;
     const minutes = w && w.waitMs ? Math.max(1, Math.round(w.waitMs / 60000)) : null;
-    status.textContent =
-      client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping)
-        : w?.state === 'queued' ? t.queued(w.position, minutes) : w?.state === 'busy' ? t.busy(minutes) : '';
+    status.textContent = attachNote ||
+      (client.status === 'offline' ? t.reconnecting : client.operatorTyping ? t.typing(client.operatorTyping)
+        : w?.state === 'queued' ? t.queued(w.position, minutes) : w?.state === 'busy' ? t.busy(minutes) : '');
   };
   // The offline form: the visitor may leave contacts instead of waiting. A card above the composer, opened by a
   // click; it never asks for contacts on its own.
@@ -483,7 +513,8 @@ function mount(boot: Boot): void {
   const bubble = (e: Entry, old = false): HTMLElement => {
     const isBot = e.kind === 'bot';
     const cls = `b ${e.mine ? 'me' : 'op'}${isBot ? ' bot' : ''}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`;
-    const b = el('div', cls, e.text);
+    const b = el('div', cls, e.attachment ? undefined : e.text);
+    if (e.attachment) b.append(attachmentView(e.attachment));
     if (!old) b.setAttribute('data-seq', String(e.seq));
     const meta = e.state === 'sending' ? t.sending : e.state === 'failed' ? t.failed
       : `${e.mine ? '' : (e.author || (isBot ? bot?.name || '' : teamName)) + ' · '}${time(e.at)}`;
@@ -513,6 +544,86 @@ function mount(boot: Boot): void {
     return row;
   };
   client.onChange = render;
+
+  // Files live on the Otklik server and are served only to this visitor: fetched with the visitor's token and
+  // shown from a blob URL (the page's origin cannot point an <img> at them). One fetch per file per page view.
+  const blobs = new Map<string, string>();
+  const fetching = new Set<string>();
+  const filesUrl = `${origin}/api/v1/widget/attachments`;
+  const blobOf = (id: string): string | undefined => {
+    const have = blobs.get(id);
+    if (have || fetching.has(id) || !client.token) return have;
+    fetching.add(id);
+    fetch(`${filesUrl}/${encodeURIComponent(id)}?site=${encodeURIComponent(cfg.site)}`,
+      { headers: { 'X-Otklik-Visitor': client.token } })
+      .then((r) => (r.ok ? r.blob() : Promise.reject(new Error(String(r.status)))))
+      .then((b) => { blobs.set(id, URL.createObjectURL(b)); render(); })
+      .catch(() => { /* shown by its name only; the next render tries again */ })
+      .finally(() => fetching.delete(id));
+    return undefined;
+  };
+  const sizeText = (n: number) => n < 1048576 ? `${Math.max(1, Math.round(n / 1024))} ${t.kb}` : `${(n / 1048576).toFixed(1)} ${t.mb}`;
+  const attachmentView = (a: Attachment): HTMLElement => {
+    const url = blobOf(a.id);
+    // A link to the blob opens the image or saves the PDF under its name; the name is text, never markup.
+    const link = el('a', 'at');
+    link.title = `${t.openFile}: ${a.name}`;
+    if (url) {
+      link.href = url;
+      if (a.type.startsWith('image/')) { link.target = '_blank'; link.rel = 'noopener'; } else link.download = a.name;
+    }
+    if (a.type.startsWith('image/')) {
+      const img = el('img');
+      img.alt = a.name;
+      if (url) img.src = url;
+      link.append(img);
+    } else {
+      const row = el('span', 'af');
+      const text = el('span');
+      text.append(el('b', '', a.name), el('span', '', sizeText(a.size)));
+      row.append(el('i', '', 'PDF'), text);
+      link.append(row);
+    }
+    return link;
+  };
+
+  let attachNote = '';
+  let noteTimer = 0;
+  // A refusal stays long enough to read, then the status line goes back to what the chat is doing.
+  const tell = (text: string) => {
+    attachNote = text;
+    clearTimeout(noteTimer);
+    if (text !== t.uploading) noteTimer = window.setTimeout(() => { attachNote = ''; render(); }, 8000);
+    render();
+  };
+  const upload = async (file: File) => {
+    const limit = cfg.attachment_mb || 10;
+    if (!kTypes.includes(file.type)) return tell(t.attachType);
+    if (file.size > limit * 1048576) return tell(t.attachSize(limit));
+    if (!client.token) return tell(t.attachFailed);
+    tell(t.uploading);
+    const cid = 'f' + Array.from(crypto.getRandomValues(new Uint8Array(12)), (x) => x.toString(16).padStart(2, '0')).join('');
+    try {
+      const r = await fetch(`${filesUrl}?site=${encodeURIComponent(cfg.site)}&name=${encodeURIComponent(file.name)}&client_id=${cid}`,
+        { method: 'POST', body: file, headers: { 'X-Otklik-Visitor': client.token } });
+      const body = await r.json().catch(() => null);
+      if (r.ok && body?.message) {
+        attachNote = '';
+        client.addMessage(body.message as Message);
+        list.scrollTop = list.scrollHeight;
+        return;
+      }
+      const code = body?.error?.code;
+      tell(code === 'unsupported_media' ? t.attachType : code === 'too_large' ? t.attachSize(limit) : t.attachFailed);
+    } catch {
+      tell(t.attachFailed);
+    }
+  };
+  fileIn.addEventListener('change', () => {
+    const file = fileIn.files?.[0];
+    fileIn.value = '';
+    if (file) void upload(file);
+  });
 
   let audio: AudioContext | null = null;
   client.onOperatorMessage = (m) => {

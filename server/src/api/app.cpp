@@ -171,6 +171,11 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/engage/presets" && get) co_return co_await engage_presets(req);
     if (path.starts_with("/api/v1/sites/")) co_return co_await site_settings(req, path.substr(14));
     if (path == "/api/v1/widget/events" && verb == http::verb::post) co_return co_await widget_events(req, peer_ip);
+    constexpr std::string_view kWidgetFiles = "/api/v1/widget/attachments";
+    if (path == kWidgetFiles || path.starts_with("/api/v1/widget/attachments/")) {
+      co_return co_await widget_attachments(req, path.substr(kWidgetFiles.size()));
+    }
+    if (path.starts_with("/api/v1/attachments/") && get) co_return co_await get_operator_attachment(req, path.substr(20));
     if (path == "/api/v1/callbacks/statement" && get) co_return co_await callback_statement(req);
     if (path.starts_with("/api/v1/callbacks/") && verb == http::verb::post) {
       co_return co_await callback_action(req, path.substr(18));
@@ -179,6 +184,12 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/webhooks" || path.starts_with("/api/v1/webhooks/")) co_return co_await webhooks(req, path.substr(16));
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
+    if (path.starts_with(kConv) && path.ends_with("/attachments") && verb == http::verb::post) {
+      const auto id = parse_positive_id(path.substr(kConv.size(), path.size() - kConv.size() - 12));
+      if (!id) co_return error_response(s_.metrics, {Errc::not_found, "no such conversation"});
+      const ConversationId conv{*id};
+      co_return co_await post_operator_attachment(req, conv);
+    }
     if (path.starts_with(kConv) && get && (path.ends_with("/messages") || path.ends_with("/visitor"))) {
       const bool card = path.ends_with("/visitor");
       const auto id_text = path.substr(kConv.size(), path.rfind('/') - kConv.size());
@@ -287,6 +298,7 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
       callback = parsed && parsed->enabled;
     }
     cfg["callback"] = callback;
+    cfg["attachment_mb"] = config_.attachment_bytes / (1024 * 1024);
     // Triggers, campaign greetings, launcher, goals and the bot's public part, where the owner set them up.
     if (s_.bot) {
       auto setup = co_await s_.bot->setup(s);
@@ -409,7 +421,8 @@ net::awaitable<HttpResponse> App::me(const HttpRequest& req) {
   std::string out = R"({"operator":)" + proto::operator_json(sc.op) + R"(,"account":{"id":)" +
                     std::to_string(sc.op.account.value) + R"(},"sites":[)";
   for (std::size_t i = 0; i < sites->size(); ++i) out += (i ? "," : "") + proto::site_json((*sites)[i]);
-  out += R"(],"csrf_token":)" + dump(json(session->csrf)) + "}";
+  out += R"(],"csrf_token":)" + dump(json(session->csrf)) +
+         R"(,"attachment_mb":)" + std::to_string(config_.attachment_bytes / (1024 * 1024)) + "}";
   co_return json_response(http::status::ok, std::move(out));
 }
 

@@ -21,6 +21,7 @@ struct AppConfig {
   double login_per_minute = 10;  // per client address and per e-mail
   std::chrono::hours session_lifetime{24 * 14};
   QueueLimit operator_queue = kOperatorQueue;
+  std::size_t attachment_bytes = 10 * 1024 * 1024;  // the largest attachment ([limits] attachment_mb)
 };
 
 class App final : public Router {
@@ -46,6 +47,12 @@ class App final : public Router {
   net::awaitable<HttpResponse> delete_photo(const HttpRequest& req);
   net::awaitable<HttpResponse> get_photo(const HttpRequest& req, std::string_view rest);
   HttpResponse asset(const HttpRequest& req, const std::string& rel, bool frame_deny);
+  // Attachments (api/attachments.cpp): the operator's upload and download, and the widget's.
+  net::awaitable<HttpResponse> post_operator_attachment(const HttpRequest& req, ConversationId id);
+  net::awaitable<HttpResponse> get_operator_attachment(const HttpRequest& req, std::string_view id);
+  net::awaitable<HttpResponse> widget_attachments(const HttpRequest& req, std::string_view rest);
+  /// The site of ?site=KEY when the request's Origin is one of its allowed origins (as the visitor socket checks).
+  net::awaitable<Result<Site>> widget_site(const HttpRequest& req);
   // Leads (api/leads.cpp): "/api/v1/leads...", rest = what follows "/api/v1/leads".
   net::awaitable<HttpResponse> leads(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> list_leads(const HttpRequest& req);
@@ -78,6 +85,7 @@ class App final : public Router {
   std::mutex limiter_mu_;
   KeyedLimiter login_by_ip_, login_by_email_;
   KeyedLimiter events_by_ip_{120, 60};  // widget events: a page sends a handful per visit
+  KeyedLimiter uploads_by_visitor_{30, 10};  // widget attachments: people send a few files, not a stream
 };
 
 /// Origin of the server as the browser sees it: "http(s)://" + Host.

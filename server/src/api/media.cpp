@@ -16,6 +16,7 @@
 
 #include "api/app.hpp"
 #include "api/db_await.hpp"
+#include "api/files.hpp"
 #include "core/media/image.hpp"
 #include "proto/frames.hpp"
 
@@ -38,7 +39,15 @@ std::filesystem::path photo_file(const std::filesystem::path& media, OperatorId 
   return media / "operators" / (std::to_string(op.value) + "-" + std::string(version));
 }
 
-Result<void> fsync_path(const std::filesystem::path& p, int flags) {
+void remove_quietly(const std::filesystem::path& p) {
+  std::error_code ec;
+  std::filesystem::remove(p, ec);
+  if (ec) spdlog::warn("could not remove the replaced photo {}: {}", p.string(), ec.message());
+}
+
+}  // namespace
+
+static Result<void> fsync_path(const std::filesystem::path& p, int flags) {
   const int fd = ::open(p.c_str(), flags | O_CLOEXEC);
   if (fd < 0) return fail(Errc::unavailable, "cannot open " + p.string() + ": " + std::strerror(errno));
   const int rc = ::fsync(fd);
@@ -48,7 +57,7 @@ Result<void> fsync_path(const std::filesystem::path& p, int flags) {
 }
 
 /// Writes the file so that after a crash it is either absent or complete.
-Result<void> write_durably(const std::filesystem::path& path, std::string_view bytes) {
+Result<void> write_file_durably(const std::filesystem::path& path, std::string_view bytes) {
   std::error_code ec;
   std::filesystem::create_directories(path.parent_path(), ec);
   if (ec) return fail(Errc::unavailable, "cannot create " + path.parent_path().string() + ": " + ec.message());
@@ -66,16 +75,11 @@ Result<void> write_durably(const std::filesystem::path& path, std::string_view b
   return fsync_path(path.parent_path(), O_RDONLY | O_DIRECTORY);
 }
 
-void remove_quietly(const std::filesystem::path& p) {
-  std::error_code ec;
-  std::filesystem::remove(p, ec);
-  if (ec) spdlog::warn("could not remove the replaced photo {}: {}", p.string(), ec.message());
-}
-
-}  // namespace
-
 std::size_t App::body_limit(std::string_view target) const {
-  return target.substr(0, target.find('?')) == kPhotoPath ? kMaxPhotoBytes : kMaxRequestBody;
+  const auto path = target.substr(0, target.find('?'));
+  if (path == kPhotoPath) return kMaxPhotoBytes;
+  if (is_attachment_upload(path)) return config_.attachment_bytes;
+  return kMaxRequestBody;
 }
 
 net::awaitable<HttpResponse> App::put_photo(const HttpRequest& req) {
@@ -91,7 +95,7 @@ net::awaitable<HttpResponse> App::put_photo(const HttpRequest& req) {
   const auto path = photo_file(config_.media_dir, op, photo.version);
   auto home = co_await net::this_coro::executor;
   co_await net::post(cpu_.get_executor(), net::use_awaitable);
-  auto written = write_durably(path, bytes);
+  auto written = write_file_durably(path, bytes);
   co_await net::post(home, net::use_awaitable);
   if (!written) {
     spdlog::error("photo upload: {}", written.error().message);

@@ -70,6 +70,10 @@ Result<void> load_config_text(std::string_view text, std::string_view name, Serv
     }
     cfg.operator_queue_frames = static_cast<std::size_t>(*n.value<int64_t>());
   }
+  if (auto n = t["limits"]["attachment_mb"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 1024) return bad("limits.attachment_mb", "1..1024");
+    cfg.attachment_mb = *n.value<int64_t>();
+  }
   if (auto n = t["storage"]["max_size_mb"]) {
     if (!n.is_integer() || *n.value<int64_t>() < 0 || *n.value<int64_t>() > 10'000'000) {
       return bad("storage.max_size_mb", "0 (no limit) or a size in MiB");

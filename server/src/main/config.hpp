@@ -35,6 +35,9 @@ struct ServerConfig {
   std::string webhook_ca_file;
   int webhook_timeout_seconds = 10;
   int webhook_first_retry_seconds = 10;
+  /// [limits] attachment_mb: the largest file a visitor or an operator may attach (MiB); a larger upload is
+  /// refused with 413 before its body is read.
+  std::int64_t attachment_mb = 10;
 };
 
 /// Reads a TOML file into cfg (only the keys present). Errors name the file and the key.

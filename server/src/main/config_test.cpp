@@ -36,6 +36,19 @@ TEST(Config, RefusesUnknownKeysAndWrongTypes) {
   EXPECT_FALSE(load_config_file(write("listen = [\n"), cfg).has_value());
 }
 
+TEST(Config, AttachmentLimitIsOneToOneThousandTwentyFourMiB) {
+  ServerConfig cfg;
+  EXPECT_EQ(cfg.attachment_mb, 10);
+  auto r = load_config_text("[limits]\nattachment_mb = 25\n", "test", cfg);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(cfg.attachment_mb, 25);
+  for (const char* bad : {"0", "1025", "\"10\"", "2.5"}) {
+    auto refused = load_config_text(std::string("[limits]\nattachment_mb = ") + bad + "\n", "test", cfg);
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message.find("limits.attachment_mb"), std::string::npos);
+  }
+}
+
 TEST(Config, TextAndFileReadTheSame) {
   const std::string text = "threads = 2\n[desk]\ntypical_chat_minutes = 7\n";
   ServerConfig from_text, from_file;

@@ -146,7 +146,8 @@ int serve(ServerConfig cfg) {
   FaqBot bot(Services{db, hub, metrics, clock, &desk});
   app = std::make_unique<App>(Services{db, hub, metrics, clock, &desk, &callbacks, &bot},
                               AppConfig{cfg.assets_dir, cfg.data_dir / "media", cfg.demo, cfg.login_per_minute, std::chrono::hours(24 * 14),
-                                        QueueLimit{cfg.operator_queue_frames, kOperatorQueue.bytes}});
+                                        QueueLimit{cfg.operator_queue_frames, kOperatorQueue.bytes},
+                                        static_cast<std::size_t>(cfg.attachment_mb) * 1024 * 1024});
   server.start();
 
   std::cout << "otklik listening on " << origin << std::endl;

@@ -373,6 +373,10 @@ json message_to_json(const Message& m) {
          {"client_id", m.client_id}, {"author", author_to_json(m.author)}, {"text", m.text},
          {"at", to_unix_ms(m.at)}};
   if (m.bot) j["bot"] = json{{"answer", m.bot->entry != 0}, {"helpful", m.bot->helpful ? json(*m.bot->helpful) : json(nullptr)}};
+  if (m.attachment) {
+    const auto& a = *m.attachment;
+    j["attachment"] = json{{"id", a.id}, {"name", a.name}, {"type", a.type}, {"size", a.size}};
+  }
   return j;
 }
 

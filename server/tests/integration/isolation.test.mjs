@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, otklikBin } from '../../../web/e2e/fixture.mjs';
+import { startServer, otklikBin, png } from '../../../web/e2e/fixture.mjs';
 import { visitor, login } from './client.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -55,12 +55,16 @@ before(async () => {
   const lead = (await (await call(a, 'GET', '/api/v1/leads')).json()).leads[0].id;
   const canned = (await (await call(a, 'POST', '/api/v1/canned', { shortcut: 'iso', text: `Ответ ${mark}` })).json()).canned.id;
   const kb = (await (await call(a, 'POST', '/api/v1/sites/demo-service/kb', { question: `Вопрос ${mark}`, answer: mark })).json()).id;
+  const upload = await fetch(`${srv.url}/api/v1/conversations/${conversation}/attachments?name=${mark}.png`, {
+    method: 'POST', headers: { Cookie: a.cookie, 'X-CSRF-Token': a.csrf }, body: png(4, 4, [10, 20, 30]) });
+  assert.equal(upload.status, 201);
+  const attachment = (await upload.json()).message.attachment.id;
   const shop = (await (await call(a, 'GET', '/api/v1/me')).json()).sites.find((x) => x.key === 'demo-shop').id;
   const webhook = (await (await call(a, 'POST', '/api/v1/webhooks',
     { site: shop, url: 'http://127.0.0.1:9/never', events: ['message.created'] })).json()).webhook.id;
   await call(a, 'POST', `/api/v1/webhooks/${webhook}/test`);
   const delivery = (await (await call(a, 'GET', `/api/v1/webhooks/${webhook}/deliveries`)).json()).deliveries[0].id;
-  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop };
+  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment };
   a.call = call;
 });
 after(async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -86,6 +90,7 @@ test('every documented operator endpoint refuses another account, and no list sh
     if (selfOnly.has(template)) continue;
     const concrete = template
       .replace('/conversations/{id}', `/conversations/${a.ids.conversation}`)
+      .replace('/attachments/{id}', `/attachments/${a.ids.attachment}`)
       .replace('/leads/{id}', `/leads/${a.ids.lead}`)
       .replace('/canned/{id}', `/canned/${a.ids.canned}`)
       .replace('/callbacks/{id}', `/callbacks/${a.ids.callback}`)

@@ -1,7 +1,7 @@
 // The operator's side of docs/protocol.md, without any view code: one socket, every conversation of the
 // operator's sites, messages per conversation keyed by seq, pending sends keyed by client_id, resume and gap
 // filling by sequence, reconnect with backoff and full jitter.
-import type { CallbackRecord, ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
+import type { Attachment, CallbackRecord, ConversationSummary, Lead, Message, Note, OperatorIn, OperatorOut, OperatorWelcome, Presence, SiteInfo, Team } from '../../protocol/index';
 
 /** On a bot's message (docs/engagement.md): whether it answered from the knowledge base and what the visitor
  *  said to "did this help?" (null until they say). */
@@ -21,6 +21,8 @@ export interface Item {
   text: string;
   at: number;
   state: 'sending' | 'sent' | 'failed';
+  /** a file sent in the message: shown instead of its text */
+  attachment?: Attachment;
 }
 
 export interface Conv {
@@ -199,7 +201,8 @@ export class OperatorClient {
     }
     const mine = m.author.kind === 'operator';
     const kind: Item['kind'] = (m.author.kind as string) === 'bot' ? 'bot' : m.author.kind;
-    c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent', ...(bot ? { bot } : {}) });
+    c.messages.set(m.seq, { key: m.client_id, seq: m.seq, mine, kind, author: m.author.name ?? '', text: m.text, at: m.at, state: 'sent', ...(bot ? { bot } : {}),
+      ...(m.attachment ? { attachment: m.attachment } : {}) });
     if (m.author.kind === 'operator') c.summary.answered = true;
     c.pending.delete(m.client_id);
     while (c.messages.has(c.lastSeq + 1)) c.lastSeq++;

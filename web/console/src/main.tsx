@@ -1,6 +1,6 @@
 import { render } from 'preact';
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
-import type { Note, OperatorInfo, Presence } from '../../protocol/index';
+import type { Attachment, Note, OperatorInfo, Presence } from '../../protocol/index';
 import { OperatorClient, botAnswering, type Conv, type Item } from './client';
 import { locale, t } from './i18n';
 import { Calls } from './calls';
@@ -123,6 +123,33 @@ function MyPhoto({ session }: { session: Session }) {
 
 const time = (ms: number) => new Date(ms).toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
 
+/** The largest attachment the server takes (MiB), from GET /api/v1/me; the server checks again. */
+let attachLimitMb = 10;
+
+const sizeText = (n: number) => n < 1024 * 1024 ? `${Math.max(1, Math.round(n / 1024))} ${t.kb}` : `${(n / 1048576).toFixed(1)} ${t.mb}`;
+
+/** A file in a message: an image as a thumbnail that opens in a new tab, a PDF as a download with its name and
+ *  size. The name is text, never markup; the file is served by the server with its own safe headers. */
+function AttachmentView({ a }: { a: Attachment }) {
+  const url = `/api/v1/attachments/${encodeURIComponent(a.id)}`;
+  if (a.type.startsWith('image/')) {
+    return (
+      <a class="att-image" href={url} target="_blank" rel="noopener" title={`${t.openImage}: ${a.name}`}>
+        <img src={url} alt={a.name} loading="lazy" />
+        <span class="att-name">{a.name}</span>
+      </a>
+    );
+  }
+  return (
+    <a class="att-file" href={url} download={a.name}>
+      <span class="att-icon" aria-hidden="true">PDF</span>
+      <span><span class="att-name">{a.name}</span><span class="att-size">{sizeText(a.size)}</span></span>
+    </a>
+  );
+}
+
+const kAttachTypes = ['image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf'];
+
 function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const client = useMemo(() => new OperatorClient(), []);
   const [, setTick] = useState(0);
@@ -134,6 +161,9 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [pick, setPick] = useState(0);
   useEffect(() => { void loadCanned().then(setCanned); }, []);
   const [notice, setNotice] = useState('');
+  const [attachState, setAttachState] = useState('');
+  const fileRef = useRef<HTMLInputElement>(null);
+  useEffect(() => setAttachState(''), [openId]);
   const [showCard, setShowCard] = useState(prefs.get('card'));
   const [sound, setSound] = useState(prefs.get('sound'));
   const [notify, setNotify] = useState(prefs.get('notify') && 'Notification' in window && Notification.permission === 'granted');
@@ -210,6 +240,25 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     const now = Date.now();
     if (value.trim() && now - typingSent.current > 2000) { client.typing(openId, true); typingSent.current = now; }
     setTick((x) => x + 1);
+  };
+
+  /** One file, one message: the server reads its type from the bytes; the message comes back over the socket. */
+  const attach = async (file: File) => {
+    const id = openId;
+    if (!id) return;
+    if (!kAttachTypes.includes(file.type)) { setAttachState(t.attachType); return; }
+    if (file.size > attachLimitMb * 1024 * 1024) { setAttachState(t.attachSize(attachLimitMb)); return; }
+    setAttachState(t.uploading);
+    try {
+      const clientId = 'f' + Array.from(crypto.getRandomValues(new Uint8Array(12)), (x) => x.toString(16).padStart(2, '0')).join('');
+      const res = await fetch(`/api/v1/conversations/${id}/attachments?name=${encodeURIComponent(file.name)}&client_id=${clientId}`,
+        { method: 'POST', body: file, headers: { 'X-CSRF-Token': session.csrf } });
+      if (res.ok) { setAttachState(''); return; }
+      const code = (await res.json().catch(() => null))?.error?.code;
+      setAttachState(code === 'unsupported_media' ? t.attachType : code === 'too_large' ? t.attachSize(attachLimitMb) : t.attachFailed);
+    } catch {
+      setAttachState(t.attachFailed);
+    }
   };
 
   /** Messages and notes in time order; unsent messages last. */
@@ -326,7 +375,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                 </div>
               ) : (
                 <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : 'us'} ${m.item!.kind === 'bot' ? 'bot' : ''} ${m.item!.state}`} data-seq={m.item!.seq}>
-                  <div class="text">{m.item!.text}</div>
+                  {m.item!.attachment ? <AttachmentView a={m.item!.attachment} /> : <div class="text">{m.item!.text}</div>}
                   <div class="meta">{m.item!.kind === 'bot' && <span class="bot-badge">{t.botBadge}</span>}
                     {m.item!.state === 'sending' ? t.sending : m.item!.state === 'failed' ? t.failedSend
                     : `${m.item!.kind === 'operator' ? (m.item!.author || t.you) + ' · ' : m.item!.kind === 'bot' && m.item!.author ? m.item!.author + ' · ' : ''}${time(m.item!.at)}`}</div>
@@ -363,7 +412,22 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                   ))}
                 </ul>
               )}
+              {!asNote && <>
+                <input ref={fileRef} type="file" hidden accept={kAttachTypes.join(',')} data-attach-input
+                  onChange={(e) => {
+                    const input = e.target as HTMLInputElement;
+                    const file = input.files?.[0];
+                    input.value = '';
+                    if (file) void attach(file);
+                  }} />
+                <button type="button" class="attach" aria-label={t.attach} title={t.attach}
+                  onClick={() => fileRef.current?.click()}>
+                  <svg viewBox="0 0 24 24" width="20" height="20" fill="none" stroke="currentColor" stroke-width="2"
+                    stroke-linecap="round" stroke-linejoin="round" aria-hidden="true">
+                    <path d="M21 11.5l-8.6 8.6a5.5 5.5 0 0 1-7.8-7.8l8.6-8.6a3.7 3.7 0 0 1 5.2 5.2l-8.6 8.6a1.8 1.8 0 0 1-2.6-2.6l7.9-7.9" /></svg>
+                </button></>}
               <button type="submit">{t.send}</button>
+              {attachState && <div class="attach-state" role="status">{attachState}</div>}
             </form>
           </>
         )}
@@ -379,6 +443,7 @@ function App() {
     fetch('/api/v1/me').then(async (r) => {
       if (!r.ok) return setSession(null);
       const body = await r.json();
+      if (typeof body.attachment_mb === 'number') attachLimitMb = body.attachment_mb;
       setSession({ operator: body.operator, csrf: body.csrf_token });
     }).catch(() => setSession(null));
   }, []);

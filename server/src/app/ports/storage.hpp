@@ -30,6 +30,13 @@ struct NewMessage {
   std::string client_id;
   std::string text;
   TimePoint at;
+  std::optional<Attachment> attachment;  // its file is on disk before the append (api/attachments.cpp)
+};
+
+/// An attachment with the conversation it belongs to, as a viewer allowed to see it finds it.
+struct StoredAttachment {
+  Attachment attachment;
+  Conversation conversation;
 };
 
 struct Appended {
@@ -373,6 +380,12 @@ class Storage {
                                                  std::string_view comment, TimePoint now) = 0;
   /// Moves the operator's read marker forward (never back). Returns the marker now stored.
   virtual Result<Seq> mark_read(const OperatorScope& scope, ConversationId id, Seq seq) = 0;
+
+  // ---- attachments (store/sqlite/sqlite_attachments.cpp) ----
+  /// The attachment if the scope may see its conversation; nullopt for an unknown or foreign id alike.
+  virtual Result<std::optional<StoredAttachment>> attachment_for(const OperatorScope& scope, std::string_view id) = 0;
+  /// The attachment if it belongs to one of the visitor's conversations; nullopt otherwise.
+  virtual Result<std::optional<StoredAttachment>> visitor_attachment(const Visitor& visitor, std::string_view id) = 0;
 
   // ---- operators and sessions ----
   virtual Result<std::optional<Credentials>> credentials_by_email(std::string_view email) = 0;

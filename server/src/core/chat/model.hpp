@@ -78,6 +78,15 @@ struct BotMark {
   std::optional<bool> helpful;
 };
 
+/// A file sent in a message (core/media/attachment): the public id, which also names the file on disk, the
+/// sanitised name, the MIME type read from the bytes and the size in bytes.
+struct Attachment {
+  std::string id;
+  std::string name;
+  std::string type;
+  std::int64_t size = 0;
+};
+
 struct Message {
   MessageId id;
   ConversationId conversation;
@@ -87,6 +96,7 @@ struct Message {
   std::string text;
   TimePoint at;
   std::optional<BotMark> bot;  // only on bot answers
+  std::optional<Attachment> attachment;  // a message with a file; its text then reads "[файл: name]"
 };
 
 struct Conversation {

@@ -366,6 +366,20 @@ CREATE TABLE webhook_attempts (
 );
 CREATE INDEX webhook_attempts_delivery ON webhook_attempts(delivery_id);
 )SQL"},
+    {14, "attachments", R"SQL(
+-- A file sent in a message. The file itself is <data>/media/attachments/<id>, written (and synced) before the
+-- transaction that inserts the message and this row, so a row never points at a missing file.
+CREATE TABLE attachments (
+  id TEXT PRIMARY KEY,             -- 32 hex digits, random: the public id and the file's name
+  message_id INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+  conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+  name TEXT NOT NULL,              -- sanitised (core/media/attachment)
+  type TEXT NOT NULL CHECK (type IN ('image/png', 'image/jpeg', 'image/gif', 'image/webp', 'application/pdf')),
+  size INTEGER NOT NULL CHECK (size > 0),
+  created_at INTEGER NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX attachments_conversation ON attachments(conversation_id);
+)SQL"},
 };
 
 }  // namespace

@@ -79,13 +79,15 @@ Message message_from(const Stmt& s) {
   if (!s.is_null(10)) {
     m.bot = BotMark{s.i64(10), s.is_null(11) ? std::nullopt : std::optional<bool>(s.i64(11) != 0)};
   }
+  if (!s.is_null(12)) m.attachment = Attachment{s.str(12), s.str(13), s.str(14), s.i64(15)};
   return m;
 }
 
 // Messages with their author's current photo: a photo is who the operator is now, not a historical record.
 #define OTK_MESSAGE_SELECT                                                                                     \
   "SELECT m.id, m.conversation_id, m.seq, m.client_id, m.author_kind, m.operator_id, m.author_name, m.body, " \
-  "m.created_at, o.photo_version, m.bot_entry, m.bot_helpful FROM messages m LEFT JOIN operators o ON o.id = m.operator_id "
+  "m.created_at, o.photo_version, m.bot_entry, m.bot_helpful, a.id, a.name, a.type, a.size "                 \
+  "FROM messages m LEFT JOIN operators o ON o.id = m.operator_id LEFT JOIN attachments a ON a.message_id = m.id "
 
 // Columns: id, account_id, email, name, role, photo_version
 #define OTK_OPERATOR_SELECT "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version FROM operators o "
@@ -518,6 +520,10 @@ Appended SqliteStorage::append(const Conversation& conv, const std::string& send
   if (author.operator_id) ins.bind(6, author.operator_id.value); else ins.bind_null(6);
   ins.bind(7, author.name).bind(8, m.text).bind(9, to_unix_ms(m.at)).run();
   out.message.id = MessageId{db_.last_insert_id()};
+  if (m.attachment) {
+    insert_attachment(out.message.id, conv.id, *m.attachment, m.at);
+    out.message.attachment = m.attachment;
+  }
   auto upd = db_.prepare("UPDATE conversations SET last_seq = ?, last_message_at = ? WHERE id = ?");
   upd.bind(1, out.message.seq).bind(2, to_unix_ms(m.at)).bind(3, conv.id.value).run();
   out.conversation.last_seq = out.message.seq;

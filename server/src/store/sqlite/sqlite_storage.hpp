@@ -122,6 +122,9 @@ class SqliteStorage final : public Storage {
   Result<int> average_first_response(SiteId site, TimePoint since) override;
   Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id, std::string_view name,
                                        std::string_view email) override;
+  // sqlite_attachments.cpp
+  Result<std::optional<StoredAttachment>> attachment_for(const OperatorScope& scope, std::string_view id) override;
+  Result<std::optional<StoredAttachment>> visitor_attachment(const Visitor& visitor, std::string_view id) override;
 
   // sqlite_webhooks.cpp
   Result<std::optional<WebhookTarget>> webhook_target(SiteId site, std::string_view type) override;
@@ -143,6 +146,10 @@ class SqliteStorage final : public Storage {
   Result<void> record_webhook_attempt(std::int64_t delivery, const WebhookOutcome& outcome) override;
 
  private:
+  /// Records a message's attachment, inside the message's own transaction (throws like every write here).
+  void insert_attachment(MessageId message, ConversationId conversation, const Attachment& a, TimePoint at);
+  /// The attachment and the id of its conversation, or nullopt.
+  std::optional<std::pair<Attachment, ConversationId>> find_attachment(std::string_view id);
   std::optional<CallbackRecord> callback_by_id(CallbackId id);
   std::optional<Lead> lead_by_id(LeadId id);
   std::optional<Lead> visible_lead(const OperatorScope& scope, LeadId id);

@@ -92,6 +92,40 @@ TEST_F(SqliteStorageTest, ResendWithSameClientIdStoresNothing) {
   EXPECT_EQ(db_->messages_after(first.conversation.id, 0, 10, more)->size(), 1u);
 }
 
+TEST_F(SqliteStorageTest, AnAttachmentTravelsWithItsMessageAndIsAsVisibleAsItsConversation) {
+  auto v = *db_->create_visitor(site_a_, "vt1", clock_.now());
+  ASSERT_TRUE(db_->append_visitor_message(v, msg("m1", "hi")).has_value());
+  NewMessage with_file = msg("f1", "[файл: a.png]");
+  with_file.attachment = Attachment{std::string(32, 'a'), "a.png", "image/png", 1234};
+  auto sent = db_->append_visitor_message(v, with_file);
+  ASSERT_TRUE(sent.has_value()) << sent.error().message;
+  ASSERT_TRUE(sent->message.attachment.has_value());
+  EXPECT_EQ(sent->message.seq, 2);
+  // A resend returns the stored attachment and stores no second row.
+  auto again = db_->append_visitor_message(v, with_file);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message.attachment->id, with_file.attachment->id);
+  bool more = false;
+  auto all = *db_->messages_after(sent->conversation.id, 0, 10, more);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_FALSE(all[0].attachment.has_value());
+  ASSERT_TRUE(all[1].attachment.has_value());
+  EXPECT_EQ(all[1].attachment->name, "a.png");
+  EXPECT_EQ(all[1].attachment->type, "image/png");
+  EXPECT_EQ(all[1].attachment->size, 1234);
+
+  const auto id = with_file.attachment->id;
+  auto mine = db_->attachment_for(scope_of("anna@a.ru"), id);
+  ASSERT_TRUE(mine.has_value() && mine->has_value());
+  EXPECT_EQ((*mine)->conversation.id, sent->conversation.id);
+  EXPECT_FALSE(db_->attachment_for(scope_of("boris@b.ru"), id)->has_value()) << "another account";
+  EXPECT_TRUE(db_->visitor_attachment(v, id)->has_value());
+  auto stranger = *db_->create_visitor(site_a_, "vt2", clock_.now());
+  EXPECT_FALSE(db_->visitor_attachment(stranger, id)->has_value()) << "another visitor of the same site";
+  EXPECT_FALSE(db_->attachment_for(scope_of("anna@a.ru"), std::string(32, 'b'))->has_value()) << "an unknown id";
+}
+
 TEST_F(SqliteStorageTest, ClientIdsOfDifferentAuthorsDoNotCollide) {
   auto v1 = *db_->create_visitor(site_a_, "vt1", clock_.now());
   auto v2 = *db_->create_visitor(site_a_, "vt2", clock_.now());
