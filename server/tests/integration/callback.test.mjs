@@ -5,6 +5,7 @@ import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { otklikBin } from '../../../web/e2e/fixture.mjs';
@@ -30,6 +31,8 @@ describe('callback', () => {
       '--site', 'closed', '--password', 'secret', '--role', 'supervisor');
     cli('user', 'add', '--account', 'Shop', '--email', 'bob@shop.example', '--name', 'Bob', '--site', 'shop',
       '--password', 'secret');
+    cli('user', 'add', '--account', 'Shop', '--email', 'olga@shop.example', '--name', 'Olga', '--site', 'shop',
+      '--password', 'secret', '--role', 'owner');
     op = await sipp(dir, 'operator', 'op_answer_hangup.xml');
     trunk = await sipp(dir, 'visitor', 'visitor_answer.xml');
     const file = path.join(dir, 'cb.json');
@@ -51,6 +54,22 @@ describe('callback', () => {
     const loader = await (await fetch(`${srv.url}/widget.js?site=shop`)).text();
     assert.match(loader, /"callback":true/, 'the widget offers the form');
     assert.match(await (await fetch(`${srv.url}/widget.js?site=off`)).text(), /"callback":false/);
+
+    // The owner's CRM hears about the call (docs/webhooks.md): a real local receiver.
+    const events = [];
+    const rx = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => { body += c; });
+      req.on('end', () => { events.push(JSON.parse(body)); res.writeHead(204); res.end(); });
+    });
+    await new Promise((r) => rx.listen(0, '127.0.0.1', r));
+    const owner = await login(srv.url, 'olga@shop.example', 'secret');
+    const ownerCall = (method, p, body) => fetch(`${srv.url}${p}`, { method, body: JSON.stringify(body),
+      headers: { Cookie: owner.cookie, 'X-CSRF-Token': owner.csrf, 'Content-Type': 'application/json' } });
+    const shopId = (await (await ownerCall('GET', '/api/v1/me')).json()).sites.find((s) => s.key === 'shop').id;
+    const hook = await ownerCall('POST', '/api/v1/webhooks', { site: shopId, url: `http://127.0.0.1:${rx.address().port}/`,
+      events: ['callback.requested', 'callback.finished', 'lead.created'] });
+    assert.equal(hook.status, 201);
 
     const v = await visitor(srv.url, { site: 'shop', origin });
     v.send({ type: 'callback', client_id: 'call1', phone: '8 (916) 123-45-67' });
@@ -75,6 +94,14 @@ describe('callback', () => {
     const leads = await (await fetch(`${srv.url}/api/v1/leads`, { headers: { Cookie: session.cookie } })).json();
     assert.equal(leads.leads[0].phone, '+79161234567');
     assert.equal(leads.leads[0].source, 'callback');
+    for (let i = 0; i < 100 && events.length < 3; i++) await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(events.map((e) => e.type), ['callback.requested', 'lead.created', 'callback.finished']);
+    assert.equal(events[0].data.callback.id, first.id);
+    assert.equal(events[0].data.callback.phone, '+79161234567');
+    assert.equal(events[1].data.lead.source, 'callback');
+    assert.equal(events[2].data.callback.status, 'connected');
+    assert.equal(events[2].data.callback.talk_ms, rec.talk_ms);
+    rx.closeAllConnections(); rx.close();
 
     // The same number again within five minutes: refused kindly, and nothing is dialled.
     v.send({ type: 'callback', client_id: 'call2', phone: '+7 916 123 45 67' });
