@@ -181,6 +181,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
       co_return co_await callback_action(req, path.substr(18));
     }
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
+    if (path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/")) co_return co_await tokens(req, path.substr(14));
     if (path == "/api/v1/webhooks" || path.starts_with("/api/v1/webhooks/")) co_return co_await webhooks(req, path.substr(16));
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));
     constexpr std::string_view kConv = "/api/v1/conversations/";
@@ -380,6 +381,30 @@ net::awaitable<HttpResponse> App::login(const HttpRequest& req, const std::strin
 }
 
 net::awaitable<Result<AuthSession>> App::authenticate(const HttpRequest& req, bool csrf) {
+  // An integration's API token (docs/api.md, "API tokens"): no cookie, so no CSRF to check; its scope and its
+  // read/write permission decide, and each token has its own rate limit.
+  if (const auto auth = req[http::field::authorization]; !auth.empty()) {
+    if (!auth.starts_with("Bearer ")) co_return fail(Errc::unauthorized, "Authorization must be \"Bearer <API token>\"");
+    const std::string bearer(auth.substr(7));
+    if (!bearer.starts_with("otk_") || bearer.size() > 128) co_return fail(Errc::unauthorized, "not an Otklik API token");
+    const auto bearer_hash = token_hash(bearer);
+    auto find_token = [bearer_hash](Storage& st) { return st.token_session(bearer_hash); };
+    auto found = co_await db_read<std::optional<AuthSession>>(s_.db, find_token);
+    if (!found) co_return std::unexpected(found.error());
+    if (!*found) co_return fail(Errc::unauthorized, "unknown or revoked API token");
+    double retry_after = 0;
+    bool allowed = false;
+    {
+      std::lock_guard lock(limiter_mu_);
+      allowed = requests_by_token_.try_take(std::to_string((*found)->token), s_.clock.now(), retry_after);
+    }
+    if (!allowed) {
+      co_return fail(Errc::rate_limited, "this token made too many requests; try again in " +
+                                             std::to_string(static_cast<int>(std::ceil(retry_after))) + " s");
+    }
+    if (csrf && !(*found)->may_write) co_return fail(Errc::forbidden, "this API token may only read");
+    co_return **found;
+  }
   const std::string token = cookie_value(req, kSessionCookie);
   if (token.empty() || token.size() > 128) co_return fail(Errc::unauthorized, "log in first");
   const auto hash = token_hash(token);

@@ -73,6 +73,8 @@ class App final : public Router {
   net::awaitable<HttpResponse> widget_events(const HttpRequest& req, const std::string& peer_ip);
   // Webhook endpoints and their delivery logs (api/webhooks_rest.cpp): rest = what follows "/api/v1/webhooks".
   net::awaitable<HttpResponse> webhooks(const HttpRequest& req, std::string_view rest);
+  // API tokens for integrations (api/tokens.cpp): rest = what follows "/api/v1/tokens".
+  net::awaitable<HttpResponse> tokens(const HttpRequest& req, std::string_view rest);
 
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);
@@ -85,6 +87,7 @@ class App final : public Router {
   std::mutex limiter_mu_;
   KeyedLimiter login_by_ip_, login_by_email_;
   KeyedLimiter events_by_ip_{120, 60};  // widget events: a page sends a handful per visit
+  KeyedLimiter requests_by_token_{600, 120};  // API tokens: 10 a second on average, bursts of 120
   KeyedLimiter uploads_by_visitor_{30, 10};  // widget attachments: people send a few files, not a stream
 };
 

@@ -64,7 +64,8 @@ before(async () => {
     { site: shop, url: 'http://127.0.0.1:9/never', events: ['message.created'] })).json()).webhook.id;
   await call(a, 'POST', `/api/v1/webhooks/${webhook}/test`);
   const delivery = (await (await call(a, 'GET', `/api/v1/webhooks/${webhook}/deliveries`)).json()).deliveries[0].id;
-  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment };
+  const token = (await (await call(a, 'POST', '/api/v1/tokens', { name: `Токен ${mark}` })).json()).token.id;
+  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment, token };
   a.call = call;
 });
 after(async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -79,6 +80,7 @@ function bodyFor(method, p) {
   if (p.endsWith('/engage')) return { triggers: [] };
   if (p === '/api/v1/webhooks') return { site: a.ids.shop, url: 'https://evil.example/', events: ['message.created'] };
   if (p.includes('/webhooks/')) return { enabled: false };
+  if (p === '/api/v1/tokens') return { name: 'чужой', write: true };
   return {};
 }
 
@@ -96,6 +98,7 @@ test('every documented operator endpoint refuses another account, and no list sh
       .replace('/callbacks/{id}', `/callbacks/${a.ids.callback}`)
       .replace('/kb/{id}', `/kb/${a.ids.kb}`)
       .replace('/webhooks/{id}', `/webhooks/${a.ids.webhook}`)
+      .replace('/tokens/{id}', `/tokens/${a.ids.token}`)
       .replace('{delivery}', `${a.ids.delivery}`)
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')
       .replace('{leads,conversations,callbacks}.csv', 'leads.csv');
@@ -127,6 +130,8 @@ test('every documented operator endpoint refuses another account, and no list sh
   const hooks = (await (await a.call(a, 'GET', '/api/v1/webhooks')).json()).webhooks;
   assert.deepEqual(hooks.map((h) => [h.id, h.enabled, h.url]), [[a.ids.webhook, true, 'http://127.0.0.1:9/never']],
     'no endpoint was added to, changed on or removed from A\'s site');
+  const tokens = (await (await a.call(a, 'GET', '/api/v1/tokens')).json()).tokens;
+  assert.deepEqual(tokens.map((t) => [t.id, t.revoked_at]), [[a.ids.token, null]], 'A\'s token is not revoked, none added');
 });
 
 test('the sockets too: another account\'s console hears nothing of A and cannot act on its conversations', async () => {

@@ -323,6 +323,20 @@ struct AuthSession {
   OperatorScope scope;
   std::string csrf;
   TimePoint expires;
+  std::int64_t token = 0;  // the API token it came from; 0 for a console session (cookie)
+  bool may_write = true;   // false for a read-only API token
+};
+
+/// An API token as lists show it (the token itself is never stored, only its hash).
+struct ApiToken {
+  std::int64_t id = 0;
+  std::string name;
+  std::string prefix;
+  OperatorId maker;
+  std::string maker_name;
+  bool write = false;
+  TimePoint created_at;
+  std::optional<TimePoint> revoked_at;
 };
 
 class Storage {
@@ -524,6 +538,17 @@ class Storage {
   /// What a verified Otklik.identify said: kept on the visitor (the name only when given).
   virtual Result<Visitor> set_visitor_identity(const Visitor& visitor, std::string_view external_id,
                                                std::string_view name, std::string_view email) = 0;
+
+  // ---- API tokens (sqlite_tokens.cpp, docs/api.md) ----
+  /// A token acting as the scope's operator: their role, the sites they are a member of (at each use).
+  virtual Result<ApiToken> create_api_token(const OperatorScope& scope, std::string_view name, std::string_view hash,
+                                            std::string_view prefix, bool write, TimePoint now) = 0;
+  /// The account's tokens, revoked ones included, newest first.
+  virtual Result<std::vector<ApiToken>> api_tokens(const OperatorScope& scope) = 0;
+  /// Revokes one of the account's tokens (again: no error).
+  virtual Result<void> revoke_api_token(const OperatorScope& scope, std::int64_t id, TimePoint now) = 0;
+  /// The session a live token stands for: its maker's current scope.
+  virtual Result<std::optional<AuthSession>> token_session(std::string_view hash) = 0;
 
   // ---- webhooks (sqlite_webhooks.cpp, docs/webhooks.md) ----
   /// Whether any endpoint of the site takes events of this type now (then the caller builds the body).

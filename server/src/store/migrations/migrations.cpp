@@ -380,6 +380,21 @@ CREATE TABLE attachments (
 ) WITHOUT ROWID;
 CREATE INDEX attachments_conversation ON attachments(conversation_id);
 )SQL"},
+    {15, "API tokens", R"SQL(
+-- docs/api.md, "API tokens". Only the SHA-256 of a token is kept; the token itself is shown once.
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  account_id INTEGER NOT NULL REFERENCES accounts(id),
+  operator_id INTEGER NOT NULL REFERENCES operators(id),  -- who made it: the token acts within their scope
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  prefix TEXT NOT NULL,            -- the token's first characters, to tell tokens apart in lists
+  can_write INTEGER NOT NULL,
+  created_at INTEGER NOT NULL,
+  revoked_at INTEGER
+);
+CREATE INDEX api_tokens_account ON api_tokens(account_id);
+)SQL"},
 };
 
 }  // namespace

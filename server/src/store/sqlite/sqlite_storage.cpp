@@ -662,6 +662,23 @@ Result<std::optional<AuthSession>> SqliteStorage::session(std::string_view token
   });
 }
 
+Result<std::optional<AuthSession>> SqliteStorage::token_session(std::string_view hash) {
+  return guarded([&]() -> Result<std::optional<AuthSession>> {
+    auto s = db_.prepare(
+        "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, t.id, t.can_write "
+        "FROM api_tokens t JOIN operators o ON o.id = t.operator_id AND o.account_id = t.account_id "
+        "WHERE t.token_hash = ? AND t.revoked_at IS NULL");
+    s.bind(1, hash);
+    if (!s.step()) return std::optional<AuthSession>{};
+    AuthSession a;
+    a.scope.op = operator_from(s);
+    a.token = s.i64(6);
+    a.may_write = s.i64(7) != 0;
+    a.scope.sites = member_sites(a.scope.op.id, a.scope.op.account);
+    return std::optional(std::move(a));
+  });
+}
+
 Result<std::optional<OperatorPhoto>> SqliteStorage::operator_photo(OperatorId op) {
   return guarded([&]() -> Result<std::optional<OperatorPhoto>> {
     auto s = db_.prepare("SELECT photo_type, photo_version FROM operators WHERE id = ? AND photo_version != ''");

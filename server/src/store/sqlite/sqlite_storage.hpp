@@ -126,6 +126,12 @@ class SqliteStorage final : public Storage {
   Result<std::optional<StoredAttachment>> attachment_for(const OperatorScope& scope, std::string_view id) override;
   Result<std::optional<StoredAttachment>> visitor_attachment(const Visitor& visitor, std::string_view id) override;
 
+  // sqlite_tokens.cpp
+  Result<ApiToken> create_api_token(const OperatorScope& scope, std::string_view name, std::string_view hash,
+                                    std::string_view prefix, bool write, TimePoint now) override;
+  Result<std::vector<ApiToken>> api_tokens(const OperatorScope& scope) override;
+  Result<void> revoke_api_token(const OperatorScope& scope, std::int64_t id, TimePoint now) override;
+  Result<std::optional<AuthSession>> token_session(std::string_view hash) override;
   // sqlite_webhooks.cpp
   Result<std::optional<WebhookTarget>> webhook_target(SiteId site, std::string_view type) override;
   Result<int> enqueue_webhook(SiteId site, std::string_view type, std::string_view event_id, std::string_view body,
