@@ -175,6 +175,25 @@ test('the owner adds an endpoint, watches a retried delivery in the log, sends i
   assert.equal(rx.got[3].json.type, 'webhook.test');
   assert.ok(verify(secret, rx.got[3].headers['otklik-signature'], rx.got[3].body));
   await card.locator('li[data-delivery]').filter({ hasText: 'Проверка связи' }).filter({ hasText: 'доставлено' }).waitFor();
+
+  // Twenty more deliveries (redelivered over REST): the log shows the newest twenty and «Показать ещё» the rest.
+  const owner = await login(srv.url, demo.email, demo.password);
+  const hook = await card.getAttribute('data-hook');
+  for (let i = 0; i < 20; i++) {
+    const r = await fetch(`${srv.url}/api/v1/webhooks/${hook}/deliveries/${await row.first().getAttribute('data-delivery')}/redeliver`,
+      { method: 'POST', headers: { Cookie: owner.cookie, 'X-CSRF-Token': owner.csrf } });
+    assert.equal(r.status, 202);
+  }
+  await rx.until(24, 'the twenty redeliveries');
+  const rows = card.locator('li[data-delivery]');
+  await until(async () => (await rows.count()) === 20 && (await card.locator('li[data-delivery][data-state="pending"]').count()) === 0,
+    'the newest twenty in the log');
+  await card.getByRole('button', { name: 'Показать ещё' }).click();
+  await until(async () => (await rows.count()) === 23, 'all 23 deliveries after «Показать ещё»');
+  assert.equal(await card.getByRole('button', { name: 'Показать ещё' }).count(), 0);
+  const ids = await rows.evaluateAll((li) => li.map((x) => Number(x.dataset.delivery)));
+  assert.deepEqual(ids, [...ids].sort((a, b) => b - a), 'newest first');
+  assert.equal(new Set(ids).size, 23);
   v.close();
   await ctx.close();
 });

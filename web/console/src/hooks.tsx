@@ -36,7 +36,7 @@ async function call(csrf: string, method: string, path: string, body?: unknown):
     return { ok: false, status: 0, body: null };
   }
 }
-const problem = (r: { body: any }) => r.body?.error?.message ?? t.saveFailed;
+const problem = (r: { body: any }) => r.body?.error?.message ?? t.whFailed;
 
 function CopyButton({ text }: { text: string }) {
   const [done, setDone] = useState(false);
@@ -79,15 +79,16 @@ function HookForm({ csrf, sites, events, hook, onDone, onCancel }: {
   const submit = async (e: Event) => {
     e.preventDefault();
     setBusy(true);
+    const siteId = site || sites[0]?.id; // the sites may arrive after the form
     const r = hook ? await call(csrf, 'PATCH', `/api/v1/webhooks/${hook.id}`, { url: url.trim(), events: chosen })
-      : await call(csrf, 'POST', '/api/v1/webhooks', { site: Number(site), url: url.trim(), events: chosen });
+      : await call(csrf, 'POST', '/api/v1/webhooks', { site: siteId, url: url.trim(), events: chosen });
     setBusy(false);
     if (r.ok) { setError(''); onDone(r.body.webhook); } else setError(problem(r));
   };
   return (
     <form class="wh-form" noValidate onSubmit={submit}>
       <div class="eg-grid">
-        {!hook && <label class="eg-field">{t.site}<select value={site} onChange={(e) => setSite(Number((e.target as HTMLSelectElement).value))}>
+        {!hook && <label class="eg-field">{t.site}<select value={site || sites[0]?.id} onChange={(e) => setSite(Number((e.target as HTMLSelectElement).value))}>
           {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}</select></label>}
         <label class="eg-field wide">{t.whUrl}<input type="url" value={url} placeholder="https://crm.example.ru/hooks/otklik" spellcheck={false}
           onInput={(e) => setUrl((e.target as HTMLInputElement).value)} /></label>
@@ -143,26 +144,27 @@ function DeliveryLog({ hook, csrf }: { hook: number; csrf: string }) {
   const [error, setError] = useState('');
   const [note, setNote] = useState('');
   const [tick, setTick] = useState(0);
-  // The newest page again (as long as what is shown, up to 100); older rows already shown stay below it.
-  const refresh = async (shown: number) => {
-    const r = await call(csrf, 'GET', `/api/v1/webhooks/${hook}/deliveries?limit=${Math.min(100, Math.max(PAGE, shown))}`);
-    if (!r.ok) { setError(t.leadsFailed); return; }
+  // The newest rows again, as many as are shown (up to 100). Older rows shown stay below them when the two meet;
+  // when more arrived meanwhile than the page holds, the page replaces them and "show more" fetches the rest.
+  const refresh = async () => {
+    const limit = Math.min(100, Math.max(PAGE, list.length));
+    const r = await call(csrf, 'GET', `/api/v1/webhooks/${hook}/deliveries?limit=${limit}`);
+    if (!r.ok) { setError(t.whFailed); return; }
     const fresh = r.body.deliveries as Delivery[];
+    const oldest = fresh.length ? fresh[fresh.length - 1].id : Infinity;
+    const meets = list.length > 0 && list[0].id >= oldest;
     setError('');
-    setList((old) => {
-      const oldest = fresh.length ? fresh[fresh.length - 1].id : Infinity;
-      return fresh.concat(old.filter((d) => d.id < oldest));
-    });
-    if (!shown) setMore(fresh.length === PAGE);
+    setList((old) => fresh.concat(old.length && old[0].id >= oldest ? old.filter((d) => d.id < oldest) : []));
+    setMore(fresh.length === limit && (meets ? more : true));
   };
   const older = async () => {
     const r = await call(csrf, 'GET', `/api/v1/webhooks/${hook}/deliveries?limit=${PAGE}&before=${list[list.length - 1].id}`);
-    if (!r.ok) { setError(t.leadsFailed); return; }
+    if (!r.ok) { setError(t.whFailed); return; }
     const page = r.body.deliveries as Delivery[];
     setList((old) => old.concat(page));
     setMore(page.length === PAGE);
   };
-  useEffect(() => { void refresh(list.length); }, [tick]);
+  useEffect(() => { void refresh(); }, [tick]);
   useEffect(() => {
     const timer = setInterval(() => { if (document.visibilityState === 'visible') setTick((x) => x + 1); }, REFRESH_MS);
     return () => clearInterval(timer);
