@@ -7,6 +7,7 @@ import { Calls } from './calls';
 import { VisitorCard } from './card';
 import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from './canned';
 import { Engage } from './engage';
+import { Hooks } from './hooks';
 import { Leads } from './leads';
 import './style.css';
 
@@ -155,7 +156,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned' | 'engage'>('chats');
+  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned' | 'engage' | 'hooks'>('chats');
   const canEngage = session.operator.role === 'owner' || session.operator.role === 'admin';
   const [canned, setCanned] = useState<Canned[]>([]);
   const [pick, setPick] = useState(0);
@@ -282,7 +283,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     setPick(0);
   };
   return (
-    <div class={`desk ${view === 'canned' || view === 'engage' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view === 'canned' || view === 'engage' || view === 'hooks' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
@@ -293,6 +294,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
           <button class={view === 'canned' ? 'on' : ''} aria-pressed={view === 'canned'} onClick={() => setView('canned')}>{t.canned}</button>
           {canEngage && <button class={view === 'engage' ? 'on' : ''} aria-pressed={view === 'engage'} data-tab="engage" onClick={() => setView('engage')}>{t.engage}</button>}
+          {canEngage && <button class={view === 'hooks' ? 'on' : ''} aria-pressed={view === 'hooks'} data-tab="hooks" onClick={() => setView('hooks')}>{t.hooks}</button>}
         </nav>
         <span class="grow" />
         <select class="presence" aria-label={t.presence} value={client.presence}
@@ -311,6 +313,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
         : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
         : view === 'engage' && canEngage ? <Engage sites={client.sites} csrf={session.csrf} />
+        : view === 'hooks' && canEngage ? <Hooks sites={client.sites} csrf={session.csrf} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
             canEdit={session.operator.role !== 'operator'} /> : <>
       <aside class="list" aria-label={t.conversations}>
