@@ -104,13 +104,11 @@ net::awaitable<HttpResponse> App::patch_lead(const HttpRequest& req, LeadId id) 
   const auto now = s_.clock.now();
   Hub& hub = s_.hub;
   auto change = [sc, id, status, now](Storage& st) -> Result<Lead> {
-    auto before = st.lead_detail(sc, id);
-    if (!before) return std::unexpected(before.error());
-    auto lead = st.set_lead_status(sc, id, status, now);
-    if (!lead) return lead;
-    if (*before && (*before)->lead.status != status) {  // the same status again changes nothing, says nothing
-      const Lead l = *lead;
-      auto event = emit_webhook(st, l.site, "lead.updated", now, [&l] { return webhook_lead_data(l); });
+    auto set = st.set_lead_status(sc, id, status, now);
+    if (!set) return std::unexpected(set.error());
+    const auto& [lead, changed] = *set;
+    if (changed) {  // the same status again changes nothing, says nothing
+      auto event = emit_webhook(st, lead.site, "lead.updated", now, [&lead] { return webhook_lead_data(lead); });
       if (!event) return std::unexpected(event.error());
     }
     return lead;

@@ -22,13 +22,7 @@ std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_hand
 
 }  // namespace
 
-std::string new_webhook_event_id() {
-  unsigned char bytes[12];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[sizeof bytes * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return std::string("evt_") + hex;
-}
+std::string new_webhook_event_id() { return "evt_" + webhooks::random_hex(12); }
 
 namespace {
 

@@ -453,8 +453,9 @@ class Storage {
                                          std::string_view client_id, TimePoint now) = 0;
   virtual Result<std::vector<Lead>> leads_of(const OperatorScope& scope, const LeadFilter& filter) = 0;
   virtual Result<std::optional<LeadDetail>> lead_detail(const OperatorScope& scope, LeadId id) = 0;
-  /// Changes the status (recorded as an entry); the same status again changes nothing.
-  virtual Result<Lead> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) = 0;
+  /// Changes the status (recorded as an entry); the same status again changes nothing (second: false).
+  virtual Result<std::pair<Lead, bool>> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status,
+                                                        TimePoint now) = 0;
   /// Idempotent by (operator, client_id): a resend returns the stored entry with duplicate = true.
   virtual Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id,
                                                            const NewMessage& m) = 0;

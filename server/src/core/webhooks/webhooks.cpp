@@ -164,12 +164,15 @@ bool verify_signature(std::string_view secret, std::string_view header, std::str
   return ok;
 }
 
-std::string new_secret() {
-  unsigned char bytes[32];
-  randombytes_buf(bytes, sizeof bytes);
-  char hex[sizeof bytes * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, bytes, sizeof bytes);
-  return std::string("whsec_") + hex;
+std::string random_hex(std::size_t bytes) {
+  std::vector<unsigned char> raw(bytes);
+  randombytes_buf(raw.data(), raw.size());
+  std::string hex(bytes * 2 + 1, '\0');
+  sodium_bin2hex(hex.data(), hex.size(), raw.data(), raw.size());
+  hex.pop_back();  // the terminating NUL
+  return hex;
 }
+
+std::string new_secret() { return "whsec_" + random_hex(32); }
 
 }  // namespace otk::webhooks

@@ -57,6 +57,8 @@ std::string signature_header(std::string_view secret, std::int64_t unix_seconds,
 bool verify_signature(std::string_view secret, std::string_view header, std::string_view body, TimePoint now,
                       std::chrono::seconds tolerance = std::chrono::minutes(5));
 
+/// `bytes` random bytes (libsodium) in lower-case hex: secrets and event ids.
+std::string random_hex(std::size_t bytes);
 /// A new endpoint's signing secret: "whsec_" and 32 random bytes in hex.
 std::string new_secret();
 

@@ -214,11 +214,12 @@ Result<std::optional<LeadDetail>> SqliteStorage::lead_detail(const OperatorScope
   });
 }
 
-Result<Lead> SqliteStorage::set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) {
-  return guarded([&]() -> Result<Lead> {
+Result<std::pair<Lead, bool>> SqliteStorage::set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status,
+                                                             TimePoint now) {
+  return guarded([&]() -> Result<std::pair<Lead, bool>> {
     auto lead = visible_lead(scope, id);
     if (!lead) return fail(Errc::not_found, "no such lead");
-    if (lead->status == status) return *lead;
+    if (lead->status == status) return std::pair(*lead, false);
     const auto at = to_unix_ms(now);
     auto upd = db_.prepare("UPDATE leads SET status = ?, updated_at = ? WHERE id = ?");
     upd.bind(1, lead_status_name(status)).bind(2, at).bind(3, id.value).run();
@@ -228,7 +229,7 @@ Result<Lead> SqliteStorage::set_lead_status(const OperatorScope& scope, LeadId i
     entry.bind(4, lead_status_name(status)).bind(5, at).run();
     lead->status = status;
     lead->updated_at = from_unix_ms(at);
-    return *lead;
+    return std::pair(*lead, true);
   });
 }
 

@@ -83,7 +83,8 @@ class SqliteStorage final : public Storage {
                                  std::string_view client_id, TimePoint now) override;
   Result<std::vector<Lead>> leads_of(const OperatorScope& scope, const LeadFilter& filter) override;
   Result<std::optional<LeadDetail>> lead_detail(const OperatorScope& scope, LeadId id) override;
-  Result<Lead> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status, TimePoint now) override;
+  Result<std::pair<Lead, bool>> set_lead_status(const OperatorScope& scope, LeadId id, LeadStatus status,
+                                                TimePoint now) override;
   Result<std::pair<LeadEntry, bool>> add_lead_note(const OperatorScope& scope, LeadId id, const NewMessage& m) override;
   // sqlite_callbacks.cpp
   Result<std::optional<std::string>> callback_settings(SiteId site) override;

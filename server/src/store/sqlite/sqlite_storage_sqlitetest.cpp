@@ -393,7 +393,7 @@ TEST_F(SqliteStorageTest, LeadsAreScopedStatusAndNotesAreRecorded) {
 
   auto won = db_->set_lead_status(anna, la.id, LeadStatus::in_work, clock_.now());
   ASSERT_TRUE(won.has_value());
-  EXPECT_EQ(won->status, LeadStatus::in_work);
+  EXPECT_EQ(won->first.status, LeadStatus::in_work);
   ASSERT_TRUE(db_->set_lead_status(anna, la.id, LeadStatus::in_work, clock_.now()).has_value());  // no second entry
   auto note = db_->add_lead_note(anna, la.id, msg("n1", "Перезвонить в пятницу"));
   ASSERT_TRUE(note.has_value());
