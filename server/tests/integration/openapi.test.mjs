@@ -49,14 +49,16 @@ before(async () => {
     headers: { Cookie: owner.cookie, 'X-CSRF-Token': owner.csrf, 'Content-Type': 'application/json' } });
   const me = await (await call('GET', '/api/v1/me')).json();
   const shop = me.sites.find((x) => x.key === 'demo-shop').id;
-  const made = await call('POST', '/api/v1/webhooks', { site: shop, url: 'http://127.0.0.1:9/hook', events: ['lead.created'] });
+  const hook = { site: shop, url: 'http://127.0.0.1:9/hook', events: ['lead.created'] };
+  const made = await call('POST', '/api/v1/webhooks', hook);
   assert.equal(made.status, 201);
   const v = await visitor(srv.url, { site: 'demo-shop' });
   v.send({ type: 'send', client_id: 'm1', text: 'Здравствуйте! Напишите мне на petr@example.ru' });
   await v.pick((f) => f.type === 'ack', 5000, 'ack');
   v.close();
   assert.equal((await call('POST', '/api/v1/tokens', { name: 'CRM' })).status, 201);
-  assert.equal((await call('POST', '/api/v1/sites/demo-shop/kb', { question: 'Сколько стоит доставка?', answer: '300 ₽' })).status, 201);
+  const entry = { question: 'Сколько стоит доставка?', answer: '300 ₽' };
+  assert.equal((await call('POST', '/api/v1/sites/demo-shop/kb', entry)).status, 201);
   const leads = await (await call('GET', '/api/v1/leads')).json();
   assert.deepEqual(leads.leads.map((l) => l.id), [1], 'the message left a lead');
 });
@@ -98,7 +100,8 @@ function request(o, headers = {}) {
   const example = (p) => p.example ?? deref(p.schema)?.example ?? 1;
   let url = o.path;
   for (const p of o.params.filter((x) => x.in === 'path')) url = url.replace(`{${p.name}}`, encodeURIComponent(example(p)));
-  const query = o.params.filter((x) => x.in === 'query' && x.required).map((p) => `${p.name}=${encodeURIComponent(example(p))}`);
+  const query = o.params.filter((x) => x.in === 'query' && x.required)
+    .map((p) => `${p.name}=${encodeURIComponent(example(p))}`);
   if (query.length) url += `?${query.join('&')}`;
   const h = { Origin: srv.url, ...headers };
   let body;
@@ -135,11 +138,14 @@ function mismatches(value, schema, at = '$') {
   if (schema.type === 'object') {
     for (const k of schema.required || []) if (!Object.hasOwn(value, k)) out.push(`${at}.${k}: missing`);
     for (const [k, v] of Object.entries(value)) {
-      if (schema.properties && Object.hasOwn(schema.properties, k)) out.push(...mismatches(v, schema.properties[k], `${at}.${k}`));
+      if (!schema.properties || !Object.hasOwn(schema.properties, k)) continue;
+      out.push(...mismatches(v, schema.properties[k], `${at}.${k}`));
     }
   }
   return out;
 }
+
+const errorShape = (o, a) => mismatches(a.body, { $ref: '#/components/schemas/Error' }).map((m) => `${o.key}: ${m}`);
 
 const routeMissing = (a) => a.status === 405 ||
   ROUTE_MISS.some((m) => m.status === a.status && a.body?.error?.message === m.message);
@@ -184,7 +190,9 @@ test('the document is OpenAPI 3 and whole: $refs resolve, parameters are declare
     const inPath = [...o.path.matchAll(/\{([^}]+)\}/g)].map((m) => m[1]).sort();
     const declared = o.params.filter((p) => p.in === 'path').map((p) => p.name).sort();
     assert.deepEqual(declared, inPath, `${o.key}: path parameters`);
-    for (const p of o.params.filter((x) => x.in === 'path')) assert.equal(p.required, true, `${o.key}: {${p.name}} required`);
+    for (const p of o.params.filter((x) => x.in === 'path')) {
+      assert.equal(p.required, true, `${o.key}: {${p.name}} is required`);
+    }
   }
   // Every error the API can name is in the Error schema's codes.
   assert.ok(resolve('#/components/schemas/Error/properties/error/properties/code').enum.includes('unauthorized'));
@@ -200,10 +208,13 @@ test('without credentials every operation is routed: 401 for the operator API, a
     }
     if (routeMissing(a)) problems.push(`${o.key}: not routed (${a.status} ${a.text})`);
     else if (operatorSecured(o.op)) {
-      if (a.status !== 401 || a.body?.error?.code !== 'unauthorized') problems.push(`${o.key}: ${a.status} ${a.text}, not 401`);
+      if (a.status !== 401 || a.body?.error?.code !== 'unauthorized') {
+        problems.push(`${o.key}: ${a.status} ${a.text}, not 401`);
+      }
     } else if (!Object.hasOwn(o.op.responses, String(a.status))) {
       problems.push(`${o.key}: ${a.status} is not a documented answer (${a.text})`);
     }
+    if (a.status >= 400) problems.push(...errorShape(o, a));
   }
   assert.deepEqual(problems, []);
 });
@@ -229,7 +240,7 @@ test("with an owner's session every operation is routed and answers a documented
     const documented = deref(o.op.responses[String(a.status)]);
     const schema = documented?.content?.['application/json']?.schema;
     if (schema && a.body) problems.push(...mismatches(a.body, schema).map((m) => `${o.key} ${a.status}: ${m}`));
-    if (a.status >= 400) problems.push(...mismatches(a.body, { $ref: '#/components/schemas/Error' }).map((m) => `${o.key}: ${m}`));
+    if (a.status >= 400) problems.push(...errorShape(o, a));
   }
   assert.deepEqual(problems, []);
 });
