@@ -11,6 +11,7 @@
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/endpoints.hpp"
+#include "api/openapi.hpp"
 #include "proto/frames.hpp"
 
 namespace otk {
@@ -161,6 +162,7 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
   const bool get = verb == http::verb::get || verb == http::verb::head;
 
   if (path.starts_with("/api/")) {
+    if (path == "/api/v1/openapi.json" && get) co_return openapi(req);
     if (path == "/api/v1/auth/login" && verb == http::verb::post) co_return co_await login(req, peer_ip);
     if (path == "/api/v1/auth/logout" && verb == http::verb::post) co_return co_await logout(req);
     if (path == "/api/v1/me" && get) co_return co_await me(req);
@@ -255,6 +257,21 @@ HttpResponse App::asset(const HttpRequest& req, const std::string& rel, bool fra
             "frame-ancestors 'none'");
   }
   if (req.method() != http::verb::head) res.body() = a->body;
+  return res;
+}
+
+// The API's own description: public (it is documentation) and the same for everyone until the next build.
+HttpResponse App::openapi(const HttpRequest& req) {
+  static const std::string etag = "\"" + std::to_string(std::hash<std::string_view>{}(openapi_document())) + "\"";
+  HttpResponse res{http::status::ok, 11};
+  res.set(http::field::etag, etag);
+  res.set(http::field::cache_control, "public, max-age=3600");
+  if (req[http::field::if_none_match] == etag) {
+    res.result(http::status::not_modified);
+    return res;
+  }
+  res.set(http::field::content_type, "application/json; charset=utf-8");
+  if (req.method() != http::verb::head) res.body() = std::string(openapi_document());
   return res;
 }
 

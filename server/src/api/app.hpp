@@ -42,6 +42,7 @@ class App final : public Router {
   net::awaitable<HttpResponse> messages(const HttpRequest& req, ConversationId id);
   net::awaitable<HttpResponse> widget_loader(const HttpRequest& req);
   net::awaitable<HttpResponse> healthz();
+  HttpResponse openapi(const HttpRequest& req);
   // Operator photos (api/media.cpp).
   net::awaitable<HttpResponse> put_photo(const HttpRequest& req);
   net::awaitable<HttpResponse> delete_photo(const HttpRequest& req);

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api/metrics.hpp"
+#include "api/openapi.hpp"
 #include "api/services.hpp"
 
 namespace otk {
@@ -73,6 +74,22 @@ TEST(ErrorCodes, EveryCodeHasItsOwnNameAStatusAndAMetricsSlot) {
   }
   const auto text = m.render(0);
   EXPECT_NE(text.find("code=\"unsupported_media\""), std::string::npos);
+}
+
+// docs/openapi.json is compiled in whole: it parses, is OpenAPI 3, and its Error schema names every error code.
+TEST(OpenApi, EmbeddedDocumentIsTheWholeJson) {
+  const auto doc = nlohmann::json::parse(openapi_document(), nullptr, false);
+  ASSERT_FALSE(doc.is_discarded());
+  EXPECT_TRUE(doc.at("openapi").get<std::string>().starts_with("3."));
+  EXPECT_TRUE(doc.at("paths").contains("/api/v1/openapi.json"));
+  const auto& error = doc.at("components").at("schemas").at("Error").at("properties").at("error");
+  std::set<std::string> codes;
+  for (const auto& c : error.at("properties").at("code").at("enum")) codes.insert(c.get<std::string>());
+  for (std::size_t i = 0; i < kErrcCount; ++i) {
+    const std::string name(errc_name(static_cast<Errc>(i)));
+    EXPECT_TRUE(codes.contains(name)) << name << " is missing from the Error schema's codes";
+  }
+  EXPECT_EQ(codes.size(), kErrcCount);
 }
 
 }  // namespace
