@@ -395,6 +395,11 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_account ON api_tokens(account_id);
 )SQL"},
+    {17, "API tokens limited to sites", R"SQL(
+-- docs/api.md, "API tokens": a JSON array of site ids the token is limited to (each still only while its maker
+-- is a member of the site); NULL: all the maker's sites.
+ALTER TABLE api_tokens ADD COLUMN sites TEXT;
+)SQL"},
 };
 
 }  // namespace
