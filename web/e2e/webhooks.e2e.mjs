@@ -3,6 +3,7 @@
 // the page; a visitor's message arrives twice (500, then 200) signed with that secret; the delivery log shows both
 // attempts; «Отправить ещё раз» and «Проверить» reach the receiver; a 410 turns an endpoint off with a notice and
 // «Включить снова» brings it back. An operator does not see the tab at all.
+// The owner also makes an API token for one chosen site, sees it once, and revokes it.
 // OTK_SHOTS=DIR saves screenshots of the tab with the log open (desktop and phone) there as hooks-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -235,5 +236,41 @@ test('a receiver that answers 410 turns its endpoint off with a notice; «Вкл
   await card.getByRole('button', { name: 'Удалить' }).click();
   await card.waitFor({ state: 'detached' });
   assert.equal(await page.locator('li[data-hook]').count(), 1);
+  await ctx.close();
+});
+
+test('the owner makes an API token for one chosen site: shown once, listed with its site, working for that site only', async () => {
+  const { ctx, page } = await consolePage(demo.email);
+  await page.getByRole('button', { name: 'Интеграции' }).click();
+  await page.getByRole('button', { name: '+ Новый токен' }).click();
+  const form = page.locator('form.tk-form');
+  await form.getByLabel('Название').fill('CRM велосипедов');
+  await form.getByLabel('читать и менять').check();
+  await form.getByLabel('Только выбранные').check();
+  await form.getByRole('button', { name: 'Создать токен' }).click();
+  await form.getByRole('alert').filter({ hasText: 'хотя бы один сайт' }).waitFor();
+  await form.getByLabel('Demo bikes').check();
+  await form.getByRole('button', { name: 'Создать токен' }).click();
+  await form.waitFor({ state: 'detached' });
+  const row = page.locator('li[data-token]').filter({ hasText: 'CRM велосипедов' });
+  const secret = (await row.locator('[data-secret]').textContent()).trim();
+  assert.match(secret, /^otk_/);
+  assert.equal(await row.locator('[data-sites]').textContent(), 'Сайты: Demo bikes');
+  await row.getByText('читать и менять').waitFor();
+  if (shots) await page.screenshot({ path: path.join(shots, 'hooks-tokens.png'), fullPage: true });
+
+  const me = await (await fetch(`${srv.url}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } })).json();
+  assert.deepEqual(me.sites.map((s) => s.key), ['demo-bikes']);
+
+  // Shown once: after a reload the list has the token's sites but not the token.
+  await page.reload();
+  await page.getByRole('button', { name: 'Интеграции' }).click();
+  const again = page.locator('li[data-token]').filter({ hasText: 'CRM велосипедов' });
+  await again.locator('[data-sites]').getByText('Demo bikes').waitFor();
+  assert.equal(await again.locator('[data-secret]').count(), 0);
+  page.once('dialog', (d) => d.accept());
+  await again.getByRole('button', { name: 'Отозвать' }).click();
+  await again.getByText('отозван', { exact: true }).waitFor();
+  assert.equal((await fetch(`${srv.url}/api/v1/me`, { headers: { Authorization: `Bearer ${secret}` } })).status, 401);
   await ctx.close();
 });

@@ -579,6 +579,12 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e = session.error();
       co_return co_await refuse(e);
     }
+    // The socket is the console's own: it sends messages and takes chats whatever a token's read/write flag says,
+    // so an API token (docs/api.md, "API tokens") gets the REST API only.
+    if (session->token) {
+      const Error e{Errc::forbidden, "the operator socket is for console sessions; API tokens use the REST API"};
+      co_return co_await refuse(e);
+    }
     handler = make_operator_handler(s_, std::move(*session), token_hash(cookie_value(req, kSessionCookie)));
     max_frame = proto::kMaxOperatorFrame;
     gauge = &s_.metrics.operator_connections;

@@ -1,17 +1,24 @@
 // API tokens for integrations (docs/api.md, "API tokens"): owners and admins make them in a console session, each
-// acting as its maker (their role and sites) for reading or also writing; the token is shown once and only its
-// hash is kept.
+// acting as its maker (their role and sites, or only some of those sites) for reading or also writing; the token
+// is shown once and only its hash is kept.
 // Tokens cannot make tokens: these endpoints want a console session.
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
 #include "api/db_await.hpp"
 #include "core/chat/text.hpp"
+#include "core/tenancy/scope.hpp"
 
 namespace otk {
 namespace {
 
 using json = nlohmann::json;
+
+std::vector<std::int64_t> site_ids(const std::vector<SiteId>& sites) {
+  std::vector<std::int64_t> out;
+  for (const SiteId s : sites) out.push_back(s.value);
+  return out;
+}
 
 json token_to_json(const ApiToken& t) {
   return json{{"id", t.id},
@@ -19,8 +26,24 @@ json token_to_json(const ApiToken& t) {
               {"prefix", t.prefix},
               {"maker", json{{"id", t.maker.value}, {"name", t.maker_name}}},
               {"write", t.write},
+              {"sites", t.sites ? json(site_ids(*t.sites)) : json(nullptr)},
               {"created_at", to_unix_ms(t.created_at)},
               {"revoked_at", t.revoked_at ? json(to_unix_ms(*t.revoked_at)) : json(nullptr)}};
+}
+
+// `sites` of POST /api/v1/tokens: absent or null is all the maker's sites; otherwise site ids of the maker's.
+Result<std::optional<std::vector<SiteId>>> sites_of_body(const json& body, const OperatorScope& maker) {
+  const auto it = body.find("sites");
+  if (it == body.end() || it->is_null()) return std::optional<std::vector<SiteId>>{};
+  if (!it->is_array() || it->size() > 1000) return fail(Errc::bad_request, "'sites' must be an array of site ids");
+  std::vector<SiteId> wanted;
+  for (const auto& id : *it) {
+    if (!id.is_number_integer() || id.get<std::int64_t>() <= 0) return fail(Errc::bad_request, "'sites' must be an array of site ids");
+    wanted.push_back(SiteId{id.get<std::int64_t>()});
+  }
+  auto chosen = choose_token_sites(wanted, maker);
+  if (!chosen) return std::unexpected(chosen.error());
+  return std::optional(std::move(*chosen));
 }
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
@@ -51,18 +74,20 @@ net::awaitable<HttpResponse> App::tokens(const HttpRequest& req, std::string_vie
     if (!body) co_return error_response(s_.metrics, body.error());
     const auto name_it = body->find("name");
     if (name_it == body->end() || !name_it->is_string()) {
-      co_return error_response(s_.metrics, {Errc::bad_request, "body must be {\"name\": string, \"write\"?: bool}"});
+      co_return error_response(s_.metrics, {Errc::bad_request, "body must be {\"name\": string, \"write\"?: bool, \"sites\"?: [id]}"});
     }
     auto name = normalize_message_text(name_it->get<std::string>());
     if (!name || name->size() > 100) co_return error_response(s_.metrics, {Errc::bad_request, "'name' must be 1..100 bytes of text"});
     const auto write_it = body->find("write");
     if (write_it != body->end() && !write_it->is_boolean()) co_return error_response(s_.metrics, {Errc::bad_request, "'write' must be true or false"});
     const bool can_write = write_it != body->end() && write_it->get<bool>();
+    auto sites = sites_of_body(*body, sc);
+    if (!sites) co_return error_response(s_.metrics, sites.error());
     const std::string secret = "otk_" + random_token(24);
     const std::string hash = token_hash(secret);
     const std::string prefix = secret.substr(0, 10);
-    auto create = [sc, n = *name, hash, prefix, can_write, now](Storage& st) {
-      return st.create_api_token(sc, n, hash, prefix, can_write, now);
+    auto create = [sc, n = *name, hash, prefix, can_write, chosen = *sites, now](Storage& st) {
+      return st.create_api_token(sc, n, hash, prefix, can_write, chosen, now);
     };
     auto made = co_await db_write<ApiToken>(s_.db, create);
     if (!made) co_return error_response(s_.metrics, made.error());

@@ -1,6 +1,8 @@
 // Integrations (owners and admins): the webhook endpoints of the operator's sites (docs/webhooks.md) — add, edit,
 // turn off and on, delete, send a test event — and each endpoint's delivery log with its attempts and a redelivery
-// button. Everything a user or a receiver wrote (addresses, errors) is rendered as text.
+// button; below them the account's API tokens (docs/api.md, "API tokens"): made for all the maker's sites or for
+// chosen ones, shown once, revoked. Everything a user or a receiver wrote (addresses, errors, names) is rendered as
+// text.
 import { useEffect, useState } from 'preact/hooks';
 import type { SiteInfo } from '../../protocol/index';
 import { fill, locale, t } from './i18n';
@@ -13,6 +15,11 @@ interface Attempt { at: number; status: number; error: string; duration_ms: numb
 interface Delivery {
   id: number; event_id: string; type: string; state: 'pending' | 'delivered' | 'failed'; attempts: number;
   created_at: number; next_at: number | null; last_status: number; last_error: string; last_at: number | null; log: Attempt[];
+}
+
+interface ApiToken {
+  id: number; name: string; prefix: string; maker: { id: number; name: string }; write: boolean;
+  sites: number[] | null; created_at: number; revoked_at: number | null;
 }
 
 const REFRESH_MS = 3000;
@@ -241,6 +248,111 @@ function HookCard({ h, csrf, sites, events, fresh, onChanged, onDeleted }: {
   );
 }
 
+/** The form that makes a token: a name, read or read-write, and all the maker's sites or chosen ones. */
+function TokenForm({ csrf, sites, onDone, onCancel }: {
+  csrf: string; sites: SiteInfo[]; onDone: (token: ApiToken, secret: string) => void; onCancel: () => void;
+}) {
+  const [name, setName] = useState('');
+  const [write, setWrite] = useState(false);
+  const [some, setSome] = useState(false);
+  const [chosen, setChosen] = useState<number[]>([]);
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if (some && chosen.length === 0) { setError(t.tkPickSite); return; }
+    setBusy(true);
+    const r = await call(csrf, 'POST', '/api/v1/tokens', { name: name.trim(), write, ...(some ? { sites: chosen } : {}) });
+    setBusy(false);
+    if (r.ok) { setError(''); onDone(r.body.token, r.body.secret); } else setError(problem(r));
+  };
+  const toggle = (id: number, on: boolean) => setChosen((old) => (on ? [...old.filter((x) => x !== id), id] : old.filter((x) => x !== id)));
+  return (
+    <form class="wh-form tk-form" noValidate onSubmit={submit}>
+      <div class="eg-grid">
+        <label class="eg-field wide">{t.tkName}<input type="text" value={name} maxLength={100} placeholder={t.tkNameHint}
+          onInput={(e) => setName((e.target as HTMLInputElement).value)} /></label>
+      </div>
+      <fieldset class="wh-events"><legend>{t.tkAccess}</legend>
+        <label class="toggle"><input type="radio" name="tk-write" checked={!write} onChange={() => setWrite(false)} />{t.tkRead}</label>
+        <label class="toggle"><input type="radio" name="tk-write" checked={write} onChange={() => setWrite(true)} />{t.tkWrite}</label>
+      </fieldset>
+      <fieldset class="wh-events tk-sites"><legend>{t.tkSites}</legend>
+        <label class="toggle"><input type="radio" name="tk-sites" checked={!some} onChange={() => setSome(false)} />{t.tkAllSites}</label>
+        <label class="toggle"><input type="radio" name="tk-sites" checked={some} onChange={() => setSome(true)} />{t.tkSomeSites}</label>
+        {some && sites.map((x) => (
+          <label key={x.id} class="toggle tk-site"><input type="checkbox" data-site={x.id} checked={chosen.includes(x.id)}
+            onChange={(ev) => toggle(x.id, (ev.target as HTMLInputElement).checked)} />{x.name}</label>
+        ))}
+      </fieldset>
+      <div class="eg-save inline">
+        <button type="submit" class="primary" disabled={busy}>{t.tkCreate}</button>
+        <button type="button" class="link" onClick={onCancel}>{t.cancel}</button>
+        {error && <span class="error small" role="alert">{error}</span>}
+      </div>
+    </form>
+  );
+}
+
+/** The sites a token works on, by name; a site the viewer does not see is shown by its number. */
+function tokenSites(token: ApiToken, sites: SiteInfo[]): string {
+  if (!token.sites) return t.tkAllMakerSites;
+  return token.sites.map((id) => sites.find((x) => x.id === id)?.name ?? fill(t.tkSiteNo, { n: id })).join(', ');
+}
+
+/** The account's API tokens, newest first, with the form that makes one and the secret of the one just made. */
+function Tokens({ sites, csrf }: { sites: SiteInfo[]; csrf: string }) {
+  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
+  const [error, setError] = useState('');
+  const [adding, setAdding] = useState(false);
+  const [made, setMade] = useState<{ id: number; secret: string } | null>(null);
+  const load = async () => {
+    const r = await call(csrf, 'GET', '/api/v1/tokens');
+    if (!r.ok) { setError(t.whLoadFailed); return; }
+    setError('');
+    setTokens(r.body.tokens);
+  };
+  useEffect(() => { void load(); }, []);
+  const revoke = async (tk: ApiToken) => {
+    if (!window.confirm(fill(t.tkRevokeAsk, { name: tk.name }))) return;
+    const r = await call(csrf, 'DELETE', `/api/v1/tokens/${tk.id}`);
+    if (r.ok) { if (made?.id === tk.id) setMade(null); void load(); } else setError(problem(r));
+  };
+  return (
+    <section class="eg-sec tokens">
+      <h3>{t.tkTitle}</h3>
+      <p class="muted small">{t.tkHint}</p>
+      {error && <p class="error" role="alert">{error}</p>}
+      {adding ? (
+        <TokenForm csrf={csrf} sites={sites} onCancel={() => setAdding(false)}
+          onDone={(tk, secret) => { setTokens((old) => [tk, ...(old ?? [])]); setMade({ id: tk.id, secret }); setAdding(false); }} />
+      ) : <button type="button" class="primary" onClick={() => setAdding(true)}>+ {t.tkNew}</button>}
+      {tokens && tokens.length === 0 && <p class="muted">{t.tkNone}</p>}
+      <ul class="trigs tk-list">
+        {(tokens ?? []).map((tk) => (
+          <li key={tk.id} class={`trig tk ${tk.revoked_at ? 'wh-off' : ''}`} data-token={tk.id}>
+            <div class="trig-head">
+              <b>{tk.name}</b> <code class="muted small">{tk.prefix}…</code>
+              <span class={`pill ${tk.revoked_at ? '' : 'hook-on'}`}>{tk.revoked_at ? t.tkRevoked : tk.write ? t.tkWrite : t.tkRead}</span>
+              <span class="grow" />
+              {!tk.revoked_at && <button type="button" class="link danger" onClick={() => revoke(tk)}>{t.tkRevoke}</button>}
+            </div>
+            <div class="small" data-sites>{t.tkSitesOf} {tokenSites(tk, sites)}</div>
+            <div class="muted small">{fill(t.tkMade, { who: tk.maker.name, t: when(tk.created_at) })}
+              {tk.revoked_at && <> · {fill(t.tkRevokedAt, { t: when(tk.revoked_at) })}</>}</div>
+            {made?.id === tk.id && (
+              <div class="wh-secret">
+                <p class="small ok">{t.tkShownOnce}</p>
+                <code data-secret>{made.secret}</code> <CopyButton text={made.secret} />
+              </div>
+            )}
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}
+
 export function Hooks({ sites, csrf }: { sites: SiteInfo[]; csrf: string }) {
   const [hooks, setHooks] = useState<Hook[] | null>(null);
   const [events, setEvents] = useState<string[]>([]);
@@ -279,6 +391,7 @@ export function Hooks({ sites, csrf }: { sites: SiteInfo[]; csrf: string }) {
           {(hooks ?? []).map((h) => <HookCard key={h.id} h={h} csrf={csrf} sites={sites} events={events} fresh={h.id === fresh}
             onChanged={changed} onDeleted={(id) => setHooks((old) => (old ?? []).filter((x) => x.id !== id))} />)}
         </ul>
+        <Tokens sites={sites} csrf={csrf} />
       </div>
     </section>
   );

@@ -145,6 +145,17 @@ const ru = {
   hookEvents: { 'conversation.started': 'Начался разговор', 'message.created': 'Новое сообщение', 'conversation.closed': 'Разговор завершён',
     'lead.created': 'Новая заявка', 'lead.updated': 'Заявка изменилась', 'callback.requested': 'Заказан звонок',
     'callback.finished': 'Звонок закончился', 'rating.given': 'Посетитель оценил разговор', 'webhook.test': 'Проверка связи' } as Record<string, string>,
+  // integrations (API tokens)
+  tkTitle: 'API-токены', tkNew: 'Новый токен', tkCreate: 'Создать токен',
+  tkHint: 'Токен нужен вашей CRM или скрипту, чтобы читать заявки, разговоры и звонки через API без входа в консоль. Он работает от вашего имени и только на выбранных сайтах; показываем его один раз.',
+  tkName: 'Название — для кого токен', tkNameHint: 'Например, CRM отдела продаж',
+  tkAccess: 'Что можно', tkRead: 'только читать', tkWrite: 'читать и менять',
+  tkSites: 'На каких сайтах', tkAllSites: 'Все мои сайты', tkSomeSites: 'Только выбранные:',
+  tkPickSite: 'Отметьте хотя бы один сайт', tkSitesOf: 'Сайты:', tkAllMakerSites: 'все сайты автора',
+  tkSiteNo: 'сайт №{n}', tkMade: 'создал(а) {who}, {t}', tkRevoked: 'отозван', tkRevokedAt: 'отозван {t}',
+  tkRevoke: 'Отозвать', tkRevokeAsk: 'Отозвать токен «{name}»? Интеграция с ним сразу перестанет работать.',
+  tkShownOnce: 'Скопируйте токен сейчас: больше мы его не покажем — храним только отпечаток.',
+  tkNone: 'Токенов пока нет.',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -293,6 +304,17 @@ const en: Texts = {
   hookEvents: { 'conversation.started': 'Conversation started', 'message.created': 'New message', 'conversation.closed': 'Conversation ended',
     'lead.created': 'New lead', 'lead.updated': 'Lead changed', 'callback.requested': 'Callback requested',
     'callback.finished': 'Callback ended', 'rating.given': 'Visitor rated a chat', 'webhook.test': 'Test' } as Record<string, string>,
+  // integrations (API tokens)
+  tkTitle: 'API tokens', tkNew: 'New token', tkCreate: 'Create token',
+  tkHint: 'A token lets your CRM or script read leads, conversations and calls through the API without logging in. It acts as you, on the sites you choose, and is shown only once.',
+  tkName: 'Name: who the token is for', tkNameHint: 'e.g. Sales CRM',
+  tkAccess: 'What it may do', tkRead: 'read only', tkWrite: 'read and change',
+  tkSites: 'Which sites', tkAllSites: 'All my sites', tkSomeSites: 'Only these:',
+  tkPickSite: 'Tick at least one site', tkSitesOf: 'Sites:', tkAllMakerSites: 'all of its maker’s sites',
+  tkSiteNo: 'site #{n}', tkMade: 'made by {who}, {t}', tkRevoked: 'revoked', tkRevokedAt: 'revoked {t}',
+  tkRevoke: 'Revoke', tkRevokeAsk: 'Revoke the token “{name}”? The integration using it stops working at once.',
+  tkShownOnce: 'Copy the token now: it will not be shown again (only its fingerprint is kept).',
+  tkNone: 'No tokens yet.',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

@@ -355,6 +355,7 @@ struct ApiToken {
   OperatorId maker;
   std::string maker_name;
   bool write = false;
+  std::optional<std::vector<SiteId>> sites;  // the sites it is limited to; std::nullopt: all the maker's sites
   TimePoint created_at;
   std::optional<TimePoint> revoked_at;
 };
@@ -570,14 +571,16 @@ class Storage {
                                                std::string_view name, std::string_view email) = 0;
 
   // ---- API tokens (sqlite_tokens.cpp, docs/api.md) ----
-  /// A token acting as the scope's operator: their role, the sites they are a member of (at each use).
+  /// A token acting as the scope's operator: their role, the sites they are a member of (at each use), only
+  /// those of `sites` when it has a value (checked by the caller: core/tenancy/scope.hpp, choose_token_sites).
   virtual Result<ApiToken> create_api_token(const OperatorScope& scope, std::string_view name, std::string_view hash,
-                                            std::string_view prefix, bool write, TimePoint now) = 0;
+                                            std::string_view prefix, bool write,
+                                            const std::optional<std::vector<SiteId>>& sites, TimePoint now) = 0;
   /// The account's tokens, revoked ones included, newest first.
   virtual Result<std::vector<ApiToken>> api_tokens(const OperatorScope& scope) = 0;
   /// Revokes one of the account's tokens (again: no error).
   virtual Result<void> revoke_api_token(const OperatorScope& scope, std::int64_t id, TimePoint now) = 0;
-  /// The session a live token stands for: its maker's current scope.
+  /// The session a live token stands for: its maker's current scope, narrowed to the token's sites.
   virtual Result<std::optional<AuthSession>> token_session(std::string_view hash) = 0;
 
   // ---- webhooks (sqlite_webhooks.cpp, docs/webhooks.md) ----

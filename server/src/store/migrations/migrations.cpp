@@ -407,6 +407,11 @@ CREATE INDEX conversations_site_created ON conversations(site_id, created_at);
 CREATE INDEX leads_site_created ON leads(site_id, created_at);
 CREATE INDEX messages_bot ON messages(conversation_id, bot_helpful) WHERE bot_entry IS NOT NULL;
 )SQL"},
+    {17, "API tokens limited to sites", R"SQL(
+-- docs/api.md, "API tokens": a JSON array of site ids the token is limited to (each still only while its maker
+-- is a member of the site); NULL: all the maker's sites.
+ALTER TABLE api_tokens ADD COLUMN sites TEXT;
+)SQL"},
 };
 
 }  // namespace

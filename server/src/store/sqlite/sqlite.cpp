@@ -24,6 +24,12 @@ Stmt& Stmt::bind_null(int i) {
   return *this;
 }
 
+int Stmt::param(const char* name) const {
+  const int i = sqlite3_bind_parameter_index(s_, name);
+  if (i == 0) throw SqliteError(SQLITE_RANGE, std::string("the statement has no parameter ") + name);
+  return i;
+}
+
 bool Stmt::step() {
   const int rc = sqlite3_step(s_);
   if (rc == SQLITE_ROW) return true;

@@ -38,6 +38,8 @@ class Stmt {
   Stmt& bind(int i, const std::string& v) { return bind(i, std::string_view(v)); }
   Stmt& bind(int i, const char* v) { return bind(i, std::string_view(v)); }
   Stmt& bind_null(int i);
+  /// The index of the named parameter (":name"); throws (a bug) when the statement has none of that name.
+  [[nodiscard]] int param(const char* name) const;
 
   /// Steps once: true when a row is available, false when done.
   bool step();

@@ -1,5 +1,6 @@
 // SqliteStorage: callback requests — their records, the history the fraud rules read, the schedule.
 #include "store/sqlite/guarded.hpp"
+#include "store/sqlite/tenant.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace otk {
@@ -198,9 +199,9 @@ Result<std::vector<CallbackRecord>> SqliteStorage::callbacks_of(const OperatorSc
   if (limit < 1 || limit > 200) return fail(Errc::bad_request, "'limit' must be from 1 to 200");
   return guarded([&]() -> Result<std::vector<CallbackRecord>> {
     auto s = db_.prepare(OTK_CALLBACK_SELECT
-                         "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? "
+                         OTK_SCOPE_JOIN("m", "c.site_id") "WHERE c.account_id = ? "
                          "AND (?3 = 0 OR c.site_id = ?3) AND (?4 = 0 OR c.id < ?4) ORDER BY c.id DESC LIMIT ?5");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, site ? site->value : 0);
+    bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, site ? site->value : 0);
     s.bind(4, before.value).bind(5, limit);
     std::vector<CallbackRecord> out;
     while (s.step()) out.push_back(callback_from(s));
@@ -213,10 +214,10 @@ Result<std::vector<CallbackRecord>> SqliteStorage::export_callbacks(const Operat
   if (limit < 1 || limit > kMaxExportPage) return fail(Errc::bad_request, "an export page is 1 to 1000 rows");
   return guarded([&]() -> Result<std::vector<CallbackRecord>> {
     auto s = db_.prepare(OTK_CALLBACK_SELECT
-                         "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? "
+                         OTK_SCOPE_JOIN("m", "c.site_id") "WHERE c.account_id = ? "
                          "AND (?3 = 0 OR c.site_id = ?3) AND c.created_at >= ?4 AND c.created_at < ?5 AND c.id > ?6 "
                          "ORDER BY c.id LIMIT ?7");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
+    bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
     s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
     std::vector<CallbackRecord> out;
     while (s.step()) out.push_back(callback_from(s));
@@ -227,8 +228,8 @@ Result<std::vector<CallbackRecord>> SqliteStorage::export_callbacks(const Operat
 Result<std::optional<CallbackRecord>> SqliteStorage::callback_for(const OperatorScope& scope, CallbackId id) {
   return guarded([&]() -> Result<std::optional<CallbackRecord>> {
     auto s = db_.prepare(OTK_CALLBACK_SELECT
-                         "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? AND c.id = ?");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, id.value);
+                         OTK_SCOPE_JOIN("m", "c.site_id") "WHERE c.account_id = ? AND c.id = ?");
+    bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, id.value);
     if (!s.step()) return std::optional<CallbackRecord>{};
     return std::optional(callback_from(s));
   });
@@ -248,9 +249,9 @@ Result<std::vector<Storage::StatementRow>> SqliteStorage::statement_rows(const O
     auto s = db_.prepare(
         "SELECT c.site_id, s.name, s.timezone, c.status, c.billed_seconds, c.charge, COALESCE(c.ended_at, c.created_at) "
         "FROM callbacks c JOIN sites s ON s.id = c.site_id "
-        "JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? WHERE c.account_id = ? "
+        OTK_SCOPE_JOIN("m", "c.site_id") "WHERE c.account_id = ? "
         "AND c.created_at >= ? AND c.created_at < ? ORDER BY c.site_id, c.id");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, to_unix_ms(from)).bind(4, to_unix_ms(to));
+    bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, to_unix_ms(from)).bind(4, to_unix_ms(to));
     std::vector<StatementRow> out;
     while (s.step()) {
       out.push_back(StatementRow{SiteId{s.i64(0)}, s.str(1), s.str(2), s.str(3), s.i64(4), s.i64(5), from_unix_ms(s.i64(6))});

@@ -3,6 +3,7 @@
 
 #include "core/chat/text.hpp"
 #include "store/sqlite/guarded.hpp"
+#include "store/sqlite/tenant.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace otk {
@@ -230,21 +231,20 @@ Result<Team> SqliteStorage::team_of(const OperatorScope& scope) {
     Team team;
     auto ops = db_.prepare(
         "SELECT DISTINCT o.id, o.name FROM operators o JOIN site_members m ON m.operator_id = o.id "
-        "JOIN site_members mine ON mine.site_id = m.site_id AND mine.operator_id = ? "
-        "WHERE o.account_id = ? ORDER BY o.name, o.id");
-    ops.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+        OTK_SCOPE_JOIN("mine", "m.site_id") "WHERE o.account_id = ? ORDER BY o.name, o.id");
+    bind_scope(ops, scope).bind(2, scope.op.account.value);
     while (ops.step()) team.operators.push_back(Team::Member{OperatorId{ops.i64(0)}, ops.str(1), {}});
     auto deps = db_.prepare(
         "SELECT d.id, d.site_id, d.name, d.is_default FROM departments d "
-        "JOIN site_members mine ON mine.site_id = d.site_id AND mine.operator_id = ? ORDER BY d.site_id, d.id");
-    deps.bind(1, scope.op.id.value);
+        OTK_SCOPE_JOIN("mine", "d.site_id") "ORDER BY d.site_id, d.id");
+    bind_scope(deps, scope);
     while (deps.step()) {
       team.departments.push_back(DeskDepartment{DepartmentId{deps.i64(0)}, SiteId{deps.i64(1)}, deps.str(2), deps.i64(3) != 0});
     }
     auto members = db_.prepare(
         "SELECT dm.operator_id, dm.department_id FROM department_members dm JOIN departments d ON d.id = dm.department_id "
-        "JOIN site_members mine ON mine.site_id = d.site_id AND mine.operator_id = ?");
-    members.bind(1, scope.op.id.value);
+        OTK_SCOPE_JOIN("mine", "d.site_id"));
+    bind_scope(members, scope);
     while (members.step()) {
       auto it = std::ranges::find(team.operators, OperatorId{members.i64(0)}, &Team::Member::id);
       if (it != team.operators.end()) it->departments.push_back(DepartmentId{members.i64(1)});
@@ -303,9 +303,10 @@ Result<std::vector<CannedReply>> SqliteStorage::canned_of(const OperatorScope& s
   return guarded([&]() -> Result<std::vector<CannedReply>> {
     auto s = db_.prepare(
         "SELECT c.id, c.account_id, c.site_id, c.shortcut, c.body, c.created_at FROM canned_replies c "
-        "WHERE c.account_id = ? AND (c.site_id = 0 OR c.site_id IN "
-        "(SELECT site_id FROM site_members WHERE operator_id = ?)) ORDER BY c.shortcut, c.site_id LIMIT 500");
-    s.bind(1, scope.op.account.value).bind(2, scope.op.id.value);
+        "WHERE c.account_id = ? AND (c.site_id = 0 OR c.site_id IN " OTK_SCOPE_MEMBER_SITES ") "
+        "ORDER BY c.shortcut, c.site_id LIMIT 500");
+    s.bind(1, scope.op.account.value);
+    bind_scope(s, scope);
     std::vector<CannedReply> out;
     while (s.step()) out.push_back(canned_from(s));
     return out;
@@ -341,8 +342,9 @@ Result<void> SqliteStorage::delete_canned(const OperatorScope& scope, std::int64
   return guarded([&]() -> Result<void> {
     auto s = db_.prepare(
         "DELETE FROM canned_replies WHERE id = ? AND account_id = ? AND (site_id = 0 OR site_id IN "
-        "(SELECT site_id FROM site_members WHERE operator_id = ?))");
-    s.bind(1, id).bind(2, scope.op.account.value).bind(3, scope.op.id.value).run();
+        OTK_SCOPE_MEMBER_SITES ")");
+    s.bind(1, id).bind(2, scope.op.account.value);
+    bind_scope(s, scope).run();
     if (db_.changes() != 1) return fail(Errc::not_found, "no such canned reply");
     return {};
   });

@@ -3,6 +3,7 @@
 
 #include "core/chat/device.hpp"
 #include "store/sqlite/guarded.hpp"
+#include "store/sqlite/tenant.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace otk {
@@ -20,9 +21,8 @@ using json = nlohmann::json;
   "(SELECT COUNT(*) FROM visits v JOIN lead_visitors lv ON lv.visitor_id = v.visitor_id WHERE lv.lead_id = l.id) " \
   "FROM leads l JOIN sites s ON s.id = l.site_id "
 
-// The tenant filter for leads: the operator's account, and only sites they are a member of.
-#define OTK_LEAD_VISIBLE \
-  "JOIN site_members m ON m.site_id = l.site_id AND m.operator_id = ? WHERE l.account_id = ? "
+// The tenant filter for leads: the operator's account, and only the scope's sites (store/sqlite/tenant.hpp).
+#define OTK_LEAD_VISIBLE OTK_SCOPE_JOIN("m", "l.site_id") "WHERE l.account_id = ? "
 
 Lead lead_from(const sqlite::Stmt& s) {
   Lead l;
@@ -73,7 +73,7 @@ std::optional<Lead> SqliteStorage::lead_by_id(LeadId id) {
 
 std::optional<Lead> SqliteStorage::visible_lead(const OperatorScope& scope, LeadId id) {
   auto s = db_.prepare(OTK_LEAD_SELECT OTK_LEAD_VISIBLE "AND l.id = ?");
-  s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, id.value);
+  bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, id.value);
   if (!s.step()) return std::nullopt;
   return lead_from(s);
 }
@@ -158,7 +158,7 @@ Result<std::vector<Lead>> SqliteStorage::leads_of(const OperatorScope& scope, co
     auto s = db_.prepare(OTK_LEAD_SELECT OTK_LEAD_VISIBLE
                          "AND (?3 = 0 OR l.site_id = ?3) AND (?4 = '' OR l.status = ?4) AND (?5 = 0 OR l.id < ?5) "
                          "ORDER BY l.id DESC LIMIT ?6");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    bind_scope(s, scope).bind(2, scope.op.account.value);
     s.bind(3, filter.site ? filter.site->value : 0);
     s.bind(4, filter.status ? lead_status_name(*filter.status) : std::string_view{});
     s.bind(5, filter.before.value).bind(6, filter.limit);
@@ -175,7 +175,7 @@ Result<std::vector<Lead>> SqliteStorage::export_leads(const OperatorScope& scope
     auto s = db_.prepare(OTK_LEAD_SELECT OTK_LEAD_VISIBLE
                          "AND (?3 = 0 OR l.site_id = ?3) AND l.created_at >= ?4 AND l.created_at < ?5 AND l.id > ?6 "
                          "ORDER BY l.id LIMIT ?7");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    bind_scope(s, scope).bind(2, scope.op.account.value);
     s.bind(3, filter.site ? filter.site->value : 0);
     s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
     std::vector<Lead> out;

@@ -4,6 +4,7 @@
 
 #include "store/migrations/migrations.hpp"
 #include "store/sqlite/guarded.hpp"
+#include "store/sqlite/tenant.hpp"
 
 namespace otk {
 namespace {
@@ -253,9 +254,8 @@ Result<std::vector<Site>> SqliteStorage::sites_of(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<Site>> {
     auto s = db_.prepare(
         "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance, s.hours "
-        "FROM sites s JOIN site_members m ON m.site_id = s.id WHERE m.operator_id = ? AND s.account_id = ? "
-        "ORDER BY s.name");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+        "FROM sites s " OTK_SCOPE_JOIN("m", "s.id") "WHERE s.account_id = ? ORDER BY s.name");
+    bind_scope(s, scope).bind(2, scope.op.account.value);
     std::vector<Site> out;
     while (s.step()) out.push_back(site_from(s));
     return out;
@@ -354,9 +354,8 @@ Result<std::optional<Conversation>> SqliteStorage::conversation_for(const Operat
   return guarded([&]() -> Result<std::optional<Conversation>> {
     auto s = db_.prepare(
         "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, c.bot_state "
-        "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
-        "WHERE c.id = ? AND c.account_id = ?");
-    s.bind(1, scope.op.id.value).bind(2, id.value).bind(3, scope.op.account.value);
+        "FROM conversations c " OTK_SCOPE_JOIN("m", "c.site_id") "WHERE c.id = ? AND c.account_id = ?");
+    bind_scope(s, scope).bind(2, id.value).bind(3, scope.op.account.value);
     if (!s.step()) return std::optional<Conversation>{};
     return std::optional(conversation_from(s));
   });
@@ -395,9 +394,9 @@ Result<std::vector<ConversationSummary>> SqliteStorage::open_conversations(const
   return guarded([&]() -> Result<std::vector<ConversationSummary>> {
     auto s = db_.prepare(
         "SELECT c.id, c.site_id, c.account_id, c.visitor_id, c.status, c.last_seq, c.created_at, c.bot_state, " OTK_SUMMARY_HEAD
-        "FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? " OTK_SUMMARY_JOINS
+        "FROM conversations c " OTK_SCOPE_JOIN("m", "c.site_id") OTK_SUMMARY_JOINS
         "WHERE c.account_id = ? AND c.status = 'open' ORDER BY c.last_message_at DESC LIMIT 500");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    bind_scope(s, scope).bind(2, scope.op.account.value);
     std::vector<std::pair<Conversation, ConversationSummary>> rows;
     while (s.step()) {
       auto c = conversation_from(s);
@@ -421,11 +420,11 @@ Result<std::vector<ConversationExportRow>> SqliteStorage::export_conversations(c
       auto s = db_.prepare(
           "SELECT c.id, c.site_id, s.name, s.language, c.created_at, c.closed_at, c.visitor_id, v.name, "
           "COALESCE(d.name, ''), COALESCE(o.name, ''), c.last_seq, c.first_response_at, COALESCE(c.rating, ''), "
-          "c.rating_comment FROM conversations c JOIN site_members m ON m.site_id = c.site_id AND m.operator_id = ? "
+          "c.rating_comment FROM conversations c " OTK_SCOPE_JOIN("m", "c.site_id")
           OTK_SUMMARY_JOINS
           "WHERE c.account_id = ? AND (?3 = 0 OR c.site_id = ?3) AND c.created_at >= ?4 AND c.created_at < ?5 "
           "AND c.id > ?6 ORDER BY c.id LIMIT ?7");
-      s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
+      bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, filter.site ? filter.site->value : 0);
       s.bind(4, to_unix_ms(filter.from)).bind(5, to_unix_ms(filter.until)).bind(6, after.value).bind(7, limit);
       while (s.step()) {
         ConversationExportRow r;
@@ -670,7 +669,7 @@ Result<std::optional<AuthSession>> SqliteStorage::session(std::string_view token
 Result<std::optional<AuthSession>> SqliteStorage::token_session(std::string_view hash) {
   return guarded([&]() -> Result<std::optional<AuthSession>> {
     auto s = db_.prepare(
-        "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, t.id, t.can_write "
+        "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, t.id, t.can_write, t.sites "
         "FROM api_tokens t JOIN operators o ON o.id = t.operator_id AND o.account_id = t.account_id "
         "WHERE t.token_hash = ? AND t.revoked_at IS NULL");
     s.bind(1, hash);
@@ -679,7 +678,9 @@ Result<std::optional<AuthSession>> SqliteStorage::token_session(std::string_view
     a.scope.op = operator_from(s);
     a.token = s.i64(6);
     a.may_write = s.i64(7) != 0;
+    const auto token_sites = site_list_from(s, 8);
     a.scope.sites = member_sites(a.scope.op.id, a.scope.op.account);
+    a.scope = narrow_to_token(std::move(a.scope), token_sites);
     return std::optional(std::move(a));
   });
 }

@@ -132,7 +132,8 @@ class SqliteStorage final : public Storage {
 
   // sqlite_tokens.cpp
   Result<ApiToken> create_api_token(const OperatorScope& scope, std::string_view name, std::string_view hash,
-                                    std::string_view prefix, bool write, TimePoint now) override;
+                                    std::string_view prefix, bool write,
+                                    const std::optional<std::vector<SiteId>>& sites, TimePoint now) override;
   Result<std::vector<ApiToken>> api_tokens(const OperatorScope& scope) override;
   Result<void> revoke_api_token(const OperatorScope& scope, std::int64_t id, TimePoint now) override;
   Result<std::optional<AuthSession>> token_session(std::string_view hash) override;

@@ -644,5 +644,44 @@ TEST_F(SqliteStorageTest, KnowledgeBaseAndCountersStayWithTheirSite) {
   EXPECT_EQ(*db_->identity_secret(site_b_, false, false), "") << "none until asked for";
 }
 
+TEST_F(SqliteStorageTest, ATokenWithASiteListSeesOnlyThoseOfItsMakersSites) {
+  ASSERT_TRUE(db_->add_site_member(site_a2_, op_a_).has_value());
+  const auto maker = scope_of("anna@a.ru");
+  ASSERT_EQ(maker.sites.size(), 2u);
+  auto va = *db_->create_visitor(site_a_, "ta", clock_.now());
+  auto va2 = *db_->create_visitor(site_a2_, "ta2", clock_.now());
+  const auto conv_a = db_->append_visitor_message(va, msg("m1", "on A"))->conversation.id;
+  const auto conv_a2 = db_->append_visitor_message(va2, msg("m2", "on A2"))->conversation.id;
+
+  const std::vector<SiteId> only_a2{site_a2_};
+  auto made = db_->create_api_token(maker, "crm", "hash-a2", "otk_abc", false, only_a2, clock_.now());
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  EXPECT_EQ(made->sites, only_a2);
+  auto all = db_->create_api_token(maker, "all", "hash-all", "otk_def", false, std::nullopt, clock_.now());
+  EXPECT_FALSE(all->sites.has_value()) << "no list: all the maker's sites";
+  auto listed = db_->api_tokens(maker);
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[1].sites, only_a2);
+
+  const auto narrow = db_->token_session("hash-a2")->value().scope;
+  EXPECT_EQ(narrow.sites, only_a2);
+  EXPECT_TRUE(db_->conversation_for(narrow, conv_a2)->has_value());
+  EXPECT_FALSE(db_->conversation_for(narrow, conv_a)->has_value()) << "the maker's other site is not the token's";
+  auto open = db_->open_conversations(narrow);
+  ASSERT_EQ(open->size(), 1u);
+  EXPECT_EQ((*open)[0].conversation.id, conv_a2);
+  auto sites = db_->sites_of(narrow);
+  ASSERT_EQ(sites->size(), 1u);
+  EXPECT_EQ((*sites)[0].id, site_a2_);
+  EXPECT_EQ(db_->open_conversations(db_->token_session("hash-all")->value().scope)->size(), 2u);
+
+  // The scope is a ceiling, not a grant: a scope naming a site its operator is not a member of shows nothing
+  // of it (the membership is checked in the same query).
+  OperatorScope forged = narrow;
+  forged.sites = {site_a2_, site_b_};
+  EXPECT_EQ(db_->open_conversations(forged)->size(), 1u);
+  EXPECT_EQ(db_->sites_of(forged)->size(), 1u);
+}
+
 }  // namespace
 }  // namespace otk

@@ -1,6 +1,7 @@
 // SqliteStorage: webhooks — endpoints, the outbox (events and their deliveries, written in the caller's
 // transaction), the delivery log, and what the sender reads and records (docs/webhooks.md).
 #include "store/sqlite/guarded.hpp"
+#include "store/sqlite/tenant.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
 
 namespace otk {
@@ -8,12 +9,12 @@ namespace {
 
 using json = nlohmann::json;
 
-// Columns 0..10 of a WebhookEndpoint; binds ?1 operator, ?2 account for the tenant filter.
+// Columns 0..10 of a WebhookEndpoint; binds :scope (store/sqlite/tenant.hpp) and ?2 account for the tenant filter.
 #define OTK_WEBHOOK_SELECT                                                                                       \
   "SELECT e.id, e.site_id, s.name, e.url, e.secret, e.events, e.enabled, e.disabled_reason, e.created_at, "     \
   "(SELECT COUNT(*) FROM webhook_deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending'), s.key "             \
   "FROM webhook_endpoints e JOIN sites s ON s.id = e.site_id "                                                   \
-  "JOIN site_members m ON m.site_id = e.site_id AND m.operator_id = ?1 WHERE s.account_id = ?2 "
+  OTK_SCOPE_JOIN("m", "e.site_id") "WHERE s.account_id = ?2 "
 
 WebhookEndpoint endpoint_from(const sqlite::Stmt& s) {
   WebhookEndpoint e;
@@ -91,7 +92,7 @@ Result<int> SqliteStorage::enqueue_webhook(SiteId site, std::string_view type, s
 Result<std::vector<WebhookEndpoint>> SqliteStorage::webhook_endpoints(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<WebhookEndpoint>> {
     auto s = db_.prepare(OTK_WEBHOOK_SELECT "ORDER BY e.site_id, e.id");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value);
+    bind_scope(s, scope).bind(2, scope.op.account.value);
     std::vector<WebhookEndpoint> out;
     while (s.step()) out.push_back(endpoint_from(s));
     return out;
@@ -101,7 +102,7 @@ Result<std::vector<WebhookEndpoint>> SqliteStorage::webhook_endpoints(const Oper
 Result<std::optional<WebhookEndpoint>> SqliteStorage::webhook_endpoint(const OperatorScope& scope, std::int64_t id) {
   return guarded([&]() -> Result<std::optional<WebhookEndpoint>> {
     auto s = db_.prepare(OTK_WEBHOOK_SELECT "AND e.id = ?3");
-    s.bind(1, scope.op.id.value).bind(2, scope.op.account.value).bind(3, id);
+    bind_scope(s, scope).bind(2, scope.op.account.value).bind(3, id);
     if (!s.step()) return std::optional<WebhookEndpoint>{};
     return std::optional(endpoint_from(s));
   });
