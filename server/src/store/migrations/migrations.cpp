@@ -395,6 +395,10 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_account ON api_tokens(account_id);
 )SQL"},
+    {18, "supervisor whispers", R"SQL(
+-- protocol.md, "note" with whisper: a supervisor's note addressed to the operator holding the chat.
+ALTER TABLE notes ADD COLUMN whisper_to INTEGER REFERENCES operators(id);
+)SQL"},
 };
 
 }  // namespace
