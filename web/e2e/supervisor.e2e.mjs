@@ -99,6 +99,7 @@ test('the owner sees Anna\'s late chat highlighted, joins, whispers and takes it
   await row.locator('[data-sv-transfer]').selectOption({ label: 'Демо Оператор' });
   await row.locator('.sv-op', { hasText: 'у вас' }).waitFor();
   await anna.page.locator(`.row[data-conversation="${conversation}"] .owner`, { hasText: '→ Демо Оператор' }).waitFor();
+  assert.equal(await anna.page.getByLabel('Передать разговор').count(), 0, 'no longer hers: Anna cannot hand it over');
   if (shots) {
     await boss.page.setViewportSize({ width: 390, height: 844 });
     await boss.page.screenshot({ path: path.join(shots, 'supervisor-reassigned-mobile.png') });

@@ -347,6 +347,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
               <div class="head-line"><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span>
                 {botAnswering(conv.summary) && <span class="chip bot-chip" data-bot-answering>{t.botAnswering}</span>}
                 <span class="grow" />
+                {/* A plain operator hands over only their own chats and queued ones (the server refuses the rest). */}
+                {(canSupervise || !conv.summary.operator || conv.summary.operator.id === session.operator.id) &&
                 <select class="presence" aria-label={t.transfer} value=""
                   onChange={(e) => {
                     const v = (e.target as HTMLSelectElement).value;
@@ -359,7 +361,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                   {colleagues(conv).map((o) => <option key={'o' + o.id} value={`o:${o.id}`}>{o.name}</option>)}
                   {client.team.departments.filter((d) => d.site === conv.summary.site).map((d) =>
                     <option key={'d' + d.id} value={`d:${d.id}`}>{t.department}: {d.name}</option>)}
-                </select>
+                </select>}
                 <button class="link" aria-pressed={showCard} onClick={() => { prefs.set('card', !showCard); setShowCard(!showCard); }}>{t.visitorCard}</button>
                 <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
               <div class="chips" aria-label={t.labels}>
