@@ -176,8 +176,9 @@ export type OperatorOut =
   | { type: 'read'; conversation: number; seq: number }
   | { type: 'close'; conversation: number }
   | { type: 'presence'; status: Presence }
-  | { type: 'note'; conversation: number; client_id: string; text: string }
+  | { type: 'note'; conversation: number; client_id: string; text: string; whisper?: boolean }
   | { type: 'notes'; conversation: number }
+  | { type: 'join'; conversation: number }
   | { type: 'transfer'; conversation: number; operator?: number; department?: number; client_id?: string; note?: string }
   /** put a label on (on: true) or take it off; 1..32 characters, at most 10 per conversation */
   | { type: 'label'; conversation: number; label: string; on: boolean };
@@ -205,6 +206,9 @@ export interface Note {
   author: { id: number; name: string };
   text: string;
   at: number;
+  /** a supervisor's whisper to the operator holding the chat (`to`) */
+  whisper?: boolean;
+  to?: { id: number; name: string };
 }
 
 export type LeadStatus = 'new' | 'in_work' | 'won' | 'lost';

@@ -512,6 +512,12 @@ function mount(boot: Boot): void {
 
   const bubble = (e: Entry, old = false): HTMLElement => {
     const isBot = e.kind === 'bot';
+    // A system line (a supervisor joined) is the team speaking about itself: centred, no name.
+    if (e.kind === 'system') {
+      const line = el('div', 'sys', e.text);
+      if (!old) line.setAttribute('data-seq', String(e.seq));
+      return line;
+    }
     const cls = `b ${e.mine ? 'me' : 'op'}${isBot ? ' bot' : ''}${e.state === 'failed' ? ' failed' : ''}${old ? ' old' : ''}`;
     const b = el('div', cls, e.attachment ? undefined : e.text);
     if (e.attachment) b.append(attachmentView(e.attachment));

@@ -190,7 +190,7 @@ net::awaitable<HttpResponse> App::post_operator_attachment(const HttpRequest& re
       hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::bot_frame(a.conversation.id, false)));
       if (desk) desk->chat_opened(a.conversation, PageRef{});
     }
-    if (a.first_reply && desk) desk->first_reply(a.conversation.id, me);
+    if (a.first_reply && desk) desk->first_reply(a.conversation.id, me, a.joined);
   };
   auto appended = co_await db_write<Appended>(s_.db, append, publish);
   if (!appended || appended->duplicate) remove_orphan(path);

@@ -70,13 +70,13 @@ void Desk::chat_opened(const Conversation& c, const PageRef& page, bool logged_i
   });
 }
 
-void Desk::first_reply(ConversationId id, OperatorId by) {
-  net::post(strand_, [this, id, by] {
+void Desk::first_reply(ConversationId id, OperatorId by, bool guest) {
+  net::post(strand_, [this, id, by, guest] {
     auto it = chats_.find(id);
     if (it == chats_.end()) return;
     Chat& chat = it->second;
     chat.info.answered = true;
-    if (chat.info.assigned == by) {
+    if (chat.info.assigned == by || (guest && chat.info.assigned)) {
       if (chat.told_busy) {  // the visitor heard "busy": now someone is here
         chat.told_busy = false;
         tell_visitor(chat);
@@ -158,14 +158,34 @@ void Desk::visitor_back(ConversationId id) {
 }
 
 net::awaitable<Result<void>> Desk::transfer(ConversationId id, OperatorId by, OperatorId to_operator,
-                                            DepartmentId to_department) {
-  co_return co_await net::co_spawn(strand_, transfer_here(id, by, to_operator, to_department), net::use_awaitable);
+                                            DepartmentId to_department, bool may_reassign) {
+  co_return co_await net::co_spawn(strand_, transfer_here(id, by, to_operator, to_department, may_reassign),
+                                   net::use_awaitable);
+}
+
+net::awaitable<Result<void>> Desk::may_transfer(ConversationId id, OperatorId by, bool may_reassign) {
+  co_return co_await net::co_spawn(strand_, check_here(id, by, may_reassign), net::use_awaitable);
+}
+
+net::awaitable<Result<void>> Desk::check_here(ConversationId id, OperatorId by, bool may_reassign) {
+  co_return check_transfer(id, by, may_reassign);
+}
+
+Result<void> Desk::check_transfer(ConversationId id, OperatorId by, bool may_reassign) const {
+  auto it = chats_.find(id);
+  if (it == chats_.end()) return fail(Errc::not_found, "no such open conversation");
+  const OperatorId holder = it->second.info.assigned;
+  if (!may_reassign && holder && holder != by) {
+    return fail(Errc::forbidden, operator_name(holder) + " holds this conversation: only a supervisor, an admin or "
+                                 "the owner may reassign it");
+  }
+  return {};
 }
 
 net::awaitable<Result<void>> Desk::transfer_here(ConversationId id, OperatorId by, OperatorId to_operator,
-                                                 DepartmentId to_department) {
+                                                 DepartmentId to_department, bool may_reassign) {
+  if (auto allowed = check_transfer(id, by, may_reassign); !allowed) co_return std::unexpected(allowed.error());
   auto it = chats_.find(id);
-  if (it == chats_.end()) co_return fail(Errc::not_found, "no such open conversation");
   Chat& chat = it->second;
   const SiteId site = chat.info.site;
   const auto site_of = [this](DepartmentId d) {
@@ -175,7 +195,10 @@ net::awaitable<Result<void>> Desk::transfer_here(ConversationId id, OperatorId b
   DepartmentId department = to_department;
   OperatorId target = to_operator;
   if (to_operator) {
-    if (to_operator == by) co_return fail(Errc::bad_request, "the conversation is already yours to hand over");
+    if (to_operator == chat.info.assigned) {
+      co_return fail(Errc::bad_request, to_operator == by ? "the conversation is already yours to hand over"
+                                                          : "the conversation is already with " + operator_name(to_operator));
+    }
     auto op = ops_.find(to_operator);
     if (op == ops_.end()) co_return fail(Errc::not_found, "no such operator");
     // The target must serve this site: keep the chat's department if they are in it, else take one of theirs.

@@ -38,8 +38,9 @@ class Desk {
   /// A visitor's first message opened a conversation (after commit).
   /// `logged_in`: the visitor was identified with a valid hash (routing rules may ask for it).
   void chat_opened(const Conversation& c, const PageRef& page, bool logged_in = false);
-  /// An operator answered the conversation for the first time (after commit); they now have it.
-  void first_reply(ConversationId id, OperatorId by);
+  /// An operator answered the conversation for the first time (after commit); they now have it, unless they are
+  /// a supervisor who joined it (`guest`): then it is answered and stays with its holder.
+  void first_reply(ConversationId id, OperatorId by, bool guest = false);
   void chat_closed(ConversationId id);
   void console_opened(OperatorId op);
   void console_closed(OperatorId op);
@@ -52,8 +53,12 @@ class Desk {
 
   /// Hands the chat to one operator (who must serve the chat's site and be able to take it) or to one of the
   /// site's departments (its best operator, else its queue). Runs on the desk's strand; resumes the caller.
+  /// `may_reassign` (supervisors, admins, owners): any chat; otherwise only one the giver holds or one waiting
+  /// in the queue (`forbidden` for a colleague's chat).
   net::awaitable<Result<void>> transfer(ConversationId id, OperatorId by, OperatorId to_operator,
-                                        DepartmentId to_department);
+                                        DepartmentId to_department, bool may_reassign);
+  /// Whether `by` may hand the chat over now (the role check of transfer, without moving anything).
+  net::awaitable<Result<void>> may_transfer(ConversationId id, OperatorId by, bool may_reassign);
 
  private:
   struct Op {
@@ -74,7 +79,9 @@ class Desk {
   [[nodiscard]] std::string department_name(DepartmentId d) const;
   net::awaitable<void> route_new(ConversationId id, PageRef page, bool logged_in);
   net::awaitable<Result<void>> transfer_here(ConversationId id, OperatorId by, OperatorId to_operator,
-                                             DepartmentId to_department);
+                                             DepartmentId to_department, bool may_reassign);
+  [[nodiscard]] Result<void> check_transfer(ConversationId id, OperatorId by, bool may_reassign) const;
+  net::awaitable<Result<void>> check_here(ConversationId id, OperatorId by, bool may_reassign);
   /// Gives the chat to `op` (0: the queue), records it and tells everyone.
   net::awaitable<void> assign(ConversationId id, OperatorId op);
   /// Serves queued chats while anyone can take them; then refreshes the positions of those still waiting.

@@ -39,10 +39,11 @@ class OperatorHandler final : public WsHandler {
     else if (auto* r = std::get_if<proto::Read>(&*frame)) co_await read(conn, *r);
     else if (auto* c = std::get_if<proto::Close>(&*frame)) co_await close(conn, *c);
     else if (auto* p = std::get_if<proto::SetPresence>(&*frame)) co_await presence(conn, *p);
-    else if (auto* n = std::get_if<proto::AddNote>(&*frame)) co_await note(conn, n->conversation, n->client_id, n->text);
+    else if (auto* n = std::get_if<proto::AddNote>(&*frame)) co_await note(conn, n->conversation, n->client_id, n->text, n->whisper);
     else if (auto* l = std::get_if<proto::ListNotes>(&*frame)) co_await notes(conn, *l);
     else if (auto* lb = std::get_if<proto::SetLabel>(&*frame)) co_await label(conn, *lb);
     else if (auto* x = std::get_if<proto::Transfer>(&*frame)) co_await transfer(conn, *x);
+    else if (auto* j = std::get_if<proto::Join>(&*frame)) co_await join(conn, *j);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -111,7 +112,7 @@ class OperatorHandler final : public WsHandler {
             hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::bot_frame(a.conversation.id, false)));
             if (desk) desk->chat_opened(a.conversation, PageRef{});
           }
-          if (a.first_reply && desk) desk->first_reply(a.conversation.id, me);
+          if (a.first_reply && desk) desk->first_reply(a.conversation.id, me, a.joined);
         };
     auto appended = co_await db_write<Appended>(s_.db, append, publish);
     if (!appended) co_return conn.send(error_frame_counted(s_.metrics, appended.error(), m.client_id));
@@ -199,10 +200,16 @@ class OperatorHandler final : public WsHandler {
     if (!stored) conn.send(error_frame_counted(s_.metrics, stored.error(), "presence"));
   }
 
-  net::awaitable<bool> note(WsConnection& conn, ConversationId id, const std::string& client_id, const std::string& text) {
+  net::awaitable<bool> note(WsConnection& conn, ConversationId id, const std::string& client_id, const std::string& text,
+                            bool whisper = false) {
     auto conv = co_await find(id);
     if (!conv) {
       conn.send(error_frame_counted(s_.metrics, conv.error(), client_id));
+      co_return false;
+    }
+    if (whisper && !may_supervise(scope().op.role)) {
+      const Error e{Errc::forbidden, "only a supervisor, an admin or the owner may whisper; write a plain note"};
+      conn.send(error_frame_counted(s_.metrics, e, client_id));
       co_return false;
     }
     const OperatorScope sc = scope();
@@ -210,7 +217,7 @@ class OperatorHandler final : public WsHandler {
     Hub& hub = s_.hub;
     const SiteId site = conv->site;
     const Subscriber* author = &conn;
-    auto store = [sc, id, msg](Storage& st) { return st.add_note(sc, id, msg); };
+    auto store = [sc, id, msg, whisper](Storage& st) { return st.add_note(sc, id, msg, whisper); };
     // To the site's operators only, in commit order: a visitor's connection never gets a note.
     auto announce = [&hub, site, author](const std::pair<Note, bool>& added) {
       if (!added.second) hub.to_site_operators(site, share(proto::note_frame(added.first)), author);
@@ -248,13 +255,41 @@ class OperatorHandler final : public WsHandler {
     auto conv = co_await find(t.conversation);
     if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "transfer"));
     if (!s_.desk) co_return conn.send(error_frame_counted(s_.metrics, {Errc::unavailable, "no desk"}, "transfer"));
+    // A plain operator hands over only their own chats and queued ones; supervisors reassign any. Checked before
+    // the note, so a refused hand-over leaves no note behind.
+    const bool may_reassign = may_supervise(scope().op.role);
+    auto allowed = co_await s_.desk->may_transfer(t.conversation, scope().op.id, may_reassign);
+    if (!allowed) co_return conn.send(error_frame_counted(s_.metrics, allowed.error(), "transfer"));
     // The note first: whoever receives the chat finds the reason already there.
     if (t.note) {
       const bool noted = co_await note(conn, t.conversation, t.client_id, *t.note);
       if (!noted) co_return;
     }
-    auto moved = co_await s_.desk->transfer(t.conversation, scope().op.id, t.to_operator, t.to_department);
+    auto moved = co_await s_.desk->transfer(t.conversation, scope().op.id, t.to_operator, t.to_department, may_reassign);
     if (!moved) conn.send(error_frame_counted(s_.metrics, moved.error(), "transfer"));
+  }
+
+  // A supervisor joins a colleague's chat: the visitor reads who came (a system message in the site's language);
+  // from then on the supervisor's messages never take the chat from its holder. Any operator of the site may
+  // write into any of its chats; joining is the announced, recorded act.
+  net::awaitable<void> join(WsConnection& conn, const proto::Join& j) {
+    auto conv = co_await find(j.conversation);
+    if (!conv) co_return conn.send(error_frame_counted(s_.metrics, conv.error(), "join"));
+    if (!may_supervise(scope().op.role)) {
+      const Error e{Errc::forbidden, "only a supervisor, an admin or the owner may join a colleague's chat"};
+      co_return conn.send(error_frame_counted(s_.metrics, e, "join"));
+    }
+    const OperatorScope sc = scope();
+    const auto id = j.conversation;
+    const auto now = s_.clock.now();
+    Hub& hub = s_.hub;
+    auto store = [sc, id, now](Storage& st) { return st.join_conversation(sc, id, now); };
+    auto publish = [&hub](const Appended& a) {
+      if (!a.duplicate) hub.to_conversation(a.conversation.site, a.conversation.visitor, share(proto::message_frame(a.message)));
+    };
+    auto joined = co_await db_write<Appended>(s_.db, store, publish);
+    if (!joined) co_return conn.send(error_frame_counted(s_.metrics, joined.error(), "join"));
+    if (joined->duplicate) conn.send(proto::message_frame(joined->message));  // joining again: the first join's line
   }
 
   // Conversation -> (site, visitor), cached per connection so typing does not touch the database.

@@ -273,7 +273,17 @@ std::expected<OperatorFrame, FrameError> parse_operator_frame(std::string_view t
   if (type == "note") {
     auto s = conversation_text(p);
     if (!s) return std::unexpected(s.error());
-    return AddNote{s->conversation, std::move(s->client_id), std::move(s->text)};
+    bool whisper = false;
+    if (auto it = j.find("whisper"); it != j.end() && !it->is_null()) {
+      if (!it->is_boolean()) return std::unexpected(p.bad("'whisper' must be true or false"));
+      whisper = it->get<bool>();
+    }
+    return AddNote{s->conversation, std::move(s->client_id), std::move(s->text), whisper};
+  }
+  if (type == "join") {
+    auto conv = p.id("conversation");
+    if (!conv) return std::unexpected(conv.error());
+    return Join{ConversationId{*conv}};
   }
   if (type == "notes") {
     auto conv = p.id("conversation");
@@ -341,6 +351,7 @@ struct RefOf {
   std::string operator()(const ListNotes&) const { return "notes"; }
   std::string operator()(const Transfer&) const { return "transfer"; }
   std::string operator()(const SetLabel&) const { return "label"; }
+  std::string operator()(const Join&) const { return "join"; }
   std::string operator()(const LeaveContact& c) const { return c.client_id; }
   std::string operator()(const RequestCallback& c) const { return c.client_id; }
   std::string operator()(const Rate&) const { return "rate"; }
@@ -491,8 +502,13 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
 
 namespace {
 json note_to_json(const Note& n) {
-  return json{{"conversation", n.conversation.value}, {"id", n.id}, {"client_id", n.client_id},
-              {"author", {{"id", n.author.value}, {"name", n.author_name}}}, {"text", n.text}, {"at", to_unix_ms(n.at)}};
+  json j{{"conversation", n.conversation.value}, {"id", n.id}, {"client_id", n.client_id},
+         {"author", {{"id", n.author.value}, {"name", n.author_name}}}, {"text", n.text}, {"at", to_unix_ms(n.at)}};
+  if (n.whisper_to) {
+    j["whisper"] = true;
+    j["to"] = {{"id", n.whisper_to.value}, {"name", n.whisper_to_name}};
+  }
+  return j;
 }
 }  // namespace
 

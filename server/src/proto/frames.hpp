@@ -87,6 +87,11 @@ struct AddNote {
   ConversationId conversation;
   std::string client_id;
   std::string text;  // normalised like a message
+  bool whisper = false;  // a supervisor's whisper to the operator holding the conversation
+};
+/// A supervisor joins a chat held by a colleague: the visitor is told, and the supervisor writes as a guest.
+struct Join {
+  ConversationId conversation;
 };
 struct ListNotes {
   ConversationId conversation;
@@ -146,7 +151,7 @@ struct SetLabel {
 };
 
 using OperatorFrame =
-    std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer, SetLabel>;
+    std::variant<Hello, Send, Typing, History, Read, Close, SetPresence, AddNote, ListNotes, Transfer, SetLabel, Join>;
 
 /// A refused frame: the error and what to echo as `ref` (client_id, else the frame type).
 struct FrameError {

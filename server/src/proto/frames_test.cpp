@@ -129,6 +129,45 @@ TEST(OperatorFrames, ParsesRead) {
   EXPECT_EQ(std::get<Read>(*r).seq, 0);
 }
 
+TEST(OperatorFrames, JoinAndWhisper) {
+  auto join = parse_operator_frame(R"({"type":"join","conversation":9})");
+  ASSERT_TRUE(join.has_value());
+  EXPECT_EQ(std::get<Join>(*join).conversation, ConversationId{9});
+  EXPECT_EQ(ref_of(*join), "join");
+  auto bad = parse_operator_frame(R"({"type":"join"})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_EQ(bad.error().error.code, Errc::bad_frame);
+
+  auto plain = parse_operator_frame(R"({"type":"note","conversation":9,"client_id":"n1","text":"hi"})");
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE(std::get<AddNote>(*plain).whisper);
+  auto whisper = parse_operator_frame(R"({"type":"note","conversation":9,"client_id":"n2","text":"hi","whisper":true})");
+  ASSERT_TRUE(whisper.has_value());
+  EXPECT_TRUE(std::get<AddNote>(*whisper).whisper);
+  auto wrong = parse_operator_frame(R"({"type":"note","conversation":9,"client_id":"n3","text":"hi","whisper":"yes"})");
+  ASSERT_FALSE(wrong.has_value());
+  EXPECT_EQ(wrong.error().error.code, Errc::bad_frame);
+  EXPECT_EQ(wrong.error().ref, "n3");
+}
+
+TEST(Serialise, NoteFrameNamesTheWhisperedOperator) {
+  Note n{4, ConversationId{9}, OperatorId{2}, "Света", "n1", "Ответь ему", from_unix_ms(5), OperatorId{3}, "Борис"};
+  auto j = nlohmann::json::parse(note_frame(n));
+  EXPECT_EQ(j["whisper"], true);
+  EXPECT_EQ(j["to"]["id"], 3);
+  EXPECT_EQ(j["to"]["name"], "Борис");
+  n.whisper_to = OperatorId{};
+  auto plain = nlohmann::json::parse(note_frame(n));
+  EXPECT_FALSE(plain.contains("whisper"));
+  EXPECT_FALSE(plain.contains("to"));
+}
+
+TEST(Serialise, JoinedTextSpeaksTheSitesLanguage) {
+  EXPECT_EQ(joined_text("Анна", Role::supervisor, "ru"), "К разговору присоединяется руководитель Анна");
+  EXPECT_EQ(joined_text("Anna", Role::owner, "en"), "Anna, a supervisor, joined the conversation");
+  EXPECT_EQ(joined_text("Пётр", Role::admin, "ru"), "К разговору присоединяется администратор Пётр");
+}
+
 TEST(Serialise, MessageFrameRoundTripsFields) {
   Message m{MessageId{7}, ConversationId{3}, 2, "c1", Author{AuthorKind::operator_, "Анна", OperatorId{1}},
             "<b>hi</b>", from_unix_ms(1234)};

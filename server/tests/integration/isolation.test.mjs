@@ -149,6 +149,9 @@ test('the sockets too: another account\'s console hears nothing of A and cannot 
     { type: 'label', conversation: conv, label: 'x', on: true },
     { type: 'close', conversation: conv },
     { type: 'typing', conversation: conv, active: true },
+    { type: 'join', conversation: conv },
+    { type: 'note', conversation: conv, client_id: 'w-x', text: 'чужое', whisper: true },
+    { type: 'transfer', conversation: conv, operator: b.operator.id },
   ];
   for (const f of frames) {
     olga.send(f);

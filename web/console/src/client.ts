@@ -62,6 +62,8 @@ export class OperatorClient {
   onRating: (conversation: number, good: boolean, comment: string) => void = () => {};
   /** A callback of one of the operator's sites was requested or changed. */
   onCallback: (c: CallbackRecord) => void = () => {};
+  /** The server's last refusal (an `error` frame not about a pending message), for views that act on chats. */
+  lastError: { code: string; message: string; ref: string; at: number } | null = null;
   /** Leads that arrived while the operator was elsewhere; the view resets it. */
   freshLeads = 0;
 
@@ -134,6 +136,20 @@ export class OperatorClient {
   }
 
   note(id: number, text: string): void { this.raw({ type: 'note', conversation: id, client_id: rid(), text }); }
+
+  /** A supervisor's note to the operator holding the chat (docs/protocol.md, "Supervisors"). */
+  whisper(id: number, text: string): void { this.raw({ type: 'note', conversation: id, client_id: rid(), text, whisper: true }); }
+
+  /** A supervisor joins a colleague's chat: the visitor is told who came. */
+  join(id: number): void { this.raw({ type: 'join', conversation: id }); }
+
+  /** Since when the visitor has waited for an answer (ms), or null when nobody owes them one: their last message
+   *  is unanswered, or nobody has answered since the chat began. */
+  waitingSince(c: Conv): number | null {
+    const last = c.summary.last_message;
+    if (last && last.author.kind === 'visitor') return last.at;
+    return c.summary.answered ? null : c.summary.created_at;
+  }
 
   transfer(id: number, to: { operator: number } | { department: number }, note?: string): void {
     this.raw({ type: 'transfer', conversation: id, ...to, ...(note ? { client_id: rid(), note } : {}) });
@@ -339,10 +355,12 @@ export class OperatorClient {
         this.onLead(f.lead);
         break;
       case 'error': {
+        let pending = false;
         for (const c of this.convs.values()) {
           const p = f.ref ? c.pending.get(f.ref) : undefined;
-          if (p) p.state = 'failed';
+          if (p) { p.state = 'failed'; pending = true; }
         }
+        if (!pending) this.lastError = { code: f.code, message: f.message, ref: f.ref ?? '', at: Date.now() };
         break;
       }
     }

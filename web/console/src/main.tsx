@@ -9,6 +9,7 @@ import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from '.
 import { Engage } from './engage';
 import { Hooks } from './hooks';
 import { Leads } from './leads';
+import { AllChats } from './supervisor';
 import './style.css';
 
 interface Session { operator: OperatorInfo; csrf: string }
@@ -156,8 +157,9 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'leads' | 'calls' | 'canned' | 'engage' | 'hooks'>('chats');
+  const [view, setView] = useState<'chats' | 'all' | 'leads' | 'calls' | 'canned' | 'engage' | 'hooks'>('chats');
   const canEngage = session.operator.role === 'owner' || session.operator.role === 'admin';
+  const canSupervise = session.operator.role !== 'operator';
   const [canned, setCanned] = useState<Canned[]>([]);
   const [pick, setPick] = useState(0);
   useEffect(() => { void loadCanned().then(setCanned); }, []);
@@ -283,12 +285,14 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     setPick(0);
   };
   return (
-    <div class={`desk ${view === 'canned' || view === 'engage' || view === 'hooks' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view === 'canned' || view === 'engage' || view === 'hooks' || view === 'all' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
         <nav class="tabs">
           <button class={view === 'chats' ? 'on' : ''} aria-pressed={view === 'chats'} onClick={() => setView('chats')}>{t.chats}</button>
+          {canSupervise && <button class={view === 'all' ? 'on' : ''} aria-pressed={view === 'all'} data-tab="all" onClick={() => setView('all')}>
+            {t.allChats}{view !== 'all' && client.list().some((c) => client.late(c)) && <span class="badge">!</span>}</button>}
           <button class={view === 'leads' ? 'on' : ''} aria-pressed={view === 'leads'} data-tab="leads" onClick={() => setView('leads')}>
             {t.leads}{view !== 'leads' && client.freshLeads > 0 && <span class="badge">{client.freshLeads}</span>}</button>
           <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
@@ -312,6 +316,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
         : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
+        : view === 'all' && canSupervise ? <AllChats client={client} me={session.operator.id} onOpen={(id) => { setView('chats'); setOpenId(id); }} />
         : view === 'engage' && canEngage ? <Engage sites={client.sites} csrf={session.csrf} />
         : view === 'hooks' && canEngage ? <Hooks sites={client.sites} csrf={session.csrf} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
@@ -342,6 +347,8 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
               <div class="head-line"><b>{conv.summary.visitor.name}</b> <span class="muted">· {conv.summary.site_name}</span>
                 {botAnswering(conv.summary) && <span class="chip bot-chip" data-bot-answering>{t.botAnswering}</span>}
                 <span class="grow" />
+                {/* A plain operator hands over only their own chats and queued ones (the server refuses the rest). */}
+                {(canSupervise || !conv.summary.operator || conv.summary.operator.id === session.operator.id) &&
                 <select class="presence" aria-label={t.transfer} value=""
                   onChange={(e) => {
                     const v = (e.target as HTMLSelectElement).value;
@@ -354,7 +361,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
                   {colleagues(conv).map((o) => <option key={'o' + o.id} value={`o:${o.id}`}>{o.name}</option>)}
                   {client.team.departments.filter((d) => d.site === conv.summary.site).map((d) =>
                     <option key={'d' + d.id} value={`d:${d.id}`}>{t.department}: {d.name}</option>)}
-                </select>
+                </select>}
                 <button class="link" aria-pressed={showCard} onClick={() => { prefs.set('card', !showCard); setShowCard(!showCard); }}>{t.visitorCard}</button>
                 <button class="link" onClick={() => { client.close(conv.summary.id); setOpenId(0); }}>{t.closeChat}</button></div>
               <div class="chips" aria-label={t.labels}>
@@ -372,12 +379,12 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
             </div>
             <div class="messages" ref={listRef} aria-live="polite">
               {transcript(conv).map((m) => m.note ? (
-                <div key={'n' + m.note.client_id} class="msg note">
+                <div key={'n' + m.note.client_id} class={`msg note ${m.note.whisper ? 'whisper' : ''}`}>
                   <div class="text">{m.note.text}</div>
-                  <div class="meta">{t.noteBy} · {m.note.author.name} · {time(m.note.at)}</div>
+                  <div class="meta">{m.note.whisper ? `${t.whisperBy} → ${m.note.to?.name ?? ''}` : t.noteBy} · {m.note.author.name} · {time(m.note.at)}</div>
                 </div>
               ) : (
-                <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : 'us'} ${m.item!.kind === 'bot' ? 'bot' : ''} ${m.item!.state}`} data-seq={m.item!.seq}>
+                <div key={m.item!.key} class={`msg ${m.item!.kind === 'visitor' ? 'them' : m.item!.kind === 'system' ? 'system' : 'us'} ${m.item!.kind === 'bot' ? 'bot' : ''} ${m.item!.state}`} data-seq={m.item!.seq}>
                   {m.item!.attachment ? <AttachmentView a={m.item!.attachment} /> : <div class="text">{m.item!.text}</div>}
                   <div class="meta">{m.item!.kind === 'bot' && <span class="bot-badge">{t.botBadge}</span>}
                     {m.item!.state === 'sending' ? t.sending : m.item!.state === 'failed' ? t.failedSend

@@ -47,6 +47,7 @@ struct Appended {
   bool duplicate = false;             // already stored by an earlier append
   bool first_reply = false;           // the first operator message of the conversation: its first response
   bool bot_stopped = false;           // an operator wrote where the FAQ bot was answering: the bot stops
+  bool joined = false;                // the author joined the chat as a supervisor: it stays with its holder
 };
 
 /// One widget event to count (docs/engagement.md, "Widget events"); option only for answered polls.
@@ -407,8 +408,15 @@ class Storage {
   virtual Result<std::vector<Message>> messages_after(ConversationId id, Seq after, int limit, bool& more) = 0;
   /// Appends to the visitor's open conversation, opening one when there is none.
   virtual Result<Appended> append_visitor_message(const Visitor& visitor, const NewMessage& m) = 0;
+  /// The first operator message takes the conversation (its first response), unless its author joined the
+  /// conversation (join_conversation): then it is the first response and the chat stays with its holder.
   virtual Result<Appended> append_operator_message(const OperatorScope& scope, ConversationId id,
                                                    const NewMessage& m) = 0;
+  /// A supervisor joins an open conversation held by another operator: stores the system message the visitor
+  /// reads (core/chat joined_text, in the site's language). Idempotent per (operator, conversation): joining
+  /// again returns the first message with duplicate = true. not_found outside the scope; conflict when the
+  /// conversation is closed, waits in the queue or is the joiner's own. Role checks are the caller's.
+  virtual Result<Appended> join_conversation(const OperatorScope& scope, ConversationId id, TimePoint at) = 0;
   /// The visitor's verdict on their conversation (open or closed); a second one replaces the first.
   /// not_found unless the visitor owns it.
   virtual Result<Conversation> rate_conversation(const Visitor& visitor, ConversationId id, bool good,
@@ -455,7 +463,9 @@ class Storage {
 
   // ---- notes ----
   /// Idempotent by (operator, client_id) like messages: a resend returns the stored note with duplicate = true.
-  virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) = 0;
+  /// `whisper`: addressed to the operator holding the conversation (conflict when nobody else holds it).
+  virtual Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m,
+                                                 bool whisper) = 0;
   /// The conversation's notes, oldest first (at most 500).
   virtual Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) = 0;
   // ---- canned replies (sqlite_desk.cpp) ----

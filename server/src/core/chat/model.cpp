@@ -42,4 +42,13 @@ std::string default_visitor_name(VisitorId id, std::string_view language) {
   return (language == "en" ? "Visitor " : "Посетитель ") + std::to_string(id.value);
 }
 
+std::string joined_text(std::string_view name, Role role, std::string_view language) {
+  // The present tense keeps the Russian line free of the joiner's grammatical gender.
+  const bool admin = role == Role::admin;
+  if (language == "en") {
+    return std::string(name) + (admin ? ", an administrator," : ", a supervisor,") + " joined the conversation";
+  }
+  return std::string("К разговору присоединяется ") + (admin ? "администратор " : "руководитель ") + std::string(name);
+}
+
 }  // namespace otk

@@ -137,9 +137,18 @@ struct Note {
   std::string client_id;
   std::string text;
   TimePoint at;
+  OperatorId whisper_to;  // a supervisor's whisper to the operator holding the chat; 0 for a plain note
+  std::string whisper_to_name;
 };
 
 /// A visitor's display name when they gave none: "Посетитель 17" / "Visitor 17".
 std::string default_visitor_name(VisitorId id, std::string_view language);
+
+/// The line a visitor reads when a supervisor joins their chat, in the site's language:
+/// "К разговору присоединяется руководитель Анна" / "Anna, a supervisor, joined the conversation".
+std::string joined_text(std::string_view name, Role role, std::string_view language);
+
+/// Supervisors, admins and owners watch every chat of their sites: they may join, whisper and reassign.
+[[nodiscard]] inline bool may_supervise(Role r) { return r == Role::owner || r == Role::admin || r == Role::supervisor; }
 
 }  // namespace otk

@@ -412,6 +412,10 @@ CREATE INDEX messages_bot ON messages(conversation_id, bot_helpful) WHERE bot_en
 -- is a member of the site); NULL: all the maker's sites.
 ALTER TABLE api_tokens ADD COLUMN sites TEXT;
 )SQL"},
+    {18, "supervisor whispers", R"SQL(
+-- protocol.md, "note" with whisper: a supervisor's note addressed to the operator holding the chat.
+ALTER TABLE notes ADD COLUMN whisper_to INTEGER REFERENCES operators(id);
+)SQL"},
 };
 
 }  // namespace

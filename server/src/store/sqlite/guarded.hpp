@@ -12,6 +12,8 @@ namespace otk {
 /// Who wrote something, as stored in the idempotency columns: "o<operator id>" or "v<visitor id>".
 inline std::string operator_sender(OperatorId op) { return "o" + std::to_string(op.value); }
 inline std::string visitor_sender(VisitorId v) { return "v" + std::to_string(v.value); }
+/// A supervisor's "joined" system message: one per (operator, conversation), client_id = the conversation id.
+inline std::string joiner_sender(OperatorId op) { return "j" + std::to_string(op.value); }
 
 // Runs f, turning adapter exceptions into the storage error contract: a full disk or an I/O failure is
 // `unavailable` (nothing stored, try later); anything else is `internal`.

@@ -214,14 +214,15 @@ Result<void> SqliteStorage::set_chat_limit(OperatorId op, int limit) {
 namespace otk {
 namespace {
 
-// Columns: n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at
+// Columns: n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at, n.whisper_to, w.name
 #define OTK_NOTE_SELECT \
-  "SELECT n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at FROM notes n " \
-  "JOIN operators o ON o.id = n.operator_id "
+  "SELECT n.id, n.conversation_id, n.operator_id, o.name, n.client_id, n.body, n.created_at, n.whisper_to, " \
+  "COALESCE(w.name, '') FROM notes n JOIN operators o ON o.id = n.operator_id " \
+  "LEFT JOIN operators w ON w.id = n.whisper_to "
 
 Note note_from(const sqlite::Stmt& s) {
   return Note{s.i64(0), ConversationId{s.i64(1)}, OperatorId{s.i64(2)}, s.str(3), s.str(4), s.str(5),
-              from_unix_ms(s.i64(6))};
+              from_unix_ms(s.i64(6)), OperatorId{s.is_null(7) ? 0 : s.i64(7)}, s.str(8)};
 }
 
 }  // namespace
@@ -253,7 +254,8 @@ Result<Team> SqliteStorage::team_of(const OperatorScope& scope) {
   });
 }
 
-Result<std::pair<Note, bool>> SqliteStorage::add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) {
+Result<std::pair<Note, bool>> SqliteStorage::add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m,
+                                                      bool whisper) {
   auto conv = conversation_for(scope, id);
   if (!conv) return std::unexpected(conv.error());
   if (!*conv) return fail(Errc::not_found, "no such conversation");
@@ -267,14 +269,54 @@ Result<std::pair<Note, bool>> SqliteStorage::add_note(const OperatorScope& scope
         return std::pair{std::move(n), true};
       }
     }
+    std::int64_t to = 0;
+    if (whisper) {
+      auto holder = db_.prepare("SELECT operator_id, status FROM conversations WHERE id = ?");
+      holder.bind(1, id.value);
+      if (!holder.step()) return fail(Errc::not_found, "no such conversation");
+      if (holder.str(1) != "open") return fail(Errc::conflict, "the conversation is closed");
+      if (holder.is_null(0)) return fail(Errc::conflict, "nobody holds the conversation yet: write a plain note");
+      to = holder.i64(0);
+      if (to == scope.op.id.value) return fail(Errc::conflict, "the conversation is yours: there is nobody to whisper to");
+    }
     auto ins = db_.prepare(
-        "INSERT INTO notes(conversation_id, operator_id, client_id, body, created_at) VALUES (?, ?, ?, ?, ?)");
-    ins.bind(1, id.value).bind(2, scope.op.id.value).bind(3, m.client_id).bind(4, m.text).bind(5, to_unix_ms(m.at)).run();
+        "INSERT INTO notes(conversation_id, operator_id, client_id, body, created_at, whisper_to) VALUES (?, ?, ?, ?, ?, ?)");
+    ins.bind(1, id.value).bind(2, scope.op.id.value).bind(3, m.client_id).bind(4, m.text).bind(5, to_unix_ms(m.at));
+    if (to) ins.bind(6, to); else ins.bind_null(6);
+    ins.run();
     const auto note_id = db_.last_insert_id();
     auto got = db_.prepare(OTK_NOTE_SELECT "WHERE n.id = ?");
     got.bind(1, note_id);
     got.step();
     return std::pair{note_from(got), false};
+  });
+}
+
+Result<Appended> SqliteStorage::join_conversation(const OperatorScope& scope, ConversationId id, TimePoint at) {
+  auto conv = conversation_for(scope, id);
+  if (!conv) return std::unexpected(conv.error());
+  if (!*conv) return fail(Errc::not_found, "no such conversation");
+  return guarded([&]() -> Result<Appended> {
+    const auto sender = joiner_sender(scope.op.id);
+    const auto client_id = std::to_string(id.value);
+    if (auto dup = find_by_client_id(sender, client_id)) return Appended{*dup, **conv, false, true, false, false, true};
+    if ((*conv)->status != ConversationStatus::open) return fail(Errc::conflict, "the conversation is closed");
+    auto s = db_.prepare(
+        "SELECT c.operator_id, s.language, o.name, o.role FROM conversations c JOIN sites s ON s.id = c.site_id "
+        "JOIN operators o ON o.id = ? WHERE c.id = ?");
+    s.bind(1, scope.op.id.value).bind(2, id.value);
+    if (!s.step()) return fail(Errc::not_found, "no such conversation");
+    if (s.is_null(0)) {
+      return fail(Errc::conflict, "the conversation waits in the queue: answer it or hand it over instead of joining");
+    }
+    if (s.i64(0) == scope.op.id.value) return fail(Errc::conflict, "the conversation is yours already");
+    const std::string name = s.str(2);
+    const Role role = parse_role(s.str(3)).value_or(Role::operator_);
+    const Author author{AuthorKind::system, name, scope.op.id, ""};
+    const NewMessage m{client_id, joined_text(name, role, s.str(1)), at, std::nullopt};
+    Appended out = append(**conv, sender, author, m, false);
+    out.joined = true;
+    return out;
   });
 }
 

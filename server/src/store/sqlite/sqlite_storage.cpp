@@ -585,12 +585,28 @@ Result<Appended> SqliteStorage::append_operator_message(const OperatorScope& sco
       author.photo = who.str(1);
     }
     Appended out = append(**conv, sender, author, m, false);
-    // The first answer is the first response, and whoever gives it takes the conversation.
-    auto first = db_.prepare(
-        "UPDATE conversations SET first_response_at = ?, operator_id = ?, assigned_at = COALESCE(assigned_at, ?) "
-        "WHERE id = ? AND first_response_at IS NULL");
-    first.bind(1, to_unix_ms(m.at)).bind(2, scope.op.id.value).bind(3, to_unix_ms(m.at)).bind(4, id.value).run();
-    out.first_reply = db_.changes() == 1;
+    // A supervisor who joined the chat while a colleague holds it is a guest: their answer is the visitor's
+    // first response, but the chat stays with its holder.
+    {
+      auto guest = db_.prepare(
+          "SELECT 1 FROM conversations c JOIN messages j ON j.sender = ? AND j.client_id = ? "
+          "WHERE c.id = ? AND c.operator_id IS NOT NULL AND c.operator_id != ?");
+      guest.bind(1, joiner_sender(scope.op.id)).bind(2, std::to_string(id.value)).bind(3, id.value);
+      guest.bind(4, scope.op.id.value);
+      out.joined = guest.step();
+    }
+    if (out.joined) {
+      auto first = db_.prepare("UPDATE conversations SET first_response_at = ? WHERE id = ? AND first_response_at IS NULL");
+      first.bind(1, to_unix_ms(m.at)).bind(2, id.value).run();
+      out.first_reply = db_.changes() == 1;
+    } else {
+      // The first answer is the first response, and whoever gives it takes the conversation.
+      auto first = db_.prepare(
+          "UPDATE conversations SET first_response_at = ?, operator_id = ?, assigned_at = COALESCE(assigned_at, ?) "
+          "WHERE id = ? AND first_response_at IS NULL");
+      first.bind(1, to_unix_ms(m.at)).bind(2, scope.op.id.value).bind(3, to_unix_ms(m.at)).bind(4, id.value).run();
+      out.first_reply = db_.changes() == 1;
+    }
     auto bot = db_.prepare(
         "UPDATE conversations SET bot_state = 'handed_off', bot_handoff = 'operator' WHERE id = ? AND bot_state = 'active'");
     bot.bind(1, id.value).run();

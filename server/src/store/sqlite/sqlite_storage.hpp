@@ -67,7 +67,9 @@ class SqliteStorage final : public Storage {
   Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) override;
   Result<void> set_chat_limit(OperatorId op, int limit) override;
   Result<Team> team_of(const OperatorScope& scope) override;
-  Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m) override;
+  Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m,
+                                         bool whisper) override;
+  Result<Appended> join_conversation(const OperatorScope& scope, ConversationId id, TimePoint at) override;
   Result<std::vector<Note>> notes_of(const OperatorScope& scope, ConversationId id) override;
   Result<std::pair<Conversation, std::vector<std::string>>> set_label(const OperatorScope& scope, ConversationId id,
                                                                     std::string_view label, bool on) override;

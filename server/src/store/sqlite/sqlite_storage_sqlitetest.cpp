@@ -272,6 +272,50 @@ TEST_F(SqliteStorageTest, EverySiteHasADefaultDepartmentWithItsMembers) {
   EXPECT_EQ(a->rules[0].department, tech);
 }
 
+TEST_F(SqliteStorageTest, SupervisorJoinsWhispersAndAnswersWithoutTakingTheChat) {
+  const auto sveta_id = *db_->upsert_operator(a_, "sveta@a.ru", "Света", "hash", Role::supervisor, clock_.now());
+  ASSERT_TRUE(db_->add_site_member(site_a_, sveta_id).has_value());
+  auto anna = scope_of("anna@a.ru");
+  auto sveta = scope_of("sveta@a.ru");
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  const auto conv = db_->append_visitor_message(v, msg("m1", "помогите"))->conversation.id;
+  const auto dept = db_->desk_snapshot()->sites[0].default_department;
+  ASSERT_TRUE(db_->assign_conversation(conv, dept, OperatorId{}, clock_.now()));  // queued
+  EXPECT_EQ(db_->join_conversation(sveta, conv, clock_.now()).error().code, Errc::conflict) << "nobody holds it";
+  EXPECT_EQ(db_->add_note(sveta, conv, msg("w0", "x"), true).error().code, Errc::conflict);
+  ASSERT_TRUE(db_->assign_conversation(conv, dept, op_a_, clock_.now()));
+  EXPECT_EQ(db_->join_conversation(anna, conv, clock_.now()).error().code, Errc::conflict) << "her own";
+  EXPECT_EQ(db_->join_conversation(scope_of("boris@b.ru"), conv, clock_.now()).error().code, Errc::not_found);
+
+  auto joined = db_->join_conversation(sveta, conv, clock_.now());
+  ASSERT_TRUE(joined.has_value()) << joined.error().message;
+  EXPECT_FALSE(joined->duplicate);
+  EXPECT_EQ(joined->message.author.kind, AuthorKind::system);
+  EXPECT_EQ(joined->message.text, "К разговору присоединяется руководитель Света");
+  EXPECT_EQ(joined->message.seq, 2);
+  auto again = db_->join_conversation(sveta, conv, clock_.now());
+  EXPECT_TRUE(again->duplicate);
+  EXPECT_EQ(again->message.id, joined->message.id);
+
+  auto said = db_->append_operator_message(sveta, conv, msg("s1", "Здравствуйте"));
+  EXPECT_TRUE(said->joined);
+  EXPECT_TRUE(said->first_reply);
+  auto chat = db_->desk_snapshot()->open_chats.at(0);
+  EXPECT_EQ(chat.assigned, op_a_) << "a joined supervisor does not take the chat";
+  EXPECT_TRUE(chat.answered);
+
+  auto whisper = db_->add_note(sveta, conv, msg("w1", "Предложи скидку"), true);
+  ASSERT_TRUE(whisper.has_value()) << whisper.error().message;
+  EXPECT_EQ(whisper->first.whisper_to, op_a_);
+  EXPECT_EQ(whisper->first.whisper_to_name, "Анна");
+  EXPECT_EQ(db_->add_note(anna, conv, msg("w2", "x"), true).error().code, Errc::conflict) << "her own chat";
+  auto notes = *db_->notes_of(anna, conv);
+  ASSERT_EQ(notes.size(), 1u);
+  EXPECT_EQ(notes[0].whisper_to, op_a_);
+  ASSERT_TRUE(db_->close_conversation(anna, conv, clock_.now()));
+  EXPECT_EQ(db_->join_conversation(sveta, conv, clock_.now())->duplicate, true) << "a repeat stays a repeat";
+}
+
 TEST_F(SqliteStorageTest, AssignmentFirstReplyCloseAndReturningVisitor) {
   auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
   auto anna = scope_of("anna@a.ru");
