@@ -45,7 +45,7 @@ export function duration(s: number | null | undefined): string {
     const m = Math.floor(v / 60), r = v % 60;
     return r ? `${m} ${t.min} ${r} ${t.sec}` : `${m} ${t.min}`;
   }
-  const h = Math.floor(v / 3600), m = Math.round((v % 3600) / 60);
+  const total = Math.round(v / 60), h = Math.floor(total / 60), m = total % 60;
   return m ? `${h} ${t.hourShort} ${m} ${t.min}` : `${h} ${t.hourShort}`;
 }
 const num = (n: number) => n.toLocaleString(locale);
@@ -285,7 +285,7 @@ export function Reports({ sites, canStatement }: { sites: SiteInfo[]; canStateme
           <Cards r={r} />
           {!r.leads && (r.filter.department || r.filter.operator) && <p class="muted small">{t.rpSiteOnly}</p>}
           <div class="rp-charts">
-            <DailyChart r={r} />
+            {r.days.length > 0 && <DailyChart r={r} />}
             {r.campaigns && r.campaigns.length > 0 && <CampaignChart list={r.campaigns} />}
             {r.callbacks && r.callbacks.total > 0 && <CallChart cb={r.callbacks} />}
           </div>
