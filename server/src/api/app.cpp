@@ -176,6 +176,12 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
       co_return co_await widget_attachments(req, path.substr(kWidgetFiles.size()));
     }
     if (path.starts_with("/api/v1/attachments/") && get) co_return co_await get_operator_attachment(req, path.substr(20));
+    if ((path == "/api/v1/reports" || path == "/api/v1/reports.csv") && get) {
+      co_return co_await reports(req, path.ends_with(".csv"));
+    }
+    if ((path == "/api/v1/statements" || path == "/api/v1/statements.csv") && get) {
+      co_return co_await statements(req, path.ends_with(".csv"));
+    }
     if (path == "/api/v1/callbacks/statement" && get) co_return co_await callback_statement(req);
     if (path.starts_with("/api/v1/callbacks/") && verb == http::verb::post) {
       co_return co_await callback_action(req, path.substr(18));

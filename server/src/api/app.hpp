@@ -63,6 +63,9 @@ class App final : public Router {
   net::awaitable<HttpResponse> callback_statement(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_action(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> visitor_card(const HttpRequest& req, ConversationId id);
+  // Reports and per-site statements (api/reports.cpp), as JSON or CSV.
+  net::awaitable<HttpResponse> reports(const HttpRequest& req, bool csv);
+  net::awaitable<HttpResponse> statements(const HttpRequest& req, bool csv);
   // CSV exports (api/export.cpp), streamed: file = what follows "/api/v1/export/", e.g. "leads.csv".
   net::awaitable<Reply> export_csv(const HttpRequest& req, std::string_view file);
   // Canned replies (api/canned.cpp).
@@ -95,6 +98,8 @@ class App final : public Router {
 std::string own_origin(const HttpRequest& req);
 /// The value of one cookie, or empty.
 std::string cookie_value(const HttpRequest& req, std::string_view name);
+/// The month a moment falls in, in a time zone (UTC when unknown): "2026-11".
+std::string month_of(TimePoint t, const std::string& timezone);
 /// Decoded value of one query parameter, or nullopt.
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 /// The body of a JSON request: Content-Type application/json and a JSON object, else bad_request / bad_json.

@@ -14,6 +14,7 @@
 
 #include "common/clock.hpp"
 #include "common/result.hpp"
+#include "core/analytics/report.hpp"
 #include "core/bot/bot.hpp"
 #include "core/callback/fraud.hpp"
 #include "core/chat/canned.hpp"
@@ -217,6 +218,25 @@ struct CallbackUpdate {
 struct CapPeriods {
   TimePoint day_start;
   TimePoint month_start;
+};
+
+/// Which part of the scope a report covers (docs/metrics.md).
+struct ReportFilter {
+  std::vector<SiteId> sites;  // empty: every site of the scope
+  DepartmentId department;    // 0: any
+  OperatorId op;              // 0: any
+};
+
+/// A site's month on its statement (docs/metrics.md, "Statement").
+struct SiteMonth {
+  std::int64_t chats = 0, answered = 0, leads = 0, callbacks = 0, connected_calls = 0;
+  std::int64_t talk_ms = 0, billed_seconds = 0, billed_minutes = 0, charge = 0;
+  struct Server {
+    OperatorId id;
+    std::string name;
+    std::int64_t chats = 0;  // conversations of the month they wrote in
+  };
+  std::vector<Server> operators;  // most chats first
 };
 
 /// What a CSV export reads: rows created in [from, until), of one site (one of the scope's) or of all of them.
@@ -491,6 +511,15 @@ class Storage {
     TimePoint at;  // ended_at, else created_at
   };
   virtual Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) = 0;
+
+  // ---- reports and statements (docs/metrics.md) ----
+  /// Feeds `out` with the facts of the report period (`days`) of the scope's sites — only `filter.sites` of them
+  /// when that is not empty; conversations (and bot answers) of `filter.department` / `filter.op` only when set,
+  /// and then no leads, callbacks or invitations (they belong to a site, not to a department or an operator).
+  virtual Result<void> report_facts(const OperatorScope& scope, const ReportFilter& filter, const ReportDays& days,
+                                    ReportBuilder& out) = 0;
+  /// One site's figures for [from, until) — a month of the site's calendar — if the scope may see the site.
+  virtual Result<SiteMonth> site_month(const OperatorScope& scope, SiteId site, TimePoint from, TimePoint until) = 0;
 
   // ---- CSV exports: keyset pages in id order, with the same tenant filter as the lists ----
   /// Up to `limit` (1..kMaxExportPage) leads created in the filter's range with an id above `after`, by id.

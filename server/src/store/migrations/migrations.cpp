@@ -395,6 +395,18 @@ CREATE TABLE api_tokens (
 );
 CREATE INDEX api_tokens_account ON api_tokens(account_id);
 )SQL"},
+    {16, "reports", R"SQL(
+-- docs/metrics.md. routed_at: when the chat first reached people (an operator or the queue); first-response and
+-- resolution times count from it. A re-offer after the first-response timer does not move it.
+ALTER TABLE conversations ADD COLUMN routed_at INTEGER;
+UPDATE conversations SET routed_at = COALESCE(assigned_at, CASE WHEN department_id IS NOT NULL THEN created_at END);
+-- The visitor's first-touch UTM tags, from the landing page of their first visit: '' none, else the JSON array
+-- [source, medium, campaign]. NULL until computed (the server fills in older visitors when it opens the database).
+ALTER TABLE visitors ADD COLUMN campaign TEXT;
+CREATE INDEX conversations_site_created ON conversations(site_id, created_at);
+CREATE INDEX leads_site_created ON leads(site_id, created_at);
+CREATE INDEX messages_bot ON messages(conversation_id, bot_helpful) WHERE bot_entry IS NOT NULL;
+)SQL"},
 };
 
 }  // namespace

@@ -104,11 +104,12 @@ Result<void> SqliteStorage::assign_conversation(ConversationId id, DepartmentId 
                                                 TimePoint now) {
   return guarded([&]() -> Result<void> {
     auto s = db_.prepare(
-        "UPDATE conversations SET department_id = ?, operator_id = ?, assigned_at = ? WHERE id = ? AND status = 'open'");
+        "UPDATE conversations SET department_id = ?1, operator_id = ?2, assigned_at = ?3, "
+        "routed_at = COALESCE(routed_at, ?4) WHERE id = ?5 AND status = 'open'");
     s.bind(1, department.value);
     if (op) s.bind(2, op.value).bind(3, to_unix_ms(now));
     else s.bind_null(2).bind_null(3);
-    s.bind(4, id.value).run();
+    s.bind(4, to_unix_ms(now)).bind(5, id.value).run();
     if (db_.changes() != 1) return fail(Errc::not_found, "no such open conversation");
     return {};
   });

@@ -151,6 +151,7 @@ void SqliteStorage::migrate() {
       throw;
     }
   }
+  fill_campaigns();
 }
 
 Result<void> SqliteStorage::ping() {
@@ -297,6 +298,10 @@ Result<void> SqliteStorage::record_page_view(const Visitor& visitor, const PageR
       ins.bind(1, visitor.id.value).bind(2, visitor.site.value).bind(3, number + 1).bind(4, now_ms).bind(5, now_ms);
       ins.bind(6, page.referrer).bind(7, page.url).run();
       visit_id = db_.last_insert_id();
+      if (number == 0) {  // the first visit: its landing page gives the visitor's first-touch campaign
+        auto first = db_.prepare("UPDATE visitors SET campaign = ? WHERE id = ? AND campaign IS NULL");
+        first.bind(1, campaign_key(page.url)).bind(2, visitor.id.value).run();
+      }
     } else {
       auto upd = db_.prepare("UPDATE visits SET last_seen_at = ? WHERE id = ?");
       upd.bind(1, now_ms).bind(2, visit_id).run();

@@ -99,6 +99,9 @@ class SqliteStorage final : public Storage {
                                                    CallbackId before, int limit) override;
   Result<void> opt_out(std::string_view e164, TimePoint now) override;
   Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) override;
+  Result<void> report_facts(const OperatorScope& scope, const ReportFilter& filter, const ReportDays& days,
+                            ReportBuilder& out) override;
+  Result<SiteMonth> site_month(const OperatorScope& scope, SiteId site, TimePoint from, TimePoint until) override;
   Result<std::vector<StatementRow>> statement_rows(const OperatorScope& scope, TimePoint from, TimePoint to) override;
   Result<std::vector<Lead>> export_leads(const OperatorScope& scope, const ExportFilter& filter, LeadId after,
                                          int limit) override;
@@ -161,6 +164,8 @@ class SqliteStorage final : public Storage {
   std::optional<Lead> lead_by_id(LeadId id);
   std::optional<Lead> visible_lead(const OperatorScope& scope, LeadId id);
   void migrate();
+  /// Visitors from before migration 16 get their first-touch campaign (sqlite_reports.cpp).
+  void fill_campaigns();
   std::optional<Message> find_by_client_id(const std::string& sender, const std::string& client_id);
   std::optional<Message> find_message(MessageId id);
   Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,
