@@ -24,7 +24,8 @@ export interface Report {
   campaigns: Campaign[] | null;
   invitations: { shown: number; accepted: number } | null;
   days: { day: string; started: number; answered: number; missed: number; leads: number; callbacks: number }[];
-  operators: { id: number; name: string; answered: number; first_response_median_s: number | null; first_response_p90_s: number | null; good: number; bad: number }[];
+  operators: { id: number; name: string; answered: number; first_response_median_s: number | null; first_response_p90_s: number | null;
+    resolution_median_s?: number | null; good: number; bad: number }[];
   departments: { id: number; site: number; name: string; started: number; answered: number; missed: number; first_response_median_s: number | null }[];
 }
 
@@ -181,10 +182,10 @@ function People({ r }: { r: Report }) {
     {r.operators.length > 0 && <>
       <h3>{t.rpOperators}</h3>
       <div class="rp-wide"><table class="legs" data-table="operators">
-        <thead><tr><th>{t.rpOperator}</th><th>{t.rpOpAnswered}</th><th>{t.rpFirstMedian}</th><th>{t.rpFirstP90}</th><th>{t.rpColGood}</th><th>{t.rpColBad}</th></tr></thead>
+        <thead><tr><th>{t.rpOperator}</th><th>{t.rpOpAnswered}</th><th>{t.rpFirstMedian}</th><th>{t.rpFirstP90}</th><th>{t.rpResolvedIn}</th><th>{t.rpColGood}</th><th>{t.rpColBad}</th></tr></thead>
         <tbody>{r.operators.map((o) => (
           <tr key={o.id} data-operator={o.id}><td>{o.name}</td><td>{o.answered}</td><td>{duration(o.first_response_median_s)}</td>
-            <td>{duration(o.first_response_p90_s)}</td><td>{o.good}</td><td>{o.bad}</td></tr>
+            <td>{duration(o.first_response_p90_s)}</td><td>{duration(o.resolution_median_s)}</td><td>{o.good}</td><td>{o.bad}</td></tr>
         ))}</tbody>
       </table></div>
     </>}
