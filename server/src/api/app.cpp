@@ -1,4 +1,5 @@
 #include "api/app.hpp"
+#include "proto/csv.hpp"
 
 #include "api/bot.hpp"
 
@@ -229,6 +230,13 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     const auto last = rel.substr(rel.rfind('/') + 1);
     if (last.find('.') == std::string::npos) rel = "console/index.html";  // client-side routes
     co_return asset(req, rel, true);
+  }
+  if (config_.demo && path == "/demo/webhook-echo" && verb == http::verb::post) {
+    // The demo's webhook receiver: takes any event and says which, so the delivery log has something to show.
+    const auto event = json::parse(req.body(), nullptr, false);
+    const std::string type = event.is_object() && event.contains("type") && event["type"].is_string()
+                                 ? event["type"].get<std::string>() : "";
+    co_return json_response(http::status::ok, json{{"received", type}}.dump());
   }
   if (config_.demo && (path == "/demo/shop" || path == "/demo/bikes" || path == "/demo/service")) {
     co_return asset(req, std::string(path.substr(1)) + ".html", false);
@@ -478,6 +486,52 @@ net::awaitable<HttpResponse> App::conversations(const HttpRequest& req) {
   auto session = co_await authenticate(req, false);
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
+  const auto target = req.target();
+  const auto from = query_param(target, "from"), to = query_param(target, "to");
+  if (from || to || query_param(target, "after")) {
+    // History for integrations: conversations started in a range of UTC days, by id, a page at a time.
+    const auto range = proto::parse_day_range(from ? std::optional<std::string_view>(*from) : std::nullopt,
+                                              to ? std::optional<std::string_view>(*to) : std::nullopt);
+    if (!range) co_return error_response(s_.metrics, range.error());
+    ExportFilter filter{range->from, range->until, std::nullopt};
+    if (auto site = query_param(target, "site")) {
+      const auto id = parse_positive_id(*site);
+      if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
+      if (!sc.can_see(SiteId{*id})) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
+      filter.site = SiteId{*id};
+    }
+    std::int64_t after = 0, limit = 100;
+    if (auto a = query_param(target, "after")) {
+      const auto id = *a == "0" ? std::optional<std::int64_t>(0) : parse_positive_id(*a);
+      if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'after' must be a conversation id"});
+      after = *id;
+    }
+    if (auto l = query_param(target, "limit")) {
+      const auto n = parse_positive_id(*l);
+      if (!n || *n > 500) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be 1..500"});
+      limit = *n;
+    }
+    const ConversationId cursor{after};
+    const int page_size = static_cast<int>(limit);
+    auto read_page = [sc, filter, cursor, page_size](Storage& st) {
+      return st.export_conversations(sc, filter, cursor, page_size);
+    };
+    auto page = co_await db_read<std::vector<ConversationExportRow>>(s_.db, read_page);
+    if (!page) co_return error_response(s_.metrics, page.error());
+    json rows = json::array();
+    for (const auto& c : *page) {
+      rows.push_back(json{{"id", c.id.value}, {"site", c.site.value}, {"site_name", c.site_name},
+                          {"created_at", to_unix_ms(c.created_at)},
+                          {"closed_at", c.closed_at ? json(to_unix_ms(*c.closed_at)) : json(nullptr)},
+                          {"visitor", c.visitor.value}, {"visitor_name", c.visitor_name}, {"department", c.department},
+                          {"operator", c.operator_name}, {"messages", c.messages},
+                          {"first_response_seconds", c.first_response_seconds ? json(*c.first_response_seconds) : json(nullptr)},
+                          {"rating", c.rating}, {"rating_comment", c.rating_comment}, {"labels", c.labels}});
+    }
+    const json next = static_cast<std::int64_t>(page->size()) < limit || page->empty() ? json(nullptr) : json(page->back().id.value);
+    co_return json_response(http::status::ok, json{{"conversations", rows}, {"next_after", next}}.dump(
+                                                  -1, ' ', false, json::error_handler_t::replace));
+  }
   auto list_open = [sc](Storage& st) { return st.open_conversations(sc); };
   auto list = co_await db_read<std::vector<ConversationSummary>>(s_.db, list_open);
   if (!list) co_return error_response(s_.metrics, list.error());

@@ -18,6 +18,7 @@ struct ServerConfig {
   std::filesystem::path assets_dir;  // empty: <directory of the binary>/web
   int threads = 0;                    // 0: one per core
   bool demo = false;
+  bool demo_webhook = false;  // with demo: a webhook endpoint on the demo shop pointing at /demo/webhook-echo
   double login_per_minute = 10;
   /// Extra origins allowed for the demo sites (e.g. the public URL behind a proxy).
   std::vector<std::string> demo_origins;

@@ -1,5 +1,9 @@
 #include "main/demo.hpp"
 
+#include <algorithm>
+
+#include "core/webhooks/webhooks.hpp"
+
 #include "core/engage/engage.hpp"
 #include "core/tenancy/site_rules.hpp"
 
@@ -49,7 +53,7 @@ const Faq kServiceFaq[] = {
 }  // namespace
 
 Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, const std::string& password_hash,
-                       TimePoint now) {
+                       TimePoint now, std::string_view echo_url) {
   auto account = st.ensure_account("Demo agency", now);
   if (!account) return std::unexpected(account.error());
 
@@ -129,6 +133,15 @@ Result<void> seed_demo(Storage& st, const std::vector<std::string>& origins, con
     }
   }
 
+  if (!echo_url.empty()) {  // the Integrations tab has an endpoint with a delivery log to show
+    auto hooks = st.webhook_endpoints(owner);
+    if (!hooks) return std::unexpected(hooks.error());
+    if (std::ranges::none_of(*hooks, [&](const WebhookEndpoint& h) { return h.site == *shop_id; })) {
+      const std::vector<std::string> events(webhooks::kEventTypes.begin(), webhooks::kEventTypes.end());
+      auto made = st.create_webhook(owner, *shop_id, echo_url, events, webhooks::new_secret(), now);
+      if (!made) return std::unexpected(made.error());
+    }
+  }
   auto snap = st.desk_snapshot();
   if (!snap) return std::unexpected(snap.error());
   for (const auto& site : snap->sites) {

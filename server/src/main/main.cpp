@@ -118,7 +118,8 @@ int serve(ServerConfig cfg) {
   if (cfg.demo) {
     std::vector<std::string> origins{origin, "http://localhost:" + std::to_string(bound.port())};
     origins.insert(origins.end(), cfg.demo_origins.begin(), cfg.demo_origins.end());
-    auto r = seed_demo(*writer, origins, hash_password(std::string(kDemoPassword)), clock.now());
+    const std::string echo = cfg.demo_webhook ? origin + "/demo/webhook-echo" : "";
+    auto r = seed_demo(*writer, origins, hash_password(std::string(kDemoPassword)), clock.now(), echo);
     if (!r) throw std::runtime_error("demo data: " + r.error().message);
   }
 
@@ -206,6 +207,8 @@ int main(int argc, char** argv) {
   serve_cmd->add_option("--config", config_file, "TOML configuration file")->check(CLI::ExistingFile);
   serve_cmd->add_option("--assets", assets_flag, "Directory of built web assets (default: <binary dir>/web)");
   serve_cmd->add_flag("--demo", cfg.demo, "Create the demo agency, sites and operator, and serve /demo pages");
+  serve_cmd->add_flag("--demo-webhook", cfg.demo_webhook,
+                      "With --demo: give the demo shop a webhook endpoint pointing at the server's own /demo/webhook-echo");
   std::string sip_flag;
   serve_cmd->add_option("--sip", sip_flag, "SIP URI the callback engine listens on, e.g. sip:0.0.0.0:5060 (default: no callbacks)");
 

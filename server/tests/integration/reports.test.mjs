@@ -80,9 +80,10 @@ describe('reports', () => {
       seeded.conversations.push(c);
       const n = (v) => (v === null || v === 0 ? 'NULL' : v);
       stmts.push(`INSERT INTO conversations(account_id, site_id, visitor_id, status, created_at, last_message_at, ` +
-        `department_id, operator_id, routed_at, first_response_at, closed_at, bot_state, rating) SELECT account_id, ` +
-        `${shopId}, ${vid}, '${closed ? 'closed' : 'open'}', ${created}, ${created}, ${deptId}, ${n(op)}, ${n(routed)}, ` +
-        `${n(firstResponse)}, ${n(closed)}, '${bot}', ${rating ? `'${rating}'` : 'NULL'} FROM sites WHERE id = ${shopId};`);
+        `department_id, operator_id, routed_at, first_response_at, closed_at, bot_state, rating, campaign) SELECT ` +
+        `account_id, ${shopId}, ${vid}, '${closed ? 'closed' : 'open'}', ${created}, ${created}, ${deptId}, ${n(op)}, ` +
+        `${n(routed)}, ${n(firstResponse)}, ${n(closed)}, '${bot}', ${rating ? `'${rating}'` : 'NULL'}, '${campaign}' ` +
+        `FROM sites WHERE id = ${shopId};`);  // the server copies the visitor's campaign when a chat starts
       if (i % 5 === 0) {
         const source = ['chat', 'offline_form', 'callback'][r(3)];
         const at = created + 60000;
@@ -241,6 +242,35 @@ describe('reports', () => {
     assert.equal(cur.connected_calls, calls.filter((c) => c.status === 'connected').length);
     assert.equal(cur.amount, calls.reduce((s, c) => s + c.charge, 0));
     assert.equal(cur.billed_seconds, calls.reduce((s, c) => s + c.billed, 0));
+  });
+
+  test('the conversation history pages through every conversation once, by id, for integrations', async () => {
+    const from = new Date(now - 15 * DAY).toISOString().slice(0, 10), to = new Date(now + DAY).toISOString().slice(0, 10);
+    const seen = new Set();
+    let after = 0, pages = 0;
+    for (;;) {
+      const res = await get(alice, `conversations?from=${from}&to=${to}&site=${shopId}&after=${after}&limit=100`);
+      assert.equal(res.status, 200, await res.clone().text());
+      const page = await res.json();
+      pages++;
+      for (const c of page.conversations) {
+        assert.ok(c.id > after, 'ids ascend past the cursor');
+        assert.ok(!seen.has(c.id), 'each conversation once');
+        seen.add(c.id);
+        assert.equal(c.site, shopId);
+      }
+      if (page.next_after === null) break;
+      after = page.next_after;
+    }
+    const stored = Number(sql(`SELECT COUNT(*) FROM conversations WHERE site_id = ${shopId} AND created_at >= ` +
+      `${Date.parse(from + 'T00:00:00Z')} AND created_at < ${Date.parse(to + 'T00:00:00Z') + DAY}`).trim());
+    assert.equal(seen.size, stored);
+    assert.ok(pages >= 4, `${pages} pages`);
+    assert.equal((await get(alice, `conversations?from=${from}&to=${to}&limit=501`)).status, 400);
+    assert.equal((await get(alice, `conversations?from=${from}`)).status, 400);
+    assert.equal((await get(olga, `conversations?from=${from}&to=${to}&site=${shopId}`)).status, 404);
+    const theirs = await (await get(olga, `conversations?from=${from}&to=${to}`)).json();
+    assert.deepEqual(theirs, { conversations: [], next_after: null });
   });
 
   test('bad parameters are refused by name; plain operators get no statement; another account sees nothing', async () => {

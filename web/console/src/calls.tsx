@@ -14,7 +14,11 @@ interface StatementLine { site: number; site_name: string; calls: number; connec
 
 /** The month's totals per site: what an agency bills its clients for callbacks. Printable. */
 function Statement() {
-  const [month, setMonth] = useState(new Date().toISOString().slice(0, 7));
+  // The month on the viewer's calendar (not UTC): at 00:30 on the 1st in Moscow it is already the new month.
+  const [month, setMonth] = useState(() => {
+    const now = new Date();
+    return `${now.getFullYear()}-${String(now.getMonth() + 1).padStart(2, '0')}`;
+  });
   const [lines, setLines] = useState<StatementLine[] | null>(null);
   useEffect(() => {
     let live = true;

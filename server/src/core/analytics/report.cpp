@@ -87,7 +87,7 @@ void ReportBuilder::conversation(const ConversationFact& c) {
   count(report_.days[static_cast<std::size_t>(day)].chats);
   count(report_.operators[c.op.value].chats);
   count(report_.departments[c.department.value].chats);
-  report_.campaigns[std::string(c.campaign)].chats++;
+  campaign(c.campaign).chats++;
   // Times count from when the chat reached people; a chat a person answered without it being routed (the bot
   // still had it) counts from its start.
   const TimePoint start = c.routed.value_or(c.created);
@@ -105,13 +105,19 @@ void ReportBuilder::conversation(const ConversationFact& c) {
   }
 }
 
+CampaignFigures& ReportBuilder::campaign(std::string_view key) {
+  auto it = report_.campaigns.find(key);
+  if (it == report_.campaigns.end()) it = report_.campaigns.emplace(std::string(key), CampaignFigures{}).first;
+  return it->second;
+}
+
 void ReportBuilder::lead(TimePoint at, std::string_view source, std::string_view campaign) {
   const int day = days_.day_of(at);
   if (day < 0) return;
   report_.leads++;
   report_.leads_by_source[std::string(source)]++;
   report_.days[static_cast<std::size_t>(day)].leads++;
-  report_.campaigns[std::string(campaign)].leads++;
+  this->campaign(campaign).leads++;
 }
 
 void ReportBuilder::callback(TimePoint at, std::string_view status, std::int64_t talk_ms, std::int64_t billed_seconds,
@@ -125,7 +131,7 @@ void ReportBuilder::callback(TimePoint at, std::string_view status, std::int64_t
   cb.billed_seconds += billed_seconds;
   cb.charge += charge;
   report_.days[static_cast<std::size_t>(day)].callbacks++;
-  report_.campaigns[std::string(campaign)].callbacks++;
+  this->campaign(campaign).callbacks++;
 }
 
 void ReportBuilder::bot(std::int64_t answers, std::int64_t helpful, std::int64_t not_helpful) {

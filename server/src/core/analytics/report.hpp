@@ -91,7 +91,7 @@ struct Report {
   CallbackFigures callbacks;
   std::int64_t leads = 0;
   std::map<std::string, std::int64_t> leads_by_source;
-  std::map<std::string, CampaignFigures> campaigns;  // by campaign_key
+  std::map<std::string, CampaignFigures, std::less<>> campaigns;  // by campaign_key
   std::int64_t invitations_shown = 0, invitations_accepted = 0;
   std::vector<DayFigures> days;
   std::map<std::int64_t, GroupFigures> operators, departments;  // by id; 0: none
@@ -117,6 +117,7 @@ class ReportBuilder {
   Report report_;
   Durations all_;
   std::map<std::int64_t, Durations> by_operator_, by_department_;
+  CampaignFigures& campaign(std::string_view key);
 };
 
 /// The counting rules of docs/metrics.md, "Chats".

@@ -403,7 +403,10 @@ UPDATE conversations SET routed_at = COALESCE(assigned_at, CASE WHEN department_
 -- The visitor's first-touch UTM tags, from the landing page of their first visit: '' none, else the JSON array
 -- [source, medium, campaign]. NULL until computed (the server fills in older visitors when it opens the database).
 ALTER TABLE visitors ADD COLUMN campaign TEXT;
-CREATE INDEX conversations_site_created ON conversations(site_id, created_at);
+-- The visitor's campaign, copied when the conversation starts, so that a report reads one covering index.
+ALTER TABLE conversations ADD COLUMN campaign TEXT;
+CREATE INDEX conversations_report ON conversations(site_id, created_at, first_response_at, routed_at, closed_at,
+  bot_state, rating, department_id, operator_id, campaign, account_id);
 CREATE INDEX leads_site_created ON leads(site_id, created_at);
 CREATE INDEX messages_bot ON messages(conversation_id, bot_helpful) WHERE bot_entry IS NOT NULL;
 )SQL"},

@@ -48,6 +48,8 @@ class Stmt {
 
   [[nodiscard]] std::int64_t i64(int col) const { return sqlite3_column_int64(s_, col); }
   [[nodiscard]] std::string str(int col) const;
+  /// The text without a copy, valid until the next step() or reset.
+  [[nodiscard]] std::string_view view(int col) const;
   [[nodiscard]] bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
 
  private:

@@ -1,5 +1,5 @@
 // SqliteStorage: reports and statements (docs/metrics.md). Every query reads one site range on an index
-// (conversations_site_created, leads_site_created, callbacks_site, messages_bot), filtered by the scope's account
+// (conversations_report, which covers every column a report reads, leads_site_created, callbacks_site, messages_bot), filtered by the scope's account
 // and sites; conversations come as one narrow row each and the ReportBuilder adds them up in one pass, since the
 // percentiles need every duration anyway. Counts that need no row of their own are added up in SQL.
 #include <algorithm>
@@ -37,7 +37,11 @@ void SqliteStorage::fill_campaigns() {
           "LIMIT 1000");
       while (s.step()) batch.emplace_back(s.i64(0), campaign_key(s.str(1)));
     }
-    if (batch.empty()) return;
+    if (batch.empty()) {
+      db_.exec("UPDATE conversations SET campaign = COALESCE((SELECT v.campaign FROM visitors v "
+               "WHERE v.id = conversations.visitor_id), '') WHERE campaign IS NULL");
+      return;
+    }
     db_.exec("BEGIN IMMEDIATE");
     try {
       for (const auto& [id, key] : batch) {
@@ -60,18 +64,18 @@ Result<void> SqliteStorage::report_facts(const OperatorScope& scope, const Repor
     {
       auto s = db_.prepare(
           "SELECT c.created_at, c.routed_at, c.first_response_at, c.closed_at, c.bot_state, COALESCE(c.rating, ''), "
-          "COALESCE(c.department_id, 0), COALESCE(c.operator_id, 0), COALESCE(v.campaign, '') "
-          "FROM conversations c JOIN visitors v ON v.id = c.visitor_id "
+          "COALESCE(c.department_id, 0), COALESCE(c.operator_id, 0), COALESCE(c.campaign, '') "
+          "FROM conversations c "
           "WHERE c.site_id IN (SELECT value FROM json_each(?1)) AND c.account_id = ?2 "
           "AND c.created_at >= ?3 AND c.created_at < ?4 "
           "AND (?5 = 0 OR c.department_id = ?5) AND (?6 = 0 OR c.operator_id = ?6)");
       s.bind(1, sites).bind(2, scope.op.account.value).bind(3, from).bind(4, until);
       s.bind(5, filter.department.value).bind(6, filter.op.value);
       while (s.step()) {
-        const std::string bot = s.str(4), rating = s.str(5), campaign = s.str(8);
+        // The text columns as views (valid until the next step): no copy per row.
         out.conversation(ConversationFact{from_unix_ms(s.i64(0)), time_or_null(s, 1), time_or_null(s, 2),
-                                          time_or_null(s, 3), bot, rating, DepartmentId{s.i64(6)},
-                                          OperatorId{s.i64(7)}, campaign});
+                                          time_or_null(s, 3), s.view(4), s.view(5), DepartmentId{s.i64(6)},
+                                          OperatorId{s.i64(7)}, s.view(8)});
       }
     }
     {

@@ -550,8 +550,9 @@ Result<Appended> SqliteStorage::append_visitor_message(const Visitor& visitor, c
       conv = **open;
     } else {
       auto ins = db_.prepare(
-          "INSERT INTO conversations(account_id, site_id, visitor_id, created_at, last_message_at) "
-          "SELECT account_id, id, ?, ?, ? FROM sites WHERE id = ?");
+          "INSERT INTO conversations(account_id, site_id, visitor_id, created_at, last_message_at, campaign) "
+          "SELECT account_id, id, ?1, ?2, ?3, COALESCE((SELECT campaign FROM visitors WHERE id = ?1), '') "
+          "FROM sites WHERE id = ?4");
       ins.bind(1, visitor.id.value).bind(2, to_unix_ms(m.at)).bind(3, to_unix_ms(m.at)).bind(4, visitor.site.value);
       ins.run();
       if (db_.changes() != 1) return fail(Errc::not_found, "site no longer exists");
