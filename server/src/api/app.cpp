@@ -211,6 +211,13 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     }
     co_return error_response(s_.metrics, {Errc::not_found, "no such endpoint"});
   }
+  if (config_.demo && path == "/demo/webhook-echo" && verb == http::verb::post) {
+    // The demo's webhook receiver: takes any event and says which, so the delivery log has something to show.
+    const auto event = json::parse(req.body(), nullptr, false);
+    const std::string type = event.is_object() && event.contains("type") && event["type"].is_string()
+                                 ? event["type"].get<std::string>() : "";
+    co_return json_response(http::status::ok, json{{"received", type}}.dump());
+  }
   if (!get) co_return error_response(s_.metrics, {Errc::bad_request, "method not allowed"});
   if (path == "/healthz") co_return co_await healthz();
   if (path == "/metrics") {
@@ -230,13 +237,6 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     const auto last = rel.substr(rel.rfind('/') + 1);
     if (last.find('.') == std::string::npos) rel = "console/index.html";  // client-side routes
     co_return asset(req, rel, true);
-  }
-  if (config_.demo && path == "/demo/webhook-echo" && verb == http::verb::post) {
-    // The demo's webhook receiver: takes any event and says which, so the delivery log has something to show.
-    const auto event = json::parse(req.body(), nullptr, false);
-    const std::string type = event.is_object() && event.contains("type") && event["type"].is_string()
-                                 ? event["type"].get<std::string>() : "";
-    co_return json_response(http::status::ok, json{{"received", type}}.dump());
   }
   if (config_.demo && (path == "/demo/shop" || path == "/demo/bikes" || path == "/demo/service")) {
     co_return asset(req, std::string(path.substr(1)) + ".html", false);

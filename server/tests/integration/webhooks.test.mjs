@@ -403,3 +403,30 @@ describe('https receivers', () => {
     assert.match(d.last_error, /TLS handshake/);
   });
 });
+
+// ./scripts/demo: the demo shop's endpoint points at the server's own echo receiver, so the console has a log.
+test('with --demo-webhook the demo shop delivers to the built-in echo receiver', async () => {
+  const srv = await startServer({ extraArgs: ['--demo-webhook'] });
+  try {
+    const v = await visitor(srv.url, { site: 'demo-shop' });
+    v.send({ type: 'send', client_id: 'echo-1', text: 'Проверка вебхука' });
+    await v.type('ack');
+    v.close();
+    const s = await login(srv.url);
+    const hooks = (await (await fetch(`${srv.url}/api/v1/webhooks`, { headers: { Cookie: s.cookie } })).json()).webhooks;
+    assert.deepEqual(hooks.map((h) => [h.site_name, h.url]), [['Demo shop', `${srv.url}/demo/webhook-echo`]]);
+    let deliveries = [];
+    for (let i = 0; i < 50 && !(deliveries.length === 2 && deliveries.every((d) => d.state === 'delivered')); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      deliveries = (await (await fetch(`${srv.url}/api/v1/webhooks/${hooks[0].id}/deliveries`,
+        { headers: { Cookie: s.cookie } })).json()).deliveries;
+    }
+    assert.deepEqual(deliveries.map((d) => [d.type, d.state, d.last_status]).sort(),
+      [['conversation.started', 'delivered', 200], ['message.created', 'delivered', 200]]);
+    // Without demo mode the path does not exist.
+    const plain = await startServer({ demo: false });
+    try {
+      assert.equal((await fetch(`${plain.url}/demo/webhook-echo`, { method: 'POST', body: '{}' })).status, 400);
+    } finally { await plain.stop(); }
+  } finally { await srv.stop(); }
+});
