@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
+#include "proto/csv.hpp"
 #include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/webhooks.hpp"
@@ -56,6 +57,24 @@ net::awaitable<HttpResponse> App::list_leads(const HttpRequest& req) {
   if (auto status = query_param(target, "status")) {
     filter.status = parse_lead_status(*status);
     if (!filter.status) co_return error_response(s_.metrics, {Errc::bad_request, "'status' must be new, in_work, won or lost"});
+  }
+  if (auto source = query_param(target, "source")) {
+    filter.source = parse_lead_source(*source);
+    if (!filter.source) co_return error_response(s_.metrics, {Errc::bad_request, "'source' must be chat, offline_form or callback"});
+  }
+  // Days in UTC as for exports; either end may be left open.
+  if (auto from = query_param(target, "from")) {
+    const auto day = proto::parse_day_range(std::string_view(*from), std::string_view(*from));
+    if (!day) co_return error_response(s_.metrics, {Errc::bad_request, "'from' must be a day, YYYY-MM-DD"});
+    filter.from = day->from;
+  }
+  if (auto to = query_param(target, "to")) {
+    const auto day = proto::parse_day_range(std::string_view(*to), std::string_view(*to));
+    if (!day) co_return error_response(s_.metrics, {Errc::bad_request, "'to' must be a day, YYYY-MM-DD"});
+    filter.until = day->until;
+  }
+  if (filter.from && filter.until && *filter.until <= *filter.from) {
+    co_return error_response(s_.metrics, {Errc::bad_request, "'to' is before 'from'"});
   }
   if (auto before = query_param(target, "before")) {
     auto v = parse_positive_id(*before);

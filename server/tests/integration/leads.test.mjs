@@ -151,6 +151,32 @@ describe('leads', () => {
     assert.equal((await api(srv.url, alice, '/api/v1/leads?limit=0')).status, 400);
   });
 
+  test('the list filters by source and by days, and refuses a bad filter by name', async () => {
+    const all = (await json(await api(srv.url, alice, '/api/v1/leads?limit=200'))).body.leads;
+    assert.ok(all.some((l) => l.source === 'offline_form') && all.some((l) => l.source === 'chat'), 'both sources seeded');
+    for (const source of ['offline_form', 'chat']) {
+      const got = (await json(await api(srv.url, alice, `/api/v1/leads?limit=200&source=${source}`))).body.leads;
+      assert.deepEqual(got.map((l) => l.id), all.filter((l) => l.source === source).map((l) => l.id));
+    }
+    // One lead moved ten days back (WAL: the server keeps running): days select it, or leave it out.
+    const old = all[all.length - 1];
+    const DAY = 24 * 3600 * 1000;
+    const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+    execFileSync('sqlite3', ['-cmd', '.timeout 5000', path.join(dir, 'otklik.db'),
+      `UPDATE leads SET created_at = created_at - ${10 * DAY} WHERE id = ${old.id}`]);
+    const when = old.created_at - 10 * DAY;
+    const ids = async (q) => (await json(await api(srv.url, alice, `/api/v1/leads?limit=200&${q}`))).body.leads.map((l) => l.id);
+    assert.deepEqual(await ids(`from=${day(when)}&to=${day(when)}`), [old.id]);
+    assert.ok(!(await ids(`from=${day(when + DAY)}`)).includes(old.id));
+    assert.deepEqual((await ids(`to=${day(when)}`)), [old.id]);
+    for (const [q, name] of [['source=phone', 'source'], ['from=2026-02-30', 'from'], ['to=yesterday', 'to'],
+      ['from=2026-11-02&to=2026-11-01', 'to']]) {
+      const res = await json(await api(srv.url, alice, `/api/v1/leads?${q}`));
+      assert.equal(res.status, 400, q);
+      assert.match(res.body.error.message, new RegExp(`'${name}'`), q);
+    }
+  });
+
   test('another account sees none of it, by list, by id, or by writing', async () => {
     const own = (await json(await api(srv.url, alice, '/api/v1/leads'))).body.leads;
     const theirs = await json(await api(srv.url, olga, '/api/v1/leads'));

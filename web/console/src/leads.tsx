@@ -19,6 +19,9 @@ function noteId(): string {
 export function Leads({ client, csrf, sites }: { client: OperatorClient; csrf: string; sites: SiteInfo[] }) {
   const [site, setSite] = useState(0);
   const [status, setStatus] = useState<LeadStatus | ''>('');
+  const [source, setSource] = useState<Lead['source'] | ''>('');
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
   const [leads, setLeads] = useState<Lead[]>([]);
   const [next, setNext] = useState<number | null>(null);
   const [openId, setOpenId] = useState(0);
@@ -30,6 +33,9 @@ export function Leads({ client, csrf, sites }: { client: OperatorClient; csrf: s
     const q = new URLSearchParams();
     if (site) q.set('site', String(site));
     if (status) q.set('status', status);
+    if (source) q.set('source', source);
+    if (from) q.set('from', from);
+    if (to) q.set('to', to);
     if (before) q.set('before', String(before));
     try {
       const res = await fetch('/api/v1/leads?' + q);
@@ -48,20 +54,22 @@ export function Leads({ client, csrf, sites }: { client: OperatorClient; csrf: s
     if (res.ok) setDetail(await res.json());
   };
 
-  useEffect(() => { void load(null); }, [site, status]);
+  useEffect(() => { void load(null); }, [site, status, source, from, to]);
   useEffect(() => {
     client.freshLeads = 0;
     client.onLead = (lead) => {
       client.freshLeads = 0;
       setLeads((old) => {
         const rest = old.filter((l) => l.id !== lead.id);
-        const fits = (!site || lead.site === site) && (!status || lead.status === status);
+        const made = new Date(lead.created_at).toISOString().slice(0, 10);  // the API's days are UTC days
+        const fits = (!site || lead.site === site) && (!status || lead.status === status) &&
+          (!source || lead.source === source) && (!from || made >= from) && (!to || made <= to);
         return fits ? [lead, ...rest].sort((a, b) => b.id - a.id) : rest;
       });
       if (lead.id === openId) void open(lead.id);
     };
     return () => { client.onLead = () => {}; };
-  }, [site, status, openId]);
+  }, [site, status, source, from, to, openId]);
 
   const change = async (s: LeadStatus) => {
     if (!detail) return;
@@ -95,6 +103,15 @@ export function Leads({ client, csrf, sites }: { client: OperatorClient; csrf: s
             <option value="">{t.anyStatus}</option>
             {STATUSES.map((s) => <option key={s} value={s}>{t.status[s]}</option>)}
           </select>
+          <select aria-label={t.leadSource} value={source}
+            onChange={(e) => setSource((e.target as HTMLSelectElement).value as Lead['source'] | '')}>
+            <option value="">{t.anySource}</option>
+            {(['chat', 'offline_form', 'callback'] as const).map((s) => <option key={s} value={s}>{t.source[s]}</option>)}
+          </select>
+          <input type="date" aria-label={t.leadsFrom} value={from} max={to || undefined}
+            onChange={(e) => setFrom((e.target as HTMLInputElement).value)} />
+          <input type="date" aria-label={t.leadsTo} value={to} min={from || undefined}
+            onChange={(e) => setTo((e.target as HTMLInputElement).value)} />
         </div>
         <ExportLink file="leads" site={site} />
         {error && <p class="error pad small" role="alert">{error}</p>}

@@ -106,6 +106,8 @@ struct LeadDetail {
 struct LeadFilter {
   std::optional<SiteId> site;
   std::optional<LeadStatus> status;
+  std::optional<LeadSource> source;
+  std::optional<TimePoint> from, until;  // created in [from, until)
   LeadId before;  // 0: from the newest
   int limit = 50;
 };

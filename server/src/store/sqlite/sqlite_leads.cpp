@@ -1,4 +1,6 @@
 // SqliteStorage: leads — contacts visitors left, merged per person, and what operators do with them.
+#include <limits>
+
 #include <nlohmann/json.hpp>
 
 #include "core/chat/device.hpp"
@@ -157,11 +159,15 @@ Result<std::vector<Lead>> SqliteStorage::leads_of(const OperatorScope& scope, co
   return guarded([&]() -> Result<std::vector<Lead>> {
     auto s = db_.prepare(OTK_LEAD_SELECT OTK_LEAD_VISIBLE
                          "AND (?3 = 0 OR l.site_id = ?3) AND (?4 = '' OR l.status = ?4) AND (?5 = 0 OR l.id < ?5) "
+                         "AND (?7 = '' OR l.source = ?7) AND l.created_at >= ?8 AND l.created_at < ?9 "
                          "ORDER BY l.id DESC LIMIT ?6");
     bind_scope(s, scope).bind(2, scope.op.account.value);
     s.bind(3, filter.site ? filter.site->value : 0);
     s.bind(4, filter.status ? lead_status_name(*filter.status) : std::string_view{});
     s.bind(5, filter.before.value).bind(6, filter.limit);
+    s.bind(7, filter.source ? lead_source_name(*filter.source) : std::string_view{});
+    s.bind(8, filter.from ? to_unix_ms(*filter.from) : std::numeric_limits<std::int64_t>::min());
+    s.bind(9, filter.until ? to_unix_ms(*filter.until) : std::numeric_limits<std::int64_t>::max());
     std::vector<Lead> out;
     while (s.step()) out.push_back(lead_from(s));
     return out;
