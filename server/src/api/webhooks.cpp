@@ -124,6 +124,7 @@ net::awaitable<void> WebhookSender::run() {
   static constexpr std::chrono::seconds kIdle{5};  // the longest nap: retries come due on their own
   while (!stopping_) {
     poked_ = false;
+    const std::uint64_t read_after = finishes_;
     const auto now = s_.clock.now();
     const int room = config_.max_in_flight - static_cast<int>(in_flight_.size());
     struct Found {
@@ -145,6 +146,7 @@ net::awaitable<void> WebhookSender::run() {
       next = found->next;
       for (auto& d : found->due) {
         if (in_flight_.contains(d.endpoint)) continue;
+        if (auto f = finished_.find(d.endpoint); f != finished_.end() && f->second > read_after) continue;  // stale
         in_flight_.insert(d.endpoint);
         net::co_spawn(strand_, deliver(std::move(d)), net::detached);
       }
@@ -198,6 +200,7 @@ net::awaitable<void> WebhookSender::deliver(DueWebhook d) {
   if (!stored) spdlog::error("webhook delivery {}: the attempt could not be recorded: {}", id, stored.error().message);
   if (!o.disable_reason.empty()) spdlog::warn("webhook endpoint {} turned off: {}", d.endpoint, o.disable_reason);
   in_flight_.erase(d.endpoint);
+  finished_[d.endpoint] = ++finishes_;
   poked_ = true;  // the endpoint's next delivery may be waiting
   wake_.cancel();
 }

@@ -3,6 +3,7 @@
 #pragma once
 #include <atomic>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -65,6 +66,10 @@ class WebhookSender {
   net::strand<net::io_context::executor_type> strand_;
   net::steady_timer wake_;
   std::set<std::int64_t> in_flight_;  // endpoints with a delivery under way
+  // A read of the outbox may start before a delivery's outcome commits and end after it: its row for that endpoint
+  // is stale then. Each finish gets a number; a row is used only if its endpoint finished nothing since the read began.
+  std::uint64_t finishes_ = 0;
+  std::map<std::int64_t, std::uint64_t> finished_;  // endpoint -> number of its last finish
   bool poked_ = false;
   bool stopping_ = false;
 };
