@@ -268,6 +268,15 @@ HttpResponse App::asset(const HttpRequest& req, const std::string& rel, bool fra
   return res;
 }
 
+Result<std::optional<SiteId>> site_param(std::string_view target, const OperatorScope& scope) {
+  const auto site = query_param(target, "site");
+  if (!site) return std::optional<SiteId>{};
+  const auto id = parse_positive_id(*site);
+  if (!id) return fail(Errc::bad_request, "'site' must be a site id");
+  if (!scope.can_see(SiteId{*id})) return fail(Errc::not_found, "no such site");
+  return std::optional<SiteId>{SiteId{*id}};
+}
+
 // The API's own description: public (it is documentation) and the same for everyone until the next build.
 HttpResponse App::openapi(const HttpRequest& req) {
   static const std::string etag = "\"" + std::to_string(std::hash<std::string_view>{}(openapi_document())) + "\"";
@@ -493,13 +502,9 @@ net::awaitable<HttpResponse> App::conversations(const HttpRequest& req) {
     const auto range = proto::parse_day_range(from ? std::optional<std::string_view>(*from) : std::nullopt,
                                               to ? std::optional<std::string_view>(*to) : std::nullopt);
     if (!range) co_return error_response(s_.metrics, range.error());
-    ExportFilter filter{range->from, range->until, std::nullopt};
-    if (auto site = query_param(target, "site")) {
-      const auto id = parse_positive_id(*site);
-      if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
-      if (!sc.can_see(SiteId{*id})) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-      filter.site = SiteId{*id};
-    }
+    const auto site = site_param(target, sc);
+    if (!site) co_return error_response(s_.metrics, site.error());
+    const ExportFilter filter{range->from, range->until, *site};
     std::int64_t after = 0, limit = 100;
     if (auto a = query_param(target, "after")) {
       const auto id = *a == "0" ? std::optional<std::int64_t>(0) : parse_positive_id(*a);
@@ -528,7 +533,7 @@ net::awaitable<HttpResponse> App::conversations(const HttpRequest& req) {
                           {"first_response_seconds", c.first_response_seconds ? json(*c.first_response_seconds) : json(nullptr)},
                           {"rating", c.rating}, {"rating_comment", c.rating_comment}, {"labels", c.labels}});
     }
-    const json next = static_cast<std::int64_t>(page->size()) < limit || page->empty() ? json(nullptr) : json(page->back().id.value);
+    const json next = static_cast<std::int64_t>(page->size()) < limit ? json(nullptr) : json(page->back().id.value);
     co_return json_response(http::status::ok, json{{"conversations", rows}, {"next_after", next}}.dump(
                                                   -1, ' ', false, json::error_handler_t::replace));
   }

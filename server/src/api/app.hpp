@@ -99,6 +99,9 @@ class App final : public Router {
 std::string own_origin(const HttpRequest& req);
 /// The value of one cookie, or empty.
 std::string cookie_value(const HttpRequest& req, std::string_view name);
+/// `site` of the query: absent, or a site id the scope may see; bad_request when it is not an id, not_found when
+/// it is not one of the scope's sites (another account's site looks exactly like a missing one).
+Result<std::optional<SiteId>> site_param(std::string_view target, const OperatorScope& scope);
 /// The month a moment falls in, in a time zone (UTC when unknown): "2026-11".
 std::string month_of(TimePoint t, const std::string& timezone);
 /// Decoded value of one query parameter, or nullopt.

@@ -125,14 +125,9 @@ net::awaitable<Reply> App::export_csv(const HttpRequest& req, std::string_view f
   const auto to = query_param(target, "to");
   const auto range = proto::parse_day_range(view(from), view(to));
   if (!range) co_return error_response(s_.metrics, range.error());
-  ExportFilter filter{range->from, range->until, std::nullopt};
-  if (auto site = query_param(target, "site")) {
-    const auto id = parse_positive_id(*site);
-    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
-    // Another account's site and a missing one look the same.
-    if (!session->scope.can_see(SiteId{*id})) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-    filter.site = SiteId{*id};
-  }
+  const auto site = site_param(target, session->scope);
+  if (!site) co_return error_response(s_.metrics, site.error());
+  const ExportFilter filter{range->from, range->until, *site};
 
   StreamedResponse res;
   res.head.result(http::status::ok);

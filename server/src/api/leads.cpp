@@ -240,13 +240,10 @@ net::awaitable<HttpResponse> App::callback_statement(const HttpRequest& req) {
   auto session = co_await authenticate(req, false);
   if (!session) co_return error_response(s_.metrics, session.error());
   const auto month = query_param(req.target(), "month").value_or(month_of(s_.clock.now(), "UTC"));
-  const bool shaped = month.size() == 7 && month[4] == '-' &&
-                      std::all_of(month.begin(), month.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-  const date::year_month ym{date::year{shaped ? std::stoi(month.substr(0, 4)) : 0},
-                            date::month{shaped ? static_cast<unsigned>(std::stoi(month.substr(5, 2))) : 0u}};
-  if (!shaped || !ym.ok() || ym.year() < date::year{2000}) {
-    co_return error_response(s_.metrics, {Errc::bad_request, "'month' must be YYYY-MM"});
-  }
+  const auto first = proto::parse_month(month);
+  if (!first) co_return error_response(s_.metrics, {Errc::bad_request, "'month' must be YYYY-MM"});
+  const date::year_month_day first_day{*first};
+  const date::year_month ym{first_day.year(), first_day.month()};
   // Every zone's month lies within a day of the UTC month: read that window, then keep each call whose own site's
   // month is the one asked for.
   const auto from = date::sys_days{ym / 1} - date::days{1};

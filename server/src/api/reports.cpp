@@ -1,7 +1,6 @@
 // Reports and per-site statements (docs/metrics.md, docs/api.md "Reports"): the period's figures as JSON for the
 // console's charts and tables, the same figures as CSV, and each site's month for agencies. The store reads, the
 // core ReportBuilder adds up (core/analytics); here the request is checked and the answer shaped.
-#include <cstring>
 #include <set>
 
 #include <nlohmann/json.hpp>
@@ -126,9 +125,8 @@ std::string report_csv(const json& r) {
     else w.field(value.is_null() ? "" : value.dump());
     w.end_row();
   };
-  row("section", "key", "metric", nullptr);
-  out.resize(out.size() - 3);  // the header's empty fourth field becomes its name
-  out += ",value\r\n";
+  for (const char* h : {"section", "key", "metric", "value"}) w.field(h);
+  w.end_row();
   for (const auto& [k, v] : r["chats"].items()) row("chats", "", k, v);
   for (const char* d : {"first_response", "resolution"}) {
     for (const auto& [k, v] : r[d].items()) row(d, "", k, v);
@@ -154,10 +152,10 @@ std::string report_csv(const json& r) {
       if (k != "day") row("day", d["day"].get<std::string>(), k, v);
     }
   }
-  for (const char* group : {"operators", "departments"}) {
+  for (const auto& [group, section] : {std::pair{"operators", "operator"}, std::pair{"departments", "department"}}) {
     for (const auto& g : r[group]) {
       for (const auto& [k, v] : g.items()) {
-        if (k != "id" && k != "name" && k != "site") row(std::string_view(group).substr(0, std::strlen(group) - 1), g["name"].get<std::string>(), k, v);
+        if (k != "id" && k != "name" && k != "site") row(section, g["name"].get<std::string>(), k, v);
       }
     }
   }
@@ -173,16 +171,6 @@ HttpResponse csv_response(std::string body, const std::string& filename) {
   return res;
 }
 
-std::optional<date::sys_days> month_start(const std::string& month) {
-  const bool shaped = month.size() == 7 && month[4] == '-' &&
-                      std::all_of(month.begin(), month.end(), [](char c) { return c == '-' || (c >= '0' && c <= '9'); });
-  if (!shaped) return std::nullopt;
-  const date::year_month ym{date::year{std::stoi(month.substr(0, 4))},
-                            date::month{static_cast<unsigned>(std::stoi(month.substr(5, 2)))}};
-  if (!ym.ok() || ym.year() < date::year{2000} || ym.year() > date::year{2999}) return std::nullopt;
-  return date::sys_days{ym / 1};
-}
-
 std::string money(std::int64_t kopecks) {
   return std::to_string(kopecks / 100) + "." + (kopecks % 100 < 10 ? "0" : "") + std::to_string(kopecks % 100);
 }
@@ -195,12 +183,9 @@ net::awaitable<HttpResponse> App::reports(const HttpRequest& req, bool csv) {
   const OperatorScope sc = session->scope;
   const auto target = req.target();
   ReportRequest q;
-  if (auto site = query_param(target, "site")) {
-    const auto id = parse_positive_id(*site);
-    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
-    if (!sc.can_see(SiteId{*id})) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-    q.filter.sites.push_back(SiteId{*id});
-  }
+  const auto site = site_param(target, sc);
+  if (!site) co_return error_response(s_.metrics, site.error());
+  if (*site) q.filter.sites.push_back(**site);
   auto read_team = [sc](Storage& st) { return st.team_of(sc); };
   auto team = co_await db_read<Team>(s_.db, read_team);
   if (!team) co_return error_response(s_.metrics, team.error());
@@ -265,15 +250,11 @@ net::awaitable<HttpResponse> App::statements(const HttpRequest& req, bool csv) {
   }
   const auto target = req.target();
   const std::string month = query_param(target, "month").value_or(month_of(s_.clock.now(), "UTC"));
-  const auto first = month_start(month);
+  const auto first = proto::parse_month(month);
   if (!first) co_return error_response(s_.metrics, {Errc::bad_request, "'month' must be YYYY-MM"});
-  std::optional<SiteId> only;
-  if (auto site = query_param(target, "site")) {
-    const auto id = parse_positive_id(*site);
-    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
-    if (!sc.can_see(SiteId{*id})) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-    only = SiteId{*id};
-  }
+  const auto site = site_param(target, sc);
+  if (!site) co_return error_response(s_.metrics, site.error());
+  const std::optional<SiteId> only = *site;
   auto read_sites = [sc](Storage& st) { return st.sites_of(sc); };
   auto sites = co_await db_read<std::vector<Site>>(s_.db, read_sites);
   if (!sites) co_return error_response(s_.metrics, sites.error());

@@ -84,4 +84,9 @@ Result<DayRange> parse_day_range(std::optional<std::string_view> from, std::opti
   return DayRange{TimePoint{*first}, TimePoint{*last + date::days{1}}, std::string(*from), std::string(*to)};
 }
 
+std::optional<date::sys_days> parse_month(std::string_view s) {
+  if (s.size() != 7) return std::nullopt;
+  return parse_day(std::string(s) + "-01");
+}
+
 }  // namespace otk::proto

@@ -5,6 +5,8 @@
 #include <string>
 #include <string_view>
 
+#include <date/date.h>
+
 #include "common/clock.hpp"
 #include "common/result.hpp"
 
@@ -48,5 +50,8 @@ inline constexpr int kMaxExportDays = 366;
 /// Parses `from` and `to` ("YYYY-MM-DD", real calendar days from 2000 on): both required, to >= from, at most
 /// kMaxExportDays days. bad_request naming the parameter otherwise.
 [[nodiscard]] Result<DayRange> parse_day_range(std::optional<std::string_view> from, std::optional<std::string_view> to);
+
+/// "YYYY-MM" exactly, a real month from 2000 on: its first day; nullopt otherwise.
+[[nodiscard]] std::optional<date::sys_days> parse_month(std::string_view s);
 
 }  // namespace otk::proto

@@ -70,6 +70,13 @@ TEST(Iso8601, IsUtcToTheSecond) {
   EXPECT_EQ(iso8601_utc(from_unix_ms(1'793'523'900'999)), "2026-11-01T09:05:00Z");
 }
 
+TEST(Month, FirstDayOfARealMonthFrom2000) {
+  EXPECT_EQ(parse_month("2026-11"), date::sys_days{date::year{2026} / 11 / 1});
+  for (auto bad : {"2026-13", "2026-00", "1999-12", "2026-1", "2026-011", "2026--1", "20-6-11", "", "abcd-ef"}) {
+    EXPECT_FALSE(parse_month(bad)) << bad;
+  }
+}
+
 TEST(DayRange, ParsesInclusiveUtcDays) {
   auto r = parse_day_range("2026-11-01", "2026-11-30");
   ASSERT_TRUE(r) << r.error().message;

@@ -7,17 +7,18 @@
 
 #include "store/sqlite/guarded.hpp"
 #include "store/sqlite/sqlite_storage.hpp"
+#include "store/sqlite/tenant.hpp"
 
 namespace otk {
 namespace {
 
 /// The scope's sites (only `wanted` of them when it is not empty) as a JSON array for json_each.
 std::string visible_sites(const OperatorScope& scope, const std::vector<SiteId>& wanted) {
-  nlohmann::json ids = nlohmann::json::array();
+  std::vector<SiteId> ids;
   for (const SiteId s : scope.sites) {
-    if (wanted.empty() || std::ranges::find(wanted, s) != wanted.end()) ids.push_back(s.value);
+    if (wanted.empty() || std::ranges::find(wanted, s) != wanted.end()) ids.push_back(s);
   }
-  return ids.dump();
+  return site_list_json(ids);
 }
 
 std::optional<TimePoint> time_or_null(const sqlite::Stmt& s, int col) {
