@@ -90,17 +90,23 @@ async function consolePage(email, options = desktop) {
   return { ctx, page };
 }
 
+/** Settings, then its Integrations section. */
+async function openIntegrations(page) {
+  await page.locator('[data-tab="settings"]').click();
+  await page.locator('[data-section="hooks"]').click();
+}
+
 test('an operator does not see the Integrations tab', async () => {
   const { ctx, page } = await consolePage('anna@example.com');
   await page.getByRole('button', { name: 'Заявки' }).waitFor();
-  assert.equal(await page.locator('[data-tab="hooks"]').count(), 0);
+  assert.equal(await page.locator('[data-tab="settings"]').count(), 0, 'no settings at all');
   assert.equal(await page.getByRole('button', { name: 'Интеграции' }).count(), 0);
   await ctx.close();
 });
 
 test('the owner adds an endpoint, watches a retried delivery in the log, sends it again and sends a test', async () => {
   const { ctx, page } = await consolePage(demo.email);
-  await page.getByRole('button', { name: 'Интеграции' }).click();
+  await openIntegrations(page);
   await page.getByText('Пока события никуда не уходят').waitFor();
 
   // A bad address: the server's reason shows beside the form, nothing is created.
@@ -152,7 +158,7 @@ test('the owner adds an endpoint, watches a retried delivery in the log, sends i
   if (shots) {
     await page.screenshot({ path: path.join(shots, 'hooks-desktop.png') });
     const m = await consolePage(demo.email, phone);
-    await m.page.getByRole('button', { name: 'Интеграции' }).click();
+    await openIntegrations(m.page);
     await m.page.getByRole('button', { name: 'Журнал доставок' }).click();
     const r = m.page.locator('li[data-delivery][data-state="delivered"]');
     await r.getByRole('button', { name: 'все попытки (2)' }).click();
@@ -201,7 +207,7 @@ test('the owner adds an endpoint, watches a retried delivery in the log, sends i
 
 test('a receiver that answers 410 turns its endpoint off with a notice; «Включить снова» turns it back on', async () => {
   const { ctx, page } = await consolePage(demo.email);
-  await page.getByRole('button', { name: 'Интеграции' }).click();
+  await openIntegrations(page);
   await page.getByRole('button', { name: '+ Новый адрес' }).click();
   const form = page.locator('form.wh-form');
   await form.getByLabel('Куда отправлять').fill(gone.url + '?<b>x</b>');
@@ -241,7 +247,7 @@ test('a receiver that answers 410 turns its endpoint off with a notice; «Вкл
 
 test('the owner makes an API token for one chosen site: shown once, listed with its site, working for that site only', async () => {
   const { ctx, page } = await consolePage(demo.email);
-  await page.getByRole('button', { name: 'Интеграции' }).click();
+  await openIntegrations(page);
   await page.getByRole('button', { name: '+ Новый токен' }).click();
   const form = page.locator('form.tk-form');
   await form.getByLabel('Название').fill('CRM велосипедов');
@@ -264,7 +270,7 @@ test('the owner makes an API token for one chosen site: shown once, listed with 
 
   // Shown once: after a reload the list has the token's sites but not the token.
   await page.reload();
-  await page.getByRole('button', { name: 'Интеграции' }).click();
+  await openIntegrations(page);
   const again = page.locator('li[data-token]').filter({ hasText: 'CRM велосипедов' });
   await again.locator('[data-sites]').getByText('Demo bikes').waitFor();
   assert.equal(await again.locator('[data-secret]').count(), 0);

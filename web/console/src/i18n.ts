@@ -61,7 +61,7 @@ const ru = {
     rejected: 'отклонил', unreachable: 'недоступен', failed: 'ошибка' } as Record<string, string>,
   by: { operator_: 'положил оператор', operator: 'положил оператор', visitor: 'положил посетитель', system: 'завершили мы' } as Record<string, string>,
   // engagement
-  engage: 'Вовлечение', egSettings: 'Настройки', egKb: 'База знаний', egStats: 'Цифры',
+  settings: 'Настройки', engage: 'Вовлечение', egSettings: 'Настройки', egKb: 'База знаний', egStats: 'Цифры',
   egNoSites: 'Загружаем ваши сайты…', egLoadFailed: 'Настройки не загрузились — проверьте связь',
   triggers: 'Приглашения',
   triggersHint: 'Когда и чем виджет сам заговорит с посетителем. Больше одного приглашения за паузу он не покажет, а закрывшего приглашение не побеспокоит вовсе.',
@@ -256,7 +256,7 @@ const en: Texts = {
     rejected: 'declined', unreachable: 'unreachable', failed: 'failed' } as Record<string, string>,
   by: { operator_: 'operator hung up', operator: 'operator hung up', visitor: 'visitor hung up', system: 'ended by us' } as Record<string, string>,
   // engagement
-  engage: 'Engagement', egSettings: 'Settings', egKb: 'Knowledge base', egStats: 'Figures',
+  settings: 'Settings', engage: 'Engagement', egSettings: 'Settings', egKb: 'Knowledge base', egStats: 'Figures',
   egNoSites: 'Loading your sites…', egLoadFailed: 'Settings did not load; check the connection',
   triggers: 'Invitations',
   triggersHint: 'When and how the widget speaks up first. It never shows more than one invitation per pause, and leaves alone anyone who closed one.',

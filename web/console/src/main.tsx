@@ -6,11 +6,10 @@ import { locale, t } from './i18n';
 import { Calls } from './calls';
 import { VisitorCard } from './card';
 import { CannedTab, expandCanned, loadCanned, matchCanned, type Canned } from './canned';
-import { Engage } from './engage';
-import { Hooks } from './hooks';
 import { Leads } from './leads';
 import { AllChats } from './supervisor';
 import { Reports } from './reports';
+import { Settings } from './settings';
 import './style.css';
 
 interface Session { operator: OperatorInfo; csrf: string }
@@ -158,7 +157,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [, setTick] = useState(0);
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
-  const [view, setView] = useState<'chats' | 'all' | 'leads' | 'calls' | 'canned' | 'engage' | 'hooks' | 'reports'>('chats');
+  const [view, setView] = useState<'chats' | 'all' | 'leads' | 'calls' | 'canned' | 'settings' | 'reports'>('chats');
   const canEngage = session.operator.role === 'owner' || session.operator.role === 'admin';
   const canSupervise = session.operator.role !== 'operator';
   const [canned, setCanned] = useState<Canned[]>([]);
@@ -286,7 +285,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
     setPick(0);
   };
   return (
-    <div class={`desk ${view === 'canned' || view === 'engage' || view === 'hooks' || view === 'all' || view === 'reports' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
+    <div class={`desk ${view === 'canned' || view === 'settings' || view === 'all' || view === 'reports' ? 'canned-view' : view !== 'chats' ? 'leads-view' : openId ? 'has-open' : ''}`}>
       <header class="top">
         <b>Otklik</b>
         <MyPhoto session={session} />
@@ -299,8 +298,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
           <button class={view === 'calls' ? 'on' : ''} aria-pressed={view === 'calls'} onClick={() => setView('calls')}>{t.calls}</button>
           <button class={view === 'canned' ? 'on' : ''} aria-pressed={view === 'canned'} onClick={() => setView('canned')}>{t.canned}</button>
           <button class={view === 'reports' ? 'on' : ''} aria-pressed={view === 'reports'} data-tab="reports" onClick={() => setView('reports')}>{t.reports}</button>
-          {canEngage && <button class={view === 'engage' ? 'on' : ''} aria-pressed={view === 'engage'} data-tab="engage" onClick={() => setView('engage')}>{t.engage}</button>}
-          {canEngage && <button class={view === 'hooks' ? 'on' : ''} aria-pressed={view === 'hooks'} data-tab="hooks" onClick={() => setView('hooks')}>{t.hooks}</button>}
+          {canEngage && <button class={view === 'settings' ? 'on' : ''} aria-pressed={view === 'settings'} data-tab="settings" onClick={() => setView('settings')}>{t.settings}</button>}
         </nav>
         <span class="grow" />
         <select class="presence" aria-label={t.presence} value={client.presence}
@@ -319,8 +317,7 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
         : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
         : view === 'all' && canSupervise ? <AllChats client={client} me={session.operator.id} onOpen={(id) => { setView('chats'); setOpenId(id); }} />
-        : view === 'engage' && canEngage ? <Engage sites={client.sites} csrf={session.csrf} />
-        : view === 'hooks' && canEngage ? <Hooks sites={client.sites} csrf={session.csrf} />
+        : view === 'settings' && canEngage ? <Settings sites={client.sites} csrf={session.csrf} me={session.operator} />
         : view === 'reports' ? <Reports sites={client.sites} canStatement={session.operator.role !== 'operator'} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
             canEdit={session.operator.role !== 'operator'} /> : <>
