@@ -664,7 +664,10 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
   (*gauge)++;  // the handler's on_close decrements
   auto conn = std::make_shared<WsConnection>(std::move(ws), std::move(handler), queue);
   conn->arm_deadline(kHelloDeadline, 4000, "no hello in time");
-  co_await conn->run();
+  // The socket's life goes on in a coroutine of its own, so this one and the HTTP session's end here: the upgrade
+  // request, its parser buffer and both coroutine frames (about 5 KiB) would otherwise live as long as the socket.
+  const auto ex = conn->executor();
+  net::co_spawn(ex, WsConnection::serve(std::move(conn)), net::detached);
 }
 
 }  // namespace otk

@@ -7,11 +7,15 @@ WsConnection::WsConnection(WsStream ws, std::unique_ptr<WsHandler> handler, Queu
 
 net::awaitable<void> WsConnection::run() {
   auto self = shared_from_this();
+  // Read in small steps: the buffer a pending read prepares is held by every idle connection, and async_read
+  // would prepare 1,536 bytes where a typical frame is under 300. Beast still enforces read_message_max.
+  static constexpr std::size_t kReadStep = 384;
   beast::flat_buffer buffer;
   for (;;) {
     boost::system::error_code ec;
-    co_await ws_.async_read(buffer, net::redirect_error(net::use_awaitable, ec));
+    co_await ws_.async_read_some(buffer, kReadStep, net::redirect_error(net::use_awaitable, ec));
     if (ec) break;  // closed, reset, timed out, or too big (Beast closes with 1009)
+    if (!ws_.is_message_done()) continue;
     if (closing_) {
       buffer.consume(buffer.size());
       continue;
@@ -23,6 +27,7 @@ net::awaitable<void> WsConnection::run() {
     }
     std::string text = beast::buffers_to_string(buffer.data());
     buffer.consume(buffer.size());
+    if (buffer.capacity() > 4 * kReadStep) buffer.shrink_to_fit();  // a big frame's room goes back
     co_await handler_->on_frame(*this, text);
   }
   closing_ = true;
@@ -47,7 +52,7 @@ void WsConnection::close(std::uint16_t code, std::string reason) {
 
 void WsConnection::send(SharedText frame) {
   if (closing_) return;
-  if (queue_.size() >= limit_.frames || queued_bytes_ + frame->size() > limit_.bytes) {
+  if (queued() >= limit_.frames || queued_bytes_ + frame->size() > limit_.bytes) {
     closing_ = true;
     close_reason_ = websocket::close_reason(static_cast<websocket::close_code>(4008), "too slow: reconnect and resume");
     if (!writing_) {
@@ -67,16 +72,30 @@ void WsConnection::send(SharedText frame) {
   if (!writing_) write_next();
 }
 
+void WsConnection::pop_front() {
+  queue_[head_++].reset();
+  if (head_ == queue_.size()) {
+    // Drained: an idle connection keeps no buffer beyond a few slots.
+    if (queue_.capacity() > 16) queue_ = {};
+    else queue_.clear();
+    head_ = 0;
+  } else if (head_ >= 64 && head_ * 2 >= queue_.size()) {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(head_));  // a long backlog: compact
+    head_ = 0;
+  }
+}
+
 void WsConnection::write_next() {
   writing_ = true;
   ws_.text(true);
-  ws_.async_write(net::buffer(*queue_.front()), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
-    self->queued_bytes_ -= self->queue_.front()->size();
-    self->queue_.pop_front();
+  ws_.async_write(net::buffer(*queue_[head_]), [self = shared_from_this()](boost::system::error_code ec, std::size_t) {
+    self->queued_bytes_ -= self->queue_[self->head_]->size();
+    self->pop_front();
     self->writing_ = false;
     if (ec) {
       self->closing_ = true;
-      self->queue_.clear();
+      self->queue_ = {};
+      self->head_ = 0;
       self->queued_bytes_ = 0;
       return;
     }
@@ -84,7 +103,7 @@ void WsConnection::write_next() {
     // client resumes by sequence anyway.
     if (self->closing_) {
       self->start_close();
-    } else if (!self->queue_.empty()) {
+    } else if (self->queued() > 0) {
       self->write_next();
     }
   });
@@ -93,7 +112,8 @@ void WsConnection::write_next() {
 void WsConnection::start_close() {
   if (close_started_) return;
   close_started_ = true;
-  queue_.clear();
+  queue_ = {};
+  head_ = 0;
   queued_bytes_ = 0;
   ws_.async_close(close_reason_, [self = shared_from_this()](boost::system::error_code) {});
 }

@@ -2,9 +2,9 @@
 // Overflow policy: a peer that falls more than its queue limit (frames or bytes) behind is closed with 4008; it
 // reconnects and resumes by sequence, so nothing is lost and nobody else waits for it.
 #pragma once
-#include <deque>
 #include <memory>
 #include <string_view>
+#include <vector>
 
 #include "hub/hub.hpp"
 #include "net/beast.hpp"
@@ -43,6 +43,8 @@ class WsConnection final : public Subscriber, public std::enable_shared_from_thi
 
   /// Reads until the peer goes away. Runs on the connection's strand.
   net::awaitable<void> run();
+  /// run() in a coroutine that owns the connection, for co_spawn.
+  static net::awaitable<void> serve(std::shared_ptr<WsConnection> self) { co_await self->run(); }
 
   /// Thread-safe: queue a frame / close with a code.
   void deliver(SharedText frame) override;
@@ -65,7 +67,12 @@ class WsConnection final : public Subscriber, public std::enable_shared_from_thi
   WsStream ws_;
   std::unique_ptr<WsHandler> handler_;
   QueueLimit limit_;
-  std::deque<SharedText> queue_;
+  // Frames waiting to be written, oldest at head_. A vector, not a deque: libstdc++'s deque allocates 576 bytes
+  // even when empty, and an idle connection's queue is empty.
+  std::vector<SharedText> queue_;
+  std::size_t head_ = 0;
+  [[nodiscard]] std::size_t queued() const { return queue_.size() - head_; }
+  void pop_front();
   std::size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closing_ = false;      // no more frames are queued
