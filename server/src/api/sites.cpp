@@ -88,7 +88,11 @@ Result<void> apply(Site& site, std::string_view field, const json& v) {
       return fail(Errc::bad_request, "hours: must be an object or text such as \"mon-fri 09:00-18:00\"");
     }
     auto hours = v.is_string() ? parse_hours(v.get<std::string>()) : hours_from_json(v.dump());
-    if (!hours) return std::unexpected(named(field, hours.error()));
+    if (!hours) {
+      Error e = hours.error();
+      if (e.message.starts_with("stored ")) e.message.erase(0, 7);  // the reader's words for the database
+      return std::unexpected(named(field, e));
+    }
     next.hours = hours_to_json(*hours);
   } else if (field == "first_response_seconds") {
     if (v.is_null()) {
