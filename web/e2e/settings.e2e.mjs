@@ -43,14 +43,17 @@ test('the owner makes a site closed today; its page offers the form; the lead re
   const form = op.locator('[data-site-form="new"]');
   await form.waitFor();
 
-  // A bad origin first: the server's message appears beside the field.
+  // Bad origins first: the console's own check, then the server's message, each beside the field.
   await form.getByLabel('Ключ сайта').fill('tea-shop');
   await form.getByLabel('Название').fill('Чайная лавка');
   await form.getByLabel('Адреса сайта').fill(`${shopOrigin}/catalog`);
   await form.getByRole('button', { name: 'Создать сайт' }).click();
   const originError = form.locator('[data-error-for="allowed_origins"]');
   await originError.waitFor();
-  assert.match(await originError.innerText(), /path/);
+  assert.match(await originError.innerText(), /без пути/);
+  await form.getByLabel('Адреса сайта').fill('http://127.0.0.1:99999');
+  await form.getByRole('button', { name: 'Создать сайт' }).click();
+  await form.locator('[data-error-for="allowed_origins"]', { hasText: '65535' }).waitFor();
 
   await form.getByLabel('Адреса сайта').fill(shopOrigin);
   await form.getByLabel('Часовой пояс').selectOption(zone);

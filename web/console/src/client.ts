@@ -84,6 +84,9 @@ export class OperatorClient {
     ws.addEventListener('close', (ev) => {
       this.online = false;
       this.ws = null;
+      // 4002: the operator's sites changed (a new site); come back at once for the new welcome, without the
+      // "no connection" bar flashing.
+      if (ev.code === 4002 && !this.stopped) return this.connect();
       this.onChange();
       if (ev.code === 4001) return this.onLoggedOut();
       if (this.stopped) return;

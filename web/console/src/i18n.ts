@@ -212,6 +212,9 @@ const ru = {
   siAddSpecial: '+ особый день',
   siEmbed: 'Код для сайта', siEmbedHint: 'Вставьте его перед </body> на каждой странице, где нужен чат.', siCopy: 'Скопировать код',
   siFieldError: 'Поле «{f}»:',
+  siBadKey: 'От 2 до 40 символов: строчные латинские буквы, цифры и дефис.', siBadName: 'Напишите название сайта.',
+  siNoOrigins: 'Нужен хотя бы один адрес сайта.', siBadOrigin: '«{o}» — не адрес сайта: нужно https://имя-сайта, без пути после него.',
+  siBadTimer: 'Целое число секунд от 5 до 600 — или оставьте пустым.',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -427,6 +430,9 @@ const en: Texts = {
   siAddSpecial: '+ special day',
   siEmbed: 'Code for the site', siEmbedHint: 'Paste it before </body> on every page that needs the chat.', siCopy: 'Copy code',
   siFieldError: 'Field “{f}”:',
+  siBadKey: '2 to 40 characters: lower-case Latin letters, digits and hyphens.', siBadName: 'Give the site a name.',
+  siNoOrigins: 'Add at least one site address.', siBadOrigin: '“{o}” is not a site address: write https://site-name, with no path after it.',
+  siBadTimer: 'A whole number of seconds from 5 to 600, or leave it empty.',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

@@ -82,6 +82,30 @@ function splitError(message: string): { field: string; text: string } {
   return m ? { field: m[1], text: m[2] } : { field: '', text: message };
 }
 
+/** The common slips, said in the console's language before the server is asked (it checks everything again). */
+function check(d: Draft, create: boolean): { field: string; text: string } | null {
+  if (create && !/^[a-z0-9-]{2,40}$/.test(d.key.trim())) return { field: 'key', text: t.siBadKey };
+  if (!d.name.trim()) return { field: 'name', text: t.siBadName };
+  const origins = d.origins.split('\n').map((x) => x.trim()).filter(Boolean);
+  if (!origins.length) return { field: 'allowed_origins', text: t.siNoOrigins };
+  const bad = origins.find((o) => !/^https?:\/\/[^/?#@\s]+\/?$/i.test(o));
+  if (bad) return { field: 'allowed_origins', text: fill(t.siBadOrigin, { o: bad }) };
+  const timer = d.timer.trim();
+  if (timer && !(/^\d+$/.test(timer) && Number(timer) >= 5 && Number(timer) <= 600)) return { field: 'first_response_seconds', text: t.siBadTimer };
+  return null;
+}
+
+/** The form's label of a field the server named. */
+function fieldName(field: string): string {
+  const names: Record<string, string> = {
+    key: t.siKey, name: t.siName, allowed_origins: t.siOrigins, language: t.siLanguage, timezone: t.siZone,
+    first_response_seconds: t.siTimer, hours: t.siHours, 'appearance.color': t.siColor, 'appearance.position': t.siPosition,
+    'appearance.title': t.siTitle, 'appearance.launcher': t.siLauncher, 'appearance.operator_name': t.siTeam,
+    'appearance.greeting': t.siGreeting,
+  };
+  return names[field] ?? field;
+}
+
 async function call(csrf: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; body: any }> {
   try {
     const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
@@ -158,6 +182,8 @@ function SiteForm({ site, csrf, defaultTimer, onSaved, firstNote = '' }: {
   const text = (e: Event) => (e.target as HTMLInputElement).value;
   const save = async (e: Event) => {
     e.preventDefault();
+    const mistake = check(d, create);
+    if (mistake) { setError(mistake); return; }
     setBusy(true);
     const r = create ? await call(csrf, 'POST', '/api/v1/sites', bodyOf(d, true))
       : await call(csrf, 'PATCH', `/api/v1/sites/${encodeURIComponent(site!.key)}`, bodyOf(d, false));
@@ -260,7 +286,7 @@ function SiteForm({ site, csrf, defaultTimer, onSaved, firstNote = '' }: {
       <div class="eg-save">
         <button type="submit" class="primary" disabled={busy}>{create ? t.siCreate : t.save}</button>
         {note && <span class="ok small" role="status">{note}</span>}
-        {error && <span class="error small" role="alert">{error.field ? fill(t.siFieldError, { f: error.field }) + ' ' : ''}{error.text}</span>}
+        {error && <span class="error small" role="alert">{error.field ? fill(t.siFieldError, { f: fieldName(error.field) }) + ' ' : ''}{error.text}</span>}
       </div>
     </form>
   );
