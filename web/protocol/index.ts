@@ -90,6 +90,8 @@ export interface SiteInfo {
   id: number;
   name: string;
   key: string;
+  /** In the operator socket's welcome and site frames: the site's own first-response time, else the default. */
+  first_response_ms?: number;
 }
 
 // ---- frames shared by both endpoints -------------------------------------------------------------
@@ -281,6 +283,8 @@ export interface CallbackRecord {
 
 export type OperatorIn =
   | OperatorWelcome
+  /** an owner or admin changed one of the operator's sites */
+  | { type: 'site'; site: SiteInfo }
   | { type: 'conversation'; conversation: ConversationSummary }
   /** the FAQ bot stopped answering a conversation (handed off, or an operator wrote) */
   | BotFrame

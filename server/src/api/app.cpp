@@ -172,6 +172,10 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
     if (path == "/api/v1/canned" || path.starts_with("/api/v1/canned/")) co_return co_await canned(req, path.substr(14));
     if (path == "/api/v1/engage/presets" && get) co_return co_await engage_presets(req);
+    if (path == "/api/v1/sites") co_return co_await sites(req, "");
+    if (path.starts_with("/api/v1/sites/") && path.find('/', 14) == std::string_view::npos) {
+      co_return co_await sites(req, path.substr(13));
+    }
     if (path.starts_with("/api/v1/sites/")) co_return co_await site_settings(req, path.substr(14));
     if (path == "/api/v1/widget/events" && verb == http::verb::post) co_return co_await widget_events(req, peer_ip);
     constexpr std::string_view kWidgetFiles = "/api/v1/widget/attachments";

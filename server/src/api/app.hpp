@@ -71,6 +71,8 @@ class App final : public Router {
   net::awaitable<Reply> export_csv(const HttpRequest& req, std::string_view file);
   // Canned replies (api/canned.cpp).
   net::awaitable<HttpResponse> canned(const HttpRequest& req, std::string_view rest);
+  // Sites (api/sites.cpp): rest = "" or "/{key}".
+  net::awaitable<HttpResponse> sites(const HttpRequest& req, std::string_view rest);
   // Engagement and the FAQ bot (api/engage.cpp): rest = what follows "/api/v1/sites/".
   net::awaitable<HttpResponse> engage_presets(const HttpRequest& req);
   net::awaitable<HttpResponse> site_settings(const HttpRequest& req, std::string_view rest);

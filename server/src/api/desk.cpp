@@ -12,22 +12,7 @@ Desk::Desk(net::io_context& ioc, Services services, DeskConfig config)
 
 void Desk::start(DeskSnapshot snap) {
   for (auto& o : snap.operators) ops_[o.id] = Op{std::move(o), 0, 0, TimePoint{}};
-  for (auto& d : snap.departments) departments_[d.id] = std::move(d);
-  for (auto& site : snap.sites) {
-    Schedule schedule;
-    auto hours = hours_from_json(site.hours);
-    auto zone = find_zone(site.timezone);
-    if (hours && zone) {
-      schedule = Schedule{std::move(*hours), *zone};
-    } else {
-      spdlog::error("site {}: unusable hours or time zone ({}); treating it as always open", site.id.value,
-                    hours ? zone.error().message : hours.error().message);
-      schedule.hours.always_open = true;
-      schedule.zone = date::locate_zone("UTC");
-    }
-    schedules_[site.id] = std::move(schedule);
-    sites_[site.id] = std::move(site);
-  }
+  load_setup(snap);
   for (auto& c : snap.open_chats) {
     Chat chat{c, {}, false};
     if (c.assigned) {
@@ -50,6 +35,51 @@ void Desk::start(DeskSnapshot snap) {
     net::co_spawn(strand_, route_new(chat.info.id, PageRef{}, false), net::detached);
   }
   net::co_spawn(strand_, tick_loop(), net::detached);
+}
+
+void Desk::load_setup(DeskSnapshot& snap) {
+  departments_.clear();
+  for (auto& d : snap.departments) departments_[d.id] = std::move(d);
+  sites_.clear();
+  schedules_.clear();
+  for (auto& site : snap.sites) {
+    Schedule schedule;
+    auto hours = hours_from_json(site.hours);
+    auto zone = find_zone(site.timezone);
+    if (hours && zone) {
+      schedule = Schedule{std::move(*hours), *zone};
+    } else {
+      spdlog::error("site {}: unusable hours or time zone ({}); treating it as always open", site.id.value,
+                    hours ? zone.error().message : hours.error().message);
+      schedule.hours.always_open = true;
+      schedule.zone = date::locate_zone("UTC");
+    }
+    schedules_[site.id] = std::move(schedule);
+    sites_[site.id] = std::move(site);
+  }
+}
+
+void Desk::refresh(DeskSnapshot snap) {
+  net::post(strand_, [this, snap = std::move(snap)]() mutable {
+    // Who serves what may have changed (a new site's members); presence, consoles and load are this node's own.
+    for (auto& o : snap.operators) {
+      auto it = ops_.find(o.id);
+      if (it == ops_.end()) {
+        ops_[o.id] = Op{std::move(o), 0, 0, TimePoint{}};
+      } else {
+        it->second.info.name = std::move(o.name);
+        it->second.info.limit = o.limit;
+        it->second.info.departments = std::move(o.departments);
+      }
+    }
+    load_setup(snap);
+    net::co_spawn(strand_, drain(), net::detached);
+  });
+}
+
+Millis Desk::first_response_of(SiteId site) const {
+  auto it = sites_.find(site);
+  return it != sites_.end() && it->second.first_response ? *it->second.first_response : config_.first_response;
 }
 
 void Desk::stop() {
@@ -361,7 +391,7 @@ net::awaitable<void> Desk::check_deadlines() {
   const auto now = s_.clock.now();
   std::vector<ConversationId> due;
   for (const auto& [id, chat] : chats_) {
-    if (chat.info.assigned && !chat.info.answered && now >= chat.info.assigned_at + config_.first_response) {
+    if (chat.info.assigned && !chat.info.answered && now >= chat.info.assigned_at + first_response_of(chat.info.site)) {
       due.push_back(id);
     }
   }

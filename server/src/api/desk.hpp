@@ -30,8 +30,11 @@ class Desk {
 
   /// Takes the state from storage and starts the deadline timer. Once, before serving.
   void start(DeskSnapshot snapshot);
-  /// Immutable after construction: safe from any thread.
+  /// The server's default first-response time ([desk]); immutable after construction: safe from any thread.
   [[nodiscard]] Millis first_response() const { return config_.first_response; }
+  /// Takes sites, departments and memberships anew from storage after a change of settings (a new site, hours,
+  /// the first-response timer); presence, load, queues and open chats stay. Any thread.
+  void refresh(DeskSnapshot snapshot);
   void stop();
 
   // ---- events; any thread ----
@@ -74,6 +77,9 @@ class Desk {
     bool told_busy = false;
   };
 
+  void load_setup(DeskSnapshot& snap);
+  /// The site's own first-response time, else the default. On the strand.
+  [[nodiscard]] Millis first_response_of(SiteId site) const;
   [[nodiscard]] std::vector<OperatorLoad> roster(DepartmentId department) const;
   [[nodiscard]] std::string operator_name(OperatorId op) const;
   [[nodiscard]] std::string department_name(DepartmentId d) const;

@@ -46,6 +46,8 @@ class Hub {
   void close_session(const std::string& session_key, std::uint16_t code, const std::string& reason);
   /// Closes every connection (shutdown).
   void close_all(std::uint16_t code, const std::string& reason);
+  /// Closes every connection of the operator (their consoles reconnect and read their sites anew).
+  void close_operator(OperatorId op, std::uint16_t code, const std::string& reason);
 
  private:
   struct Entry {

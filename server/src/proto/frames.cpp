@@ -486,7 +486,13 @@ std::string bot_feedback_saved_frame(MessageId message, bool helpful) {
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations, const TeamView& team) {
   json s = json::array(), c = json::array(), ops = json::array(), deps = json::array();
-  for (const auto& site : sites) s.push_back(site_to_json(site));
+  for (const auto& site : sites) {
+    json j = site_to_json(site);
+    // The site's own first-response time (the console marks chats late by it), else the desk's default.
+    j["first_response_ms"] = site.first_response_seconds ? std::int64_t{*site.first_response_seconds} * 1000
+                                                         : static_cast<std::int64_t>(team.first_response.count());
+    s.push_back(std::move(j));
+  }
   for (const auto& conv : conversations) c.push_back(summary_to_json(conv));
   for (const auto& m : team.operators) {
     json d = json::array();

@@ -84,6 +84,9 @@ export class OperatorClient {
     ws.addEventListener('close', (ev) => {
       this.online = false;
       this.ws = null;
+      // 4002: the operator's sites changed (a new site); come back at once for the new welcome, without the
+      // "no connection" bar flashing.
+      if (ev.code === 4002 && !this.stopped) return this.connect();
       this.onChange();
       if (ev.code === 4001) return this.onLoggedOut();
       if (this.stopped) return;
@@ -113,7 +116,8 @@ export class OperatorClient {
 
   /** Nobody has answered this visitor within the first-response time (supervisors watch these). */
   late(c: Conv, now = Date.now()): boolean {
-    return !c.summary.answered && c.summary.status === 'open' && now - c.summary.created_at > this.firstResponseMs;
+    const limit = this.sites.find((x) => x.id === c.summary.site)?.first_response_ms ?? this.firstResponseMs;
+    return !c.summary.answered && c.summary.status === 'open' && now - c.summary.created_at > limit;
   }
 
   list(): Conv[] {
@@ -248,6 +252,10 @@ export class OperatorClient {
           if (c.loaded) this.raw({ type: 'notes', conversation: s.id });
           for (const p of c.pending.values()) this.raw({ type: 'send', conversation: s.id, client_id: p.key, text: p.text });
         }
+        break;
+      }
+      case 'site': {
+        this.sites = this.sites.map((x) => (x.id === f.site.id ? { ...x, ...f.site } : x));
         break;
       }
       case 'conversation': {

@@ -6,6 +6,7 @@ import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { t } from './i18n';
 import { Engage } from './engage';
 import { Hooks } from './hooks';
+import { Sites } from './sites';
 
 export interface SettingsProps {
   sites: SiteInfo[];
@@ -20,6 +21,7 @@ interface Section {
 }
 
 const kSections: Section[] = [
+  { id: 'sites', label: () => t.sites, render: (p) => <Sites csrf={p.csrf} /> },
   { id: 'engage', label: () => t.engage, render: (p) => <Engage sites={p.sites} csrf={p.csrf} /> },
   { id: 'hooks', label: () => t.hooks, render: (p) => <Hooks sites={p.sites} csrf={p.csrf} /> },
 ];

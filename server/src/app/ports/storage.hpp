@@ -112,6 +112,7 @@ struct DeskSite {
   std::vector<RoutingRule> rules;  // in order
   std::string timezone;
   std::string hours;  // JSON, core/hours
+  std::optional<Millis> first_response;  // the site's own first-response timer; none: the desk's default
 };
 
 struct DeskChat {
@@ -384,6 +385,11 @@ class Storage {
 
   // ---- sites ----
   virtual Result<std::optional<Site>> site_by_key(std::string_view key) = 0;
+  /// A new site (the key must be free install-wide, else conflict naming the key) with its default department;
+  /// `creator` and every owner and admin of the site's account become members of both. Returns it with its id.
+  virtual Result<Site> create_site(const Site& site, OperatorId creator, TimePoint now) = 0;
+  /// Stores every field of `site` but its key and account; not_found unless it is one of the scope's sites.
+  virtual Result<void> update_site(const OperatorScope& scope, const Site& site) = 0;
   virtual Result<std::vector<Site>> sites_of(const OperatorScope& scope) = 0;
 
   // ---- visitors ----

@@ -42,6 +42,8 @@ struct Site {
   std::string timezone = "Europe/Moscow";
   SiteAppearance appearance;
   std::string hours = R"({"always_open":true})";  // WorkingHours as JSON (core/hours: hours_to_json)
+  /// The site's own first-response timer, seconds (5..600); none: the server's [desk] default.
+  std::optional<int> first_response_seconds;
 };
 
 struct OperatorAccount {

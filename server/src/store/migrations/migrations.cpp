@@ -419,6 +419,10 @@ ALTER TABLE api_tokens ADD COLUMN sites TEXT;
 -- protocol.md, "note" with whisper: a supervisor's note addressed to the operator holding the chat.
 ALTER TABLE notes ADD COLUMN whisper_to INTEGER REFERENCES operators(id);
 )SQL"},
+    {19, "per-site first-response timer", R"SQL(
+-- docs/api.md, "Sites": the site's own first-response timer in seconds; NULL: the server's [desk] default.
+ALTER TABLE sites ADD COLUMN first_response_seconds INTEGER;
+)SQL"},
 };
 
 }  // namespace

@@ -64,8 +64,12 @@ Result<DeskSnapshot> SqliteStorage::desk_snapshot() {
       }
     }
     {
-      auto s = db_.prepare("SELECT id, timezone, hours FROM sites ORDER BY id");
-      while (s.step()) out.sites.push_back(DeskSite{SiteId{s.i64(0)}, DepartmentId{}, {}, s.str(1), s.str(2)});
+      auto s = db_.prepare("SELECT id, timezone, hours, first_response_seconds FROM sites ORDER BY id");
+      while (s.step()) {
+        DeskSite site{SiteId{s.i64(0)}, DepartmentId{}, {}, s.str(1), s.str(2), std::nullopt};
+        if (!s.is_null(3)) site.first_response = Millis{s.i64(3) * 1000};
+        out.sites.push_back(std::move(site));
+      }
       for (const auto& d : out.departments) {
         if (!d.is_default) continue;
         for (auto& site : out.sites) {

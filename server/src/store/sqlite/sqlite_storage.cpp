@@ -47,6 +47,7 @@ Site site_from(const Stmt& s) {
   site.timezone = s.str(6);
   site.appearance = appearance_from(s.str(7));
   site.hours = s.str(8);
+  if (!s.is_null(9)) site.first_response_seconds = static_cast<int>(s.i64(9));
   return site;
 }
 
@@ -239,11 +240,63 @@ Result<void> SqliteStorage::add_site_member(SiteId site, OperatorId op) {
   });
 }
 
+Result<Site> SqliteStorage::create_site(const Site& site, OperatorId creator, TimePoint now) {
+  return guarded([&]() -> Result<Site> {
+    {
+      auto taken = db_.prepare("SELECT 1 FROM sites WHERE key = ?");
+      taken.bind(1, site.key);
+      if (taken.step()) return fail(Errc::conflict, "key: the site key '" + site.key + "' is taken");
+    }
+    Site out = site;
+    {
+      auto s = db_.prepare(
+          "INSERT INTO sites(account_id, key, name, allowed_origins, language, timezone, appearance, created_at, hours, "
+          "first_response_seconds) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+      s.bind(1, site.account.value).bind(2, site.key).bind(3, site.name).bind(4, json(site.allowed_origins).dump());
+      s.bind(5, site.language).bind(6, site.timezone).bind(7, appearance_to(site.appearance)).bind(8, to_unix_ms(now));
+      s.bind(9, site.hours);
+      if (site.first_response_seconds) s.bind(10, std::int64_t{*site.first_response_seconds});
+      else s.bind_null(10);
+      s.step();
+      out.id = SiteId{s.i64(0)};
+    }
+    auto d = db_.prepare("INSERT INTO departments(site_id, name, is_default) VALUES (?, ?, 1)");
+    d.bind(1, out.id.value).bind(2, site.language == "en" ? "General" : "Общий").run();
+    // The maker and everyone who manages the account work the new site (and its default department).
+    auto m = db_.prepare(
+        "INSERT INTO site_members(operator_id, site_id) SELECT id, ? FROM operators WHERE account_id = ? "
+        "AND (id = ? OR role IN ('owner', 'admin')) ON CONFLICT DO NOTHING");
+    m.bind(1, out.id.value).bind(2, site.account.value).bind(3, creator.value).run();
+    auto dm = db_.prepare(
+        "INSERT INTO department_members(operator_id, department_id) SELECT sm.operator_id, d.id FROM site_members sm "
+        "JOIN departments d ON d.site_id = sm.site_id AND d.is_default = 1 WHERE sm.site_id = ? ON CONFLICT DO NOTHING");
+    dm.bind(1, out.id.value).run();
+    return out;
+  });
+}
+
+Result<void> SqliteStorage::update_site(const OperatorScope& scope, const Site& site) {
+  return guarded([&]() -> Result<void> {
+    auto s = db_.prepare(
+        "UPDATE sites SET name = ?, allowed_origins = ?, language = ?, timezone = ?, appearance = ?, hours = ?, "
+        "first_response_seconds = ? WHERE id = ? AND account_id = ? AND id IN " OTK_SCOPE_MEMBER_SITES
+        " RETURNING id");
+    s.bind(1, site.name).bind(2, json(site.allowed_origins).dump()).bind(3, site.language).bind(4, site.timezone);
+    s.bind(5, appearance_to(site.appearance)).bind(6, site.hours);
+    if (site.first_response_seconds) s.bind(7, std::int64_t{*site.first_response_seconds});
+    else s.bind_null(7);
+    s.bind(8, site.id.value).bind(9, scope.op.account.value);
+    bind_scope(s, scope);
+    if (!s.step()) return fail(Errc::not_found, "no such site");
+    return {};
+  });
+}
+
 Result<std::optional<Site>> SqliteStorage::site_by_key(std::string_view key) {
   return guarded([&]() -> Result<std::optional<Site>> {
     auto s = db_.prepare(
-        "SELECT id, account_id, key, name, allowed_origins, language, timezone, appearance, hours FROM sites "
-        "WHERE key = ?");
+        "SELECT id, account_id, key, name, allowed_origins, language, timezone, appearance, hours, "
+        "first_response_seconds FROM sites WHERE key = ?");
     s.bind(1, key);
     if (!s.step()) return std::optional<Site>{};
     return std::optional(site_from(s));
@@ -253,8 +306,8 @@ Result<std::optional<Site>> SqliteStorage::site_by_key(std::string_view key) {
 Result<std::vector<Site>> SqliteStorage::sites_of(const OperatorScope& scope) {
   return guarded([&]() -> Result<std::vector<Site>> {
     auto s = db_.prepare(
-        "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance, s.hours "
-        "FROM sites s " OTK_SCOPE_JOIN("m", "s.id") "WHERE s.account_id = ? ORDER BY s.name");
+        "SELECT s.id, s.account_id, s.key, s.name, s.allowed_origins, s.language, s.timezone, s.appearance, s.hours, "
+        "s.first_response_seconds FROM sites s " OTK_SCOPE_JOIN("m", "s.id") "WHERE s.account_id = ? ORDER BY s.name");
     bind_scope(s, scope).bind(2, scope.op.account.value);
     std::vector<Site> out;
     while (s.step()) out.push_back(site_from(s));

@@ -33,6 +33,8 @@ class SqliteStorage final : public Storage {
   Result<void> add_site_member(SiteId site, OperatorId op) override;
   Result<std::optional<AccountId>> account_by_name(std::string_view name) override;
   Result<std::optional<Site>> site_by_key(std::string_view key) override;
+  Result<Site> create_site(const Site& site, OperatorId creator, TimePoint now) override;
+  Result<void> update_site(const OperatorScope& scope, const Site& site) override;
   Result<std::vector<Site>> sites_of(const OperatorScope& scope) override;
   Result<std::optional<Visitor>> visitor_by_token(SiteId site, std::string_view token_hash) override;
   Result<Visitor> create_visitor(SiteId site, std::string_view token_hash, TimePoint now) override;

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace otk {
@@ -181,6 +182,47 @@ TEST_F(SqliteStorageTest, SiteKeyOfAnotherAccountCannotBeTakenOver) {
   ASSERT_FALSE(r.has_value());
   EXPECT_EQ(r.error().code, Errc::conflict);
   EXPECT_EQ(db_->site_by_key("key-b")->value().name, "Shop B");
+}
+
+TEST_F(SqliteStorageTest, CreatedSiteHasItsManagersAndDefaultDepartment) {
+  const auto admin = *db_->upsert_operator(a_, "ada@a.ru", "Ада", "hash", Role::admin, clock_.now());
+  const auto owner = *db_->upsert_operator(a_, "oleg@a.ru", "Олег", "hash", Role::owner, clock_.now());
+  Site s = site(a_, "fresh", "Fresh");
+  s.first_response_seconds = 40;
+  auto made = db_->create_site(s, admin, clock_.now());
+  ASSERT_TRUE(made.has_value()) << made.error().message;
+  EXPECT_EQ(db_->site_by_key("fresh")->value().first_response_seconds, 40);
+  for (const auto* email : {"ada@a.ru", "oleg@a.ru"}) {
+    auto sites = *db_->sites_of(scope_of(email));
+    EXPECT_TRUE(std::ranges::any_of(sites, [](const Site& x) { return x.key == "fresh"; })) << email;
+  }
+  EXPECT_FALSE(std::ranges::any_of(*db_->sites_of(scope_of("anna@a.ru")), [](const Site& x) { return x.key == "fresh"; }))
+      << "a plain operator joins only when added";
+  auto snap = *db_->desk_snapshot();
+  const auto desk_site = std::ranges::find(snap.sites, made->id, &DeskSite::id);
+  ASSERT_NE(desk_site, snap.sites.end());
+  EXPECT_EQ(desk_site->first_response, Millis{40'000});
+  const auto ada = std::ranges::find(snap.operators, admin, &DeskOperator::id);
+  EXPECT_TRUE(std::ranges::find(ada->departments, desk_site->default_department) != ada->departments.end());
+  (void)owner;
+
+  auto taken = db_->create_site(site(b_, "fresh", "Again"), op_b_, clock_.now());
+  ASSERT_FALSE(taken.has_value());
+  EXPECT_EQ(taken.error().code, Errc::conflict);
+}
+
+TEST_F(SqliteStorageTest, UpdateSiteOnlyWithinTheScope) {
+  Site s = db_->site_by_key("key-a")->value();
+  s.name = "Renamed";
+  s.first_response_seconds = 7;
+  EXPECT_EQ(db_->update_site(scope_of("boris@b.ru"), s).error().code, Errc::not_found);
+  EXPECT_EQ(db_->site_by_key("key-a")->value().name, "Shop A");
+  ASSERT_TRUE(db_->update_site(scope_of("anna@a.ru"), s).has_value());
+  EXPECT_EQ(db_->site_by_key("key-a")->value().name, "Renamed");
+  EXPECT_EQ(db_->site_by_key("key-a")->value().first_response_seconds, 7);
+  s.first_response_seconds.reset();
+  ASSERT_TRUE(db_->update_site(scope_of("anna@a.ru"), s).has_value());
+  EXPECT_FALSE(db_->site_by_key("key-a")->value().first_response_seconds.has_value());
 }
 
 TEST_F(SqliteStorageTest, ReadMarkerMovesForwardOnlyAndDrivesUnread) {
