@@ -102,14 +102,15 @@ function documentOf(f: Form): { doc?: unknown; bad?: string } {
   return { doc };
 }
 
-function Editor({ siteKey, csrf, saved, dials, onSaved }: {
+function Editor({ siteKey, csrf, saved, dials, onSaved, onDirty }: {
   siteKey: string; csrf: string; saved: CallbackDoc; dials: boolean; onSaved: (d: CallbackDoc) => void;
+  onDirty: (dirty: boolean) => void;
 }) {
   const [f, setF] = useState<Form>(() => formOf(saved));
   const [busy, setBusy] = useState(false);
   const [status, setStatus] = useState<{ kind: '' | 'saved' | 'error'; text: string }>({ kind: '', text: '' });
   const d = f.doc;
-  const edit = (change: Partial<Form>) => { setF((x) => ({ ...x, ...change })); setStatus({ kind: '', text: t.unsaved }); };
+  const edit = (change: Partial<Form>) => { setF((x) => ({ ...x, ...change })); setStatus({ kind: '', text: t.unsaved }); onDirty(true); };
   const doc = (change: (d: CallbackDoc) => CallbackDoc) => edit({ doc: change(f.doc) });
   const plan = (p: Partial<Plan>) => doc((x) => ({ ...x, plan: { ...x.plan, ...p } }));
   const trunk = (p: Partial<Trunk>) => doc((x) => ({ ...x, trunk: { ...x.trunk, ...p } }));
@@ -129,6 +130,7 @@ function Editor({ siteKey, csrf, saved, dials, onSaved }: {
     if (!r.ok) { setStatus({ kind: 'error', text: problem(r) }); return; }
     setF(formOf(r.body.settings));
     setStatus({ kind: 'saved', text: t.saved });
+    onDirty(false);
     onSaved(r.body.settings);
   };
 
@@ -334,12 +336,14 @@ export function CallbackSettings({ sites, csrf, me }: { sites: SiteInfo[]; csrf:
   const [saved, setSaved] = useState<CallbackDoc | null>(null);
   const [dials, setDials] = useState(true);
   const [error, setError] = useState('');
+  const [dirty, setDirty] = useState(false);
   const site = sites.find((s) => s.id === siteId) ?? sites[0];
 
   useEffect(() => {
     if (!site) return;
     let live = true;
     setSaved(null);
+    setDirty(false);
     setError('');
     call(csrf, 'GET', `/api/v1/sites/${encodeURIComponent(site.key)}/callback`).then((r) => {
       if (!live) return;
@@ -354,7 +358,10 @@ export function CallbackSettings({ sites, csrf, me }: { sites: SiteInfo[]; csrf:
     <section class="chat canned-tab engage callback-settings">
       <div class="eg-bar">
         {sites.length > 1 ? (
-          <select class="presence" aria-label={t.site} value={site?.id} onChange={(e) => setSiteId(Number(val(e)))}>
+          <select class="presence" aria-label={t.site} value={site?.id} onChange={(e) => {
+            if (dirty && !window.confirm(t.leaveUnsaved)) { (e.target as HTMLSelectElement).value = String(site?.id); return; }
+            setSiteId(Number(val(e)));
+          }}>
             {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
           </select>
         ) : <b>{site?.name}</b>}
@@ -364,7 +371,7 @@ export function CallbackSettings({ sites, csrf, me }: { sites: SiteInfo[]; csrf:
         {!site ? <p class="muted pad">{t.egNoSites}</p>
           : error ? <p class="error pad" role="alert">{error}</p>
           : !saved ? <p class="muted pad">{t.cbLoading}</p>
-          : <Editor key={site.key} siteKey={site.key} csrf={csrf} saved={saved} dials={dials} onSaved={setSaved} />}
+          : <Editor key={site.key} siteKey={site.key} csrf={csrf} saved={saved} dials={dials} onSaved={setSaved} onDirty={setDirty} />}
         <OptOuts csrf={csrf} region={saved?.region ?? ''} canRemove={me.role === 'owner' || me.role === 'admin'} />
       </div>
     </section>
