@@ -128,7 +128,9 @@ export type VisitorOut =
   /** the visitor's verdict on a conversation of theirs (usually right after it was closed) */
   | { type: 'rate'; conversation: number; rating: 'good' | 'bad'; comment?: string }
   /** instant callback; `website` is the form's hidden honeypot field (people leave it empty) */
-  | { type: 'callback'; client_id: string; phone: string; website?: string }
+  | { type: 'callback'; client_id: string; phone: string; website?: string; at?: number }
+  /** the callback form opens: which times may the visitor pick? answered with callback_slots */
+  | { type: 'callback_slots' }
   /** the callback form's instant check, while the visitor types; answered with phone_check */
   | { type: 'check_phone'; phone: string }
   /** "talk to a person": the bot hands the conversation to the operators */
@@ -162,11 +164,13 @@ export interface VisitorWelcome {
 export interface BotFrame { type: 'bot'; conversation: number; active: boolean }
 /** Would we call this number? `display` is it as people write it ("+7 916 123-45-67"); else `message` says why not. */
 export interface PhoneCheckFrame { type: 'phone_check'; phone: string; ok: boolean; e164?: string; display?: string; message?: string }
+/** Times the visitor may pick for a callback (ms, ascending; grouped by day in `zone`, the site's). */
+export interface CallbackSlotsFrame { type: 'callback_slots'; open: boolean; zone: string; slots: number[] }
 export interface BotFeedbackSavedFrame { type: 'bot_feedback_saved'; message: number; helpful: boolean }
 
 export type VisitorIn = VisitorWelcome | AckFrame | MessageFrame | HistoryFrame | TypingFrame | StatusFrame | ClosedFrame
   | HoursFrame | ContactSavedFrame | CallbackFrame | { type: 'rated'; conversation: number } | BotFrame
-  | BotFeedbackSavedFrame | PhoneCheckFrame | ErrorFrame;
+  | BotFeedbackSavedFrame | PhoneCheckFrame | CallbackSlotsFrame | ErrorFrame;
 
 // ---- operator endpoint: /ws/operator (session cookie) ---------------------------------------------
 

@@ -236,9 +236,17 @@ export class VisitorClient {
     this.raw({ type: 'check_phone', phone });
   }
 
-  /** Asks to be called back. `trap` is the hidden honeypot field's value. Resent after a reconnect. */
-  requestCallback(phone: string, trap: string): void {
-    this.callbackFrame = { type: 'callback', client_id: randomId(), phone, ...(trap ? { website: trap } : {}) };
+  /** The times the visitor may pick (callback_slots), once asked for with askSlots(). */
+  slots: { open: boolean; zone: string; slots: number[] } | null = null;
+  askSlots(): void {
+    this.raw({ type: 'callback_slots' });
+  }
+
+  /** Asks to be called back (at a picked slot, or as soon as possible). `trap` is the hidden honeypot field's
+   *  value. Resent after a reconnect. */
+  requestCallback(phone: string, trap: string, at?: number): void {
+    this.callbackFrame = { type: 'callback', client_id: randomId(), phone, ...(trap ? { website: trap } : {}),
+      ...(at ? { at } : {}) };
     this.callback = 'sending';
     this.raw(this.callbackFrame);
     this.onChange();
@@ -379,6 +387,9 @@ export class VisitorClient {
         break;
       case 'phone_check':
         this.phoneCheck = f;
+        break;
+      case 'callback_slots':
+        this.slots = f;
         break;
       case 'error': {
         if (f.ref === 'identity') {

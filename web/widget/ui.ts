@@ -35,6 +35,8 @@ const T = {
     cb: { calling_operator: 'Ищем свободного оператора…', calling_you: 'Оператор на линии — звоним вам!',
       connected: 'Вы на связи с оператором.', failed: 'Не получилось заказать звонок. Напишите нам в чат.' } as Record<string, string>,
     cbScheduled: (when: string) => `Сейчас мы не работаем. Позвоним ${when}.`,
+    cbPicked: (when: string) => `Позвоним ${when}.`, cbWhen: 'Когда позвонить', cbNow: 'Сейчас',
+    today: 'сегодня', tomorrow: 'завтра', at: 'в',
     cbEnded: { connected: 'Звонок завершён. Появятся вопросы — пишите, мы рядом.',
       visitor_no_answer: 'Мы звонили, но не дозвонились. Можно попросить звонок ещё раз.',
       visitor_busy: 'Ваш номер был занят. Попробуйте ещё раз, когда будет удобно.',
@@ -83,6 +85,8 @@ const T = {
     cb: { calling_operator: 'Finding a free operator…', calling_you: 'An operator is on the line — calling you now!',
       connected: "You're talking to an operator.", failed: "Couldn't request a call. Please write to us in the chat." } as Record<string, string>,
     cbScheduled: (when: string) => `We're closed right now. We'll call you ${when}.`,
+    cbPicked: (when: string) => `We'll call you ${when}.`, cbWhen: 'When to call', cbNow: 'Now',
+    today: 'today', tomorrow: 'tomorrow', at: 'at',
     cbEnded: { connected: "Call ended. If anything else comes up, just write — we're here.",
       visitor_no_answer: "We called but couldn't reach you. You can ask for a call again.",
       visitor_busy: 'Your line was busy. Try again whenever it suits you.',
@@ -139,6 +143,8 @@ font-size:14px;max-height:55%;overflow-y:auto}.of[hidden]{display:none}.of input
 padding:7px 9px;color:inherit;background:#fff}.of textarea{min-height:60px}.of small{color:#5f6368;font-size:12px}
 .of .err{color:#b3261e}.ob{align-self:flex-start;border:0;border-radius:8px;background:${color};color:#fff;padding:8px 14px;
 font:inherit;cursor:pointer}.ob:focus-visible,.of input:focus-visible{outline:3px solid #111;outline-offset:1px}
+.sl{display:flex;flex-direction:column;gap:4px}.sl div{display:flex;flex-wrap:wrap;gap:4px}.sl button{border:1px solid #ccc;
+border-radius:8px;background:#fff;padding:5px 9px;font:inherit;cursor:pointer}.sl button.on{border-color:${color};background:${color};color:#fff}
 .b.bot{background:#eef1f6;border-style:dashed}
 .bd{display:inline-block;font-size:11px;font-weight:600;text-transform:uppercase;letter-spacing:.04em;padding:0 5px;
 margin-right:4px;border-radius:4px;background:#5f6368;color:#fff;opacity:1}
@@ -472,22 +478,68 @@ function mount(boot: Boot): void {
     phoneHint.style.color = current && !current.ok ? '#b3261e' : '#1e7a3c';
     phoneIn.setAttribute('aria-invalid', current && !current.ok ? 'true' : 'false');
   };
-  callForm.append(el('span', '', t.cbIntro), phoneIn, phoneHint, trap, el('small', '', t.cbConsent), callSubmit);
+  // Picking a time (callback_slots): outside hours the next open slots, grouped by day. Shown in the visitor's own
+  // time, like the hours line above ("вернёмся в 10:00"), so that a visitor in another zone is not misled.
+  const loc = cfg.lang === 'en' ? 'en-GB' : 'ru-RU';
+  const fmt = (ms: number, o: Intl.DateTimeFormatOptions) => new Date(ms).toLocaleString(loc, o);
+  const dayOf = (ms: number) => fmt(ms, { year: 'numeric', month: '2-digit', day: '2-digit' });
+  /** "сегодня в 18:00", "завтра в 10:00", "3 декабря в 10:00". */
+  const near = (ms: number) => (dayOf(ms) === dayOf(Date.now()) ? t.today : dayOf(ms) === dayOf(Date.now() + 864e5) ? t.tomorrow : '');
+  const whenText = (ms: number) =>
+    `${near(ms) || (cfg.lang === 'en' ? 'on ' : '') + fmt(ms, { day: 'numeric', month: 'long' })} ${t.at} ${fmt(ms, { hour: '2-digit', minute: '2-digit' })}`;
+  let picked: number | undefined;
+  const slotBox = el('div', 'sl');
+  slotBox.setAttribute('role', 'radiogroup');
+  slotBox.setAttribute('aria-label', t.cbWhen);
+  const renderSlots = () => {
+    const s = client.slots;
+    const list = s?.slots ?? [];
+    if (!list.length) { slotBox.replaceChildren(); picked = undefined; return; }
+    if (picked !== undefined && !list.includes(picked)) picked = undefined;
+    if (picked === undefined && !s?.open) picked = list[0];
+    const nodes: Node[] = [el('span', '', t.cbWhen)];
+    const option = (label: string, value: number | undefined) => {
+      const b = el('button', value === picked ? 'on' : '', label);
+      b.type = 'button';
+      b.setAttribute('role', 'radio');
+      b.setAttribute('aria-checked', String(value === picked));
+      if (value) b.setAttribute('data-at', String(value));
+      b.addEventListener('click', () => { picked = value; renderSlots(); });
+      return b;
+    };
+    if (s?.open) nodes.push(option(t.cbNow, undefined));
+    let day = '';
+    let row: HTMLElement | null = null;
+    for (const ms of list) {
+      if (dayOf(ms) !== day) {
+        day = dayOf(ms);
+        const head = near(ms) || fmt(ms, { weekday: 'short', day: 'numeric', month: 'short' });
+        nodes.push(el('small', '', head.charAt(0).toUpperCase() + head.slice(1)));
+        row = el('div');
+        nodes.push(row);
+      }
+      row!.append(option(fmt(ms, { hour: '2-digit', minute: '2-digit' }), ms));
+    }
+    slotBox.replaceChildren(...nodes);
+  };
+  callForm.append(el('span', '', t.cbIntro), phoneIn, phoneHint, slotBox, trap, el('small', '', t.cbConsent), callSubmit);
   const callAgain = el('button', 'ob', t.again);
   callAgain.type = 'button';
   callAgain.addEventListener('click', () => { client.callback = null; render(); phoneIn.focus(); });
   callForm.addEventListener('submit', (ev) => {
     ev.preventDefault();
-    if (phoneIn.value.trim()) client.requestCallback(phoneIn.value.trim(), trap.value);
+    if (phoneIn.value.trim()) client.requestCallback(phoneIn.value.trim(), trap.value, picked);
   });
   callBtn.addEventListener('click', () => {
     callOpen = !callOpen;
     if (callOpen && !phoneIn.value && cfg.lang !== 'en') phoneIn.value = '+7 ';
+    if (callOpen) client.askSlots();
     render();
     if (callOpen) phoneIn.focus();
   });
   const renderCall = () => {
     renderHint();
+    renderSlots();
     const c = client.callback;
     if (c === null || c === 'sending') {
       callSubmit.disabled = c === 'sending';
@@ -501,8 +553,8 @@ function mount(boot: Boot): void {
     if (c === 'failed') line.textContent = t.cb.failed;
     else if (c.state === 'refused') { line.textContent = c.message || t.cbEnded['']; nodes.push(callAgain); }
     else if (c.state === 'scheduled') {
-      line.textContent = t.cbScheduled(c.scheduled_for ? new Date(c.scheduled_for).toLocaleString(
-        cfg.lang === 'en' ? 'en-GB' : 'ru-RU', { weekday: 'long', hour: '2-digit', minute: '2-digit' }) : '');
+      const when = c.scheduled_for ? whenText(c.scheduled_for) : '';
+      line.textContent = client.slots?.open ? t.cbPicked(when) : t.cbScheduled(when);
     } else if (c.state === 'ended') {
       line.textContent = t.cbEnded[c.status || ''] ?? t.cbEnded[''];
       if (c.status !== 'connected') nodes.push(callAgain);

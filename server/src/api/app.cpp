@@ -172,6 +172,10 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/me/photo" && verb == http::verb::delete_) co_return co_await delete_photo(req);
     if (path == "/api/v1/canned" || path.starts_with("/api/v1/canned/")) co_return co_await canned(req, path.substr(14));
     if (path == "/api/v1/engage/presets" && get) co_return co_await engage_presets(req);
+    if (path.starts_with("/api/v1/sites/") && path.ends_with("/callback") && path.size() > 23 &&
+        path.substr(14, path.size() - 23).find('/') == std::string_view::npos) {
+      co_return co_await site_callback(req, path.substr(14, path.size() - 23));
+    }
     if (path == "/api/v1/sites") co_return co_await sites(req, "");
     if (path.starts_with("/api/v1/sites/") && path.find('/', 14) == std::string_view::npos) {
       co_return co_await sites(req, path.substr(13));
@@ -188,6 +192,9 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     }
     if ((path == "/api/v1/statements" || path == "/api/v1/statements.csv") && get) {
       co_return co_await statements(req, path.ends_with(".csv"));
+    }
+    if (path == "/api/v1/callbacks/optout" || path.starts_with("/api/v1/callbacks/optout/")) {
+      co_return co_await callback_optouts(req, path.substr(24));
     }
     if (path == "/api/v1/callbacks/statement" && get) co_return co_await callback_statement(req);
     if (path.starts_with("/api/v1/callbacks/") && verb == http::verb::post) {

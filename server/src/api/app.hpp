@@ -63,6 +63,8 @@ class App final : public Router {
   net::awaitable<HttpResponse> list_callbacks(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_statement(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_action(const HttpRequest& req, std::string_view rest);
+  net::awaitable<HttpResponse> site_callback(const HttpRequest& req, std::string_view key);
+  net::awaitable<HttpResponse> callback_optouts(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> visitor_card(const HttpRequest& req, ConversationId id);
   // Reports and per-site statements (api/reports.cpp), as JSON or CSV.
   net::awaitable<HttpResponse> reports(const HttpRequest& req, bool csv);

@@ -8,6 +8,7 @@
 #include "api/db_await.hpp"
 #include "api/webhooks.hpp"
 #include "core/hours/hours.hpp"
+#include "core/hours/slots.hpp"
 #include "phone/phone.hpp"
 
 namespace otk {
@@ -143,6 +144,25 @@ net::awaitable<void> CallbackDesk::check(WsConnection& conn, const Site& site, c
   conn.send(proto::phone_check_frame(f.phone, true, number->e164, format_international(number->e164), ""));
 }
 
+net::awaitable<void> CallbackDesk::slots(WsConnection& conn, const Site& site) {
+  const SiteId site_id = site.id;
+  auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };
+  auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
+  if (!stored) co_return conn.send(error_frame_counted(s_.metrics, stored.error(), "callback_slots"));
+  auto settings = *stored ? callback_settings_from_json(**stored) : fail(Errc::forbidden, "callback is not enabled");
+  if (!settings || !settings->enabled) {
+    co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled for this site"}, "callback_slots"));
+  }
+  auto hours = hours_from_json(site.hours);
+  auto zone = find_zone(site.timezone);
+  if (!hours || !zone) co_return conn.send(proto::callback_slots_frame(true, site.timezone, {}));  // unusable: call now
+  const auto now = s_.clock.now();
+  const bool open = is_open(*hours, **zone, now);
+  std::vector<TimePoint> offered;
+  if (!open || settings->slots) offered = callback_slots(*hours, **zone, now);
+  conn.send(proto::callback_slots_frame(open, (*zone)->name(), offered));
+}
+
 net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                            const proto::RequestCallback& f, std::string ip, Millis on_page) {
   const auto now = s_.clock.now();
@@ -158,6 +178,18 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
   }
   if (!settings || !settings->enabled) {
     co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled for this site"}, f.client_id));
+  }
+
+  if (f.at) {
+    // A picked time must be one we offer (callback_slots): outside hours, or always with `slots` on.
+    auto hours = hours_from_json(site.hours);
+    auto zone = find_zone(site.timezone);
+    const bool offered = hours && zone && (settings->slots || !is_open(*hours, **zone, now)) &&
+                         is_offered_slot(*hours, **zone, now, *f.at);
+    if (!offered) {
+      co_return conn.send(error_frame_counted(s_.metrics, {Errc::bad_request, "'at' is not one of the offered callback slots"},
+                                              f.client_id));
+    }
   }
 
   NewCallback rec{site.id, visitor.id, f.client_id, "", ip, "", false, "", now, std::nullopt};
@@ -189,7 +221,7 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     message = visitor_message(MessageKey::callback_unavailable, site.language);
   } else {
     rec.allowed = true;
-    rec.scheduled_for = scheduled_time(site, now);
+    rec.scheduled_for = f.at ? f.at : scheduled_time(site, now);
     rec.status = rec.scheduled_for ? "scheduled" : "placing";
   }
 

@@ -57,6 +57,9 @@ class CallbackDesk {
   /// The form's instant check: would we call this number? Only the number's own rules (type, region, prefixes);
   /// answered with phone_check.
   net::awaitable<void> check(WsConnection& conn, const Site& site, const proto::CheckPhone& f);
+  /// The times the visitor may pick (docs/protocol.md, callback_slots): outside the site's hours, or always when
+  /// the settings say `slots`; answered with callback_slots.
+  net::awaitable<void> slots(WsConnection& conn, const Site& site);
   net::awaitable<void> request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                const proto::RequestCallback& frame, std::string ip, Millis on_page);
 

@@ -63,6 +63,7 @@ class VisitorHandler final : public WsHandler {
     else if (std::holds_alternative<proto::Handoff>(*frame)) co_await handoff(conn);
     else if (auto* f = std::get_if<proto::BotFeedback>(&*frame)) co_await bot_feedback(conn, *f);
     else if (auto* ph = std::get_if<proto::CheckPhone>(&*frame)) co_await check_phone(conn, *ph);
+    else if (std::holds_alternative<proto::CallbackSlotsRequest>(*frame)) co_await callback_slots(conn);
   }
 
   void on_binary(WsConnection& conn) override {
@@ -247,6 +248,13 @@ class VisitorHandler final : public WsHandler {
     // Already with people: the widget only needs to hear it.
     if (!*done) conn.send(proto::bot_frame(conversation_->id, false));
     conversation_->bot_state = "handed_off";
+  }
+
+  net::awaitable<void> callback_slots(WsConnection& conn) {
+    if (!s_.callbacks) {
+      co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled here"}, "callback_slots"));
+    }
+    co_await s_.callbacks->slots(conn, site_);
   }
 
   net::awaitable<void> check_phone(WsConnection& conn, const proto::CheckPhone& f) {

@@ -163,6 +163,7 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     return Send{ConversationId{}, *cid, *t};
   }
   if (type == "handoff") return Handoff{};
+  if (type == "callback_slots") return CallbackSlotsRequest{};
   if (type == "check_phone") {
     auto phone = p.opt_string(j, "phone", 100);
     if (!phone) return std::unexpected(phone.error());
@@ -234,7 +235,13 @@ std::expected<VisitorFrame, FrameError> parse_visitor_frame(std::string_view tex
     if (!*phone || (*phone)->empty()) return std::unexpected(p.bad("'phone' must be a non-empty string"));
     auto trap = p.opt_string(j, "website", 1000);
     if (!trap) return std::unexpected(trap.error());
-    return RequestCallback{*cid, **phone, trap->has_value() && !(*trap)->empty()};
+    std::optional<TimePoint> at;
+    if (p.j.contains("at") && !p.j["at"].is_null()) {
+      auto ms = p.id("at");
+      if (!ms) return std::unexpected(ms.error());
+      at = from_unix_ms(*ms);
+    }
+    return RequestCallback{*cid, **phone, trap->has_value() && !(*trap)->empty(), at};
   }
   return std::unexpected(unknown(type));
 }
@@ -358,6 +365,7 @@ struct RefOf {
   std::string operator()(const Handoff&) const { return "handoff"; }
   std::string operator()(const CheckPhone&) const { return "check_phone"; }
   std::string operator()(const BotFeedback&) const { return "bot_feedback"; }
+  std::string operator()(const CallbackSlotsRequest&) const { return "callback_slots"; }
 };
 }  // namespace
 
@@ -461,6 +469,12 @@ std::string visitor_welcome_frame(std::string_view token, const std::optional<Co
   json c = conv ? json{{"id", conv->id.value}, {"last_seq", conv->last_seq}, {"bot", conv->bot_state == "active"}}
                 : json(nullptr);
   return dump(json{{"type", "welcome"}, {"visitor", token}, {"conversation", std::move(c)}, {"logged_in", logged_in}});
+}
+
+std::string callback_slots_frame(bool open, std::string_view zone, std::span<const TimePoint> slots) {
+  json list = json::array();
+  for (const auto t : slots) list.push_back(to_unix_ms(t));
+  return dump(json{{"type", "callback_slots"}, {"open", open}, {"zone", zone}, {"slots", list}});
 }
 
 std::string phone_check_frame(std::string_view phone, bool ok, std::string_view e164, std::string_view display,

@@ -117,7 +117,11 @@ struct RequestCallback {
   std::string client_id;
   std::string phone;
   bool honeypot = false;
+  std::optional<TimePoint> at;  // a slot the visitor picked (one of callback_slots); none: as soon as possible
 };
+
+/// The callback form asks which times the visitor may pick (answered with callback_slots).
+struct CallbackSlotsRequest {};
 
 /// The visitor's verdict on a conversation of theirs: good or bad, with an optional comment.
 struct Rate {
@@ -142,7 +146,7 @@ struct BotFeedback {
 
 using VisitorFrame =
     std::variant<Hello, Send, Typing, History, PageView, LeaveContact, RequestCallback, Rate, Handoff, BotFeedback,
-                 CheckPhone>;
+                 CheckPhone, CallbackSlotsRequest>;
 /// Put a label on a conversation (on) or take it off.
 struct SetLabel {
   ConversationId conversation;
@@ -216,6 +220,8 @@ std::string lead_detail_json(const LeadDetail& d);
 /// To the visitor: where their callback stands. `state`: "refused", "scheduled", "calling_operator",
 /// "calling_you", "connected" or "ended"; `message` the polite text for refused ones; `status` the final
 /// CallStatus name once ended; `scheduled_for` for scheduled ones.
+/// The answer to callback_slots: whether the team is open now, the site's zone, and the slot starts offered.
+std::string callback_slots_frame(bool open, std::string_view zone, std::span<const TimePoint> slots);
 /// The answer to check_phone: `e164` and `display` ("+7 916 123-45-67") when we would call it, else `message`
 /// (the same polite text a request would get).
 std::string phone_check_frame(std::string_view phone, bool ok, std::string_view e164, std::string_view display,

@@ -51,6 +51,27 @@ TEST(VisitorFrames, HandoffAndBotFeedback) {
   EXPECT_EQ(visitor_error(R"({"type":"bot_feedback","message":"12","helpful":true})"), Errc::bad_frame);
 }
 
+// docs/protocol.md: callback_slots asks for the times to pick; callback may carry one of them as `at` (ms).
+TEST(VisitorFrames, CallbackSlotsAndAPickedTime) {
+  auto s = parse_visitor_frame(R"({"type":"callback_slots"})");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_TRUE(std::holds_alternative<CallbackSlotsRequest>(*s));
+  EXPECT_EQ(ref_of(*s), "callback_slots");
+  auto c = parse_visitor_frame(R"({"type":"callback","client_id":"c1","phone":"+79161234567","at":1800000000000})");
+  ASSERT_TRUE(c.has_value());
+  EXPECT_EQ(std::get<RequestCallback>(*c).at, from_unix_ms(1'800'000'000'000));
+  auto now = parse_visitor_frame(R"({"type":"callback","client_id":"c2","phone":"+79161234567","at":null})");
+  ASSERT_TRUE(now.has_value());
+  EXPECT_FALSE(std::get<RequestCallback>(*now).at.has_value());
+  EXPECT_EQ(visitor_error(R"({"type":"callback","client_id":"c3","phone":"+79161234567","at":"10:00"})"), Errc::bad_frame);
+  EXPECT_EQ(visitor_error(R"({"type":"callback","client_id":"c3","phone":"+79161234567","at":-5})"), Errc::bad_frame);
+  const auto j = nlohmann::json::parse(callback_slots_frame(false, "Europe/Moscow", std::vector{from_unix_ms(1000), from_unix_ms(2000)}));
+  EXPECT_EQ(j["type"], "callback_slots");
+  EXPECT_EQ(j["open"], false);
+  EXPECT_EQ(j["zone"], "Europe/Moscow");
+  EXPECT_EQ(j["slots"], nlohmann::json::array({1000, 2000}));
+}
+
 TEST(Serialise, BotMessagesSayTheyAreTheBot) {
   Message m;
   m.id = MessageId{5};

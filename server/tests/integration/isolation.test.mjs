@@ -65,7 +65,8 @@ before(async () => {
   await call(a, 'POST', `/api/v1/webhooks/${webhook}/test`);
   const delivery = (await (await call(a, 'GET', `/api/v1/webhooks/${webhook}/deliveries`)).json()).deliveries[0].id;
   const token = (await (await call(a, 'POST', '/api/v1/tokens', { name: `Токен ${mark}` })).json()).token.id;
-  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment, token };
+  const optout = (await (await call(a, 'POST', '/api/v1/callbacks/optout', { number: '+79161234567' })).json()).optout.number;
+  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment, token, optout };
   a.call = call;
 });
 after(async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -100,10 +101,11 @@ test('every documented operator endpoint refuses another account, and no list sh
       .replace('/webhooks/{id}', `/webhooks/${a.ids.webhook}`)
       .replace('/tokens/{id}', `/tokens/${a.ids.token}`)
       .replace('{delivery}', `${a.ids.delivery}`)
+      .replace('{number}', encodeURIComponent(a.ids.optout))
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')
       .replace('{leads,conversations,callbacks}.csv', 'leads.csv');
     assert.ok(!concrete.includes('{'), `${template}: the sweep knows how to fill every placeholder`);
-    const named = /\{(id|key|delivery)\}/.test(template);  // names one of A's things
+    const named = /\{(id|key|delivery|number)\}/.test(template);  // names one of A's things
     const query = template.startsWith('/api/v1/export/') ? '?from=2000-01-01&to=2000-12-31' : '';
     const res = await a.call(b, method, concrete + query, bodyFor(method, concrete));
     const text = await res.text();
@@ -132,6 +134,10 @@ test('every documented operator endpoint refuses another account, and no list sh
     'no endpoint was added to, changed on or removed from A\'s site');
   const tokens = (await (await a.call(a, 'GET', '/api/v1/tokens')).json()).tokens;
   assert.deepEqual(tokens.map((t) => [t.id, t.revoked_at]), [[a.ids.token, null]], 'A\'s token is not revoked, none added');
+  const optouts = (await (await a.call(a, 'GET', '/api/v1/callbacks/optout')).json()).optouts;
+  assert.deepEqual(optouts.map((o) => o.number), [a.ids.optout], 'A\'s opt-out is not removed, none added');
+  const theirs = (await (await a.call(b, 'GET', '/api/v1/callbacks/optout')).json()).optouts;
+  assert.ok(!theirs.some((o) => o.number === a.ids.optout), 'B does not list A\'s opt-out');
 });
 
 test('the sockets too: another account\'s console hears nothing of A and cannot act on its conversations', async () => {

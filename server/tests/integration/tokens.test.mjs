@@ -252,10 +252,11 @@ test('a token limited to one site reads and writes that site only: the maker\'s 
       .replace('/webhooks/{id}', `/webhooks/${shopHook}`)
       .replace('/tokens/{id}', '/tokens/1')
       .replace('{delivery}', `${delivery}`)
+      .replace('{number}', '%2B79161234567')
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')
       .replace('{leads,conversations,callbacks}.csv', 'leads.csv');
     assert.ok(!concrete.includes('{'), `${template}: every placeholder is filled`);
-    const named = /\{(id|key|delivery)\}/.test(template) || ['/api/v1/canned', '/api/v1/webhooks'].includes(template) && method === 'POST';
+    const named = /\{(id|key|delivery|number)\}/.test(template) || ['/api/v1/canned', '/api/v1/webhooks'].includes(template) && method === 'POST';
     const query = template.startsWith('/api/v1/export/') ? `?from=${today}&to=${today}` : '';
     const res = await as(method, concrete + query, bodyFor(method, concrete));
     const text = await res.text();

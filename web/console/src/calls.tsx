@@ -85,6 +85,13 @@ export function Calls({ client, sites, csrf, canBlock }: { client: OperatorClien
     setActionNote(action === 'block' ? t.blocked : '');
     if (action === 'retry' && body?.callback) setOpenId(body.callback.id);
   };
+  // The person asked never to be called (docs/callback.md, "Opt-outs"): none of the account's sites calls it again.
+  const optOut = async (phone: string) => {
+    const res = await fetch('/api/v1/callbacks/optout', { method: 'POST', body: JSON.stringify({ number: phone }),
+      headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/json' } });
+    const body = await res.json().catch(() => null);
+    setActionNote(res.ok ? t.optedOut : body?.error?.message ?? t.leadsFailed);
+  };
   const label = (status: string) => t.callStatus[status] ?? status;
   return (
     <>
@@ -124,6 +131,7 @@ export function Calls({ client, sites, csrf, canBlock }: { client: OperatorClien
               <div class="actions">
                 <button onClick={() => act(call.id, 'retry')}>{t.callAgain}</button>
                 {canBlock && <button class="secondary" onClick={() => act(call.id, 'block')}>{t.block}</button>}
+                {canBlock && <button class="secondary" onClick={() => optOut(call.phone)}>{t.optOut}</button>}
                 {actionNote && <span class="muted small" role="status">{actionNote}</span>}
               </div>
             )}

@@ -4,6 +4,7 @@ import type { ComponentChildren } from 'preact';
 import { useState } from 'preact/hooks';
 import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { t } from './i18n';
+import { CallbackSettings } from './callback_settings';
 import { Engage } from './engage';
 import { Hooks } from './hooks';
 import { Sites } from './sites';
@@ -22,6 +23,7 @@ interface Section {
 
 const kSections: Section[] = [
   { id: 'sites', label: () => t.sites, render: (p) => <Sites csrf={p.csrf} /> },
+  { id: 'callback', label: () => t.cbSection, render: (p) => <CallbackSettings sites={p.sites} csrf={p.csrf} me={p.me} /> },
   { id: 'engage', label: () => t.engage, render: (p) => <Engage sites={p.sites} csrf={p.csrf} /> },
   { id: 'hooks', label: () => t.hooks, render: (p) => <Hooks sites={p.sites} csrf={p.csrf} /> },
 ];

@@ -513,7 +513,22 @@ class Storage {
   virtual Result<int> fail_interrupted_callbacks(TimePoint now) = 0;
   virtual Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
                                                            CallbackId before, int limit) = 0;
+  /// An install-wide opt-out (the CLI): no site of any account calls the number.
   virtual Result<void> opt_out(std::string_view e164, TimePoint now) = 0;
+  /// The console's opt-out list (docs/callback.md, "Opt-outs"): numbers an account added. Such an entry stops
+  /// calls from that account's sites only; another account neither sees it nor is affected by it.
+  struct OptOut {
+    std::string e164;
+    TimePoint created_at;
+    OperatorId added_by;    // 0 when unknown
+    std::string added_by_name;
+  };
+  virtual Result<std::vector<OptOut>> optouts_of(AccountId account) = 0;
+  /// Adds one; the same number again keeps the first entry (returned, with false).
+  virtual Result<std::pair<OptOut, bool>> add_optout(AccountId account, OperatorId by, std::string_view e164,
+                                                     TimePoint now) = 0;
+  /// Removes one of the account's own; not_found when the account has no such entry.
+  virtual Result<void> remove_optout(AccountId account, std::string_view e164) = 0;
   /// One callback, if the scope may see it.
   virtual Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) = 0;
   /// Callbacks of the scope's sites created in [from, to), for statements: the site's time zone comes along so

@@ -47,6 +47,9 @@ bool is_e164(std::string_view s) {
 struct NotWhole {
   std::string key;
 };
+struct WrongType {
+  std::string key;
+};
 
 template <class T>
 T value_of(const json& v, const char* key) {
@@ -60,7 +63,11 @@ T value_of(const json& v, const char* key) {
       }
     }
   }
-  return v.get<T>();  // anything else of the wrong type throws json::type_error
+  try {
+    return v.get<T>();
+  } catch (const json::type_error&) {
+    throw WrongType{key};  // a string for a number, a number in a list of strings, ...
+  }
 }
 
 template <class T>
@@ -121,15 +128,18 @@ Result<CallbackSettings> validate_callback_settings(CallbackSettings s) {
 Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
   const json j = json::parse(text, nullptr, false);
   if (j.is_discarded()) return fail(Errc::bad_json, "callback settings are not JSON");
+  std::string where;  // "plan." while reading the plan, so that a type error names the whole field
   try {
-    if (auto r = only_keys(j, "settings", {"enabled", "region", "plan", "trunk", "fraud", "billing"}); !r) {
+    if (auto r = only_keys(j, "settings", {"enabled", "slots", "region", "plan", "trunk", "fraud", "billing"}); !r) {
       return std::unexpected(r.error());
     }
     CallbackSettings s;
     s.enabled = take(j, "enabled", false);
+    s.slots = take(j, "slots", false);
     s.region = take<std::string>(j, "region", "RU");
     s.fraud = default_fraud_policy(s.region);
     if (auto it = j.find("plan"); it != j.end()) {
+      where = "plan.";
       const auto& p = *it;
       if (auto r = only_keys(p, "plan", {"operators", "strategy", "operator_ring_ms", "rounds", "round_pause_ms",
                                          "visitor_ring_ms", "reinvite_ms", "max_talk_ms"});
@@ -148,6 +158,7 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
       s.plan.max_talk = Millis(take(p, "max_talk_ms", s.plan.max_talk.count()));
     }
     if (auto it = j.find("trunk"); it != j.end()) {
+      where = "trunk.";
       const auto& t = *it;
       if (auto r = only_keys(t, "trunk", {"domain", "outbound_proxy", "username", "password", "caller_id", "display_name"});
           !r) {
@@ -158,6 +169,7 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
                               take<std::string>(t, "caller_id", ""), take<std::string>(t, "display_name", "")};
     }
     if (auto it = j.find("fraud"); it != j.end()) {
+      where = "fraud.";
       const auto& f = *it;
       auto& p = s.fraud;
       if (auto r = only_keys(f, "fraud", {"allow_voip", "allowed_regions", "denied_prefixes", "blocked_numbers",
@@ -192,6 +204,7 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
       p.site_monthly_spend = take(f, "site_monthly_spend", p.site_monthly_spend);
     }
     if (auto it = j.find("billing"); it != j.end()) {
+      where = "billing.";
       const auto& b = *it;
       if (auto r = only_keys(b, "billing", {"connected_fee", "per_minute", "first_seconds", "step_seconds", "unanswered_fee"});
           !r) {
@@ -203,11 +216,14 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
       s.billing.rounding.first_seconds = take(b, "first_seconds", s.billing.rounding.first_seconds);
       s.billing.rounding.step_seconds = take(b, "step_seconds", s.billing.rounding.step_seconds);
     }
+    where.clear();
     return validate_callback_settings(std::move(s));
+  } catch (const WrongType& e) {
+    return bad(where + e.key, "has the wrong type");
   } catch (const json::exception& e) {
     return fail(Errc::bad_request, std::string("callback settings: a value has the wrong type (") + e.what() + ")");
   } catch (const NotWhole& e) {
-    return bad(e.key, "must be a whole number within range");
+    return bad(where + e.key, "must be a whole number within range");
   }
 }
 
@@ -219,6 +235,7 @@ std::string callback_settings_to_json(const CallbackSettings& s) {
   if (s.billing.per_minute) billing["per_minute"] = *s.billing.per_minute;
   if (s.billing.unanswered_fee) billing["unanswered_fee"] = *s.billing.unanswered_fee;
   return json{{"enabled", s.enabled},
+              {"slots", s.slots},
               {"region", s.region},
               {"plan",
                {{"operators", p.operator_uris},

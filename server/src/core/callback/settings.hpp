@@ -26,6 +26,7 @@ struct TrunkSettings {
 
 struct CallbackSettings {
   bool enabled = false;
+  bool slots = false;         // offer the visitor times to pick also while open (outside hours they always are)
   std::string region = "RU";  // how visitors' numbers without "+" are read, and the default allowed country
   CallConfig plan;            // operator URIs, strategy, timeouts (core/callback/call.hpp)
   TrunkSettings trunk;

@@ -80,6 +80,13 @@ TEST(CallbackSettings, JsonIsCheckedStrictly) {
             std::string::npos);
   EXPECT_NE(callback_settings_from_json(R"({"plan":{"strategy":"random"}})").error().message.find("plan.strategy"),
             std::string::npos);
+  // A value of the wrong type names its whole field, as the console shows it next to the form.
+  EXPECT_EQ(callback_settings_from_json(R"({"plan":{"operators":"sip:a@b"}})").error().message,
+            "plan.operators: has the wrong type");
+  EXPECT_EQ(callback_settings_from_json(R"({"trunk":{"domain":5}})").error().message, "trunk.domain: has the wrong type");
+  EXPECT_EQ(callback_settings_from_json(R"({"fraud":{"number_per_day":1.5}})").error().message,
+            "fraud.number_per_day: must be a whole number within range");
+  EXPECT_EQ(callback_settings_from_json(R"({"enabled":"yes"})").error().message, "enabled: has the wrong type");
   auto partial = callback_settings_from_json(R"({"region":"kz"})");
   ASSERT_TRUE(partial.has_value());
   EXPECT_EQ(partial->region, "KZ");

@@ -423,6 +423,21 @@ ALTER TABLE notes ADD COLUMN whisper_to INTEGER REFERENCES operators(id);
 -- docs/api.md, "Sites": the site's own first-response timer in seconds; NULL: the server's [desk] default.
 ALTER TABLE sites ADD COLUMN first_response_seconds INTEGER;
 )SQL"},
+    {20, "callback opt-outs per account", R"SQL(
+-- docs/callback.md, "Opt-outs". account_id 0: install-wide (otklik callback optout), no site calls the number;
+-- else the account whose console added it: that account's sites do not call it, and only it lists the entry.
+CREATE TABLE callback_optout_v2 (
+  e164 TEXT NOT NULL,
+  account_id INTEGER NOT NULL DEFAULT 0,
+  added_by INTEGER,  -- the operator who added it (console); NULL from the CLI
+  created_at INTEGER NOT NULL,
+  PRIMARY KEY (e164, account_id)
+) WITHOUT ROWID;
+INSERT INTO callback_optout_v2(e164, account_id, created_at) SELECT e164, 0, created_at FROM callback_optout;
+DROP TABLE callback_optout;
+ALTER TABLE callback_optout_v2 RENAME TO callback_optout;
+CREATE INDEX callback_optout_account ON callback_optout(account_id, created_at);
+)SQL"},
 };
 
 }  // namespace

@@ -122,9 +122,11 @@ Result<FraudHistory> SqliteStorage::fraud_history(SiteId site, std::string_view 
       while (s.step()) h.number_requests.push_back(from_unix_ms(s.i64(0)));
     }
     {
+      // Opt-outs: install-wide ones (account 0, the CLI) and those of the site's own account.
       auto s = db_.prepare("SELECT EXISTS(SELECT 1 FROM callbacks WHERE e164 = ? AND status = 'placing'), "
-                           "EXISTS(SELECT 1 FROM callback_optout WHERE e164 = ?)");
-      s.bind(1, e164).bind(2, e164);
+                           "EXISTS(SELECT 1 FROM callback_optout WHERE e164 = ? AND account_id IN "
+                           "(0, (SELECT account_id FROM sites WHERE id = ?)))");
+      s.bind(1, e164).bind(2, e164).bind(3, site.value);
       s.step();
       h.number_call_live = s.i64(0) != 0;
       h.number_opted_out = s.i64(1) != 0;
@@ -237,8 +239,57 @@ Result<std::optional<CallbackRecord>> SqliteStorage::callback_for(const Operator
 
 Result<void> SqliteStorage::opt_out(std::string_view e164, TimePoint now) {
   return guarded([&]() -> Result<void> {
-    auto s = db_.prepare("INSERT INTO callback_optout(e164, created_at) VALUES (?, ?) ON CONFLICT DO NOTHING");
+    auto s = db_.prepare("INSERT INTO callback_optout(e164, account_id, created_at) VALUES (?, 0, ?) ON CONFLICT DO NOTHING");
     s.bind(1, e164).bind(2, to_unix_ms(now)).run();
+    return {};
+  });
+}
+
+namespace {
+#define OTK_OPTOUT_SELECT                                                                   \
+  "SELECT o.e164, o.created_at, COALESCE(o.added_by, 0), COALESCE(p.name, '') "            \
+  "FROM callback_optout o LEFT JOIN operators p ON p.id = o.added_by AND p.account_id = o.account_id "
+
+Storage::OptOut optout_from(const sqlite::Stmt& s) {
+  return Storage::OptOut{s.str(0), from_unix_ms(s.i64(1)), OperatorId{s.i64(2)}, s.str(3)};
+}
+}  // namespace
+
+Result<std::vector<Storage::OptOut>> SqliteStorage::optouts_of(AccountId account) {
+  return guarded([&]() -> Result<std::vector<OptOut>> {
+    if (account.value <= 0) return fail(Errc::bad_request, "no account");
+    auto s = db_.prepare(OTK_OPTOUT_SELECT "WHERE o.account_id = ? ORDER BY o.created_at DESC, o.e164");
+    s.bind(1, account.value);
+    std::vector<OptOut> out;
+    while (s.step()) out.push_back(optout_from(s));
+    return out;
+  });
+}
+
+Result<std::pair<Storage::OptOut, bool>> SqliteStorage::add_optout(AccountId account, OperatorId by,
+                                                                   std::string_view e164, TimePoint now) {
+  return guarded([&]() -> Result<std::pair<OptOut, bool>> {
+    if (account.value <= 0) return fail(Errc::bad_request, "no account");
+    auto ins = db_.prepare(
+        "INSERT INTO callback_optout(e164, account_id, added_by, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING");
+    ins.bind(1, e164).bind(2, account.value);
+    if (by.value > 0) ins.bind(3, by.value);
+    else ins.bind_null(3);
+    ins.bind(4, to_unix_ms(now)).run();
+    const bool added = db_.changes() == 1;
+    auto s = db_.prepare(OTK_OPTOUT_SELECT "WHERE o.account_id = ? AND o.e164 = ?");
+    s.bind(1, account.value).bind(2, e164);
+    if (!s.step()) return fail(Errc::internal, "the opt-out was not stored");
+    return std::pair{optout_from(s), added};
+  });
+}
+
+Result<void> SqliteStorage::remove_optout(AccountId account, std::string_view e164) {
+  return guarded([&]() -> Result<void> {
+    if (account.value <= 0) return fail(Errc::not_found, "no such opt-out");
+    auto s = db_.prepare("DELETE FROM callback_optout WHERE account_id = ? AND e164 = ?");
+    s.bind(1, account.value).bind(2, e164).run();
+    if (db_.changes() != 1) return fail(Errc::not_found, "no such opt-out");
     return {};
   });
 }

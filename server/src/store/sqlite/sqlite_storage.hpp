@@ -102,6 +102,10 @@ class SqliteStorage final : public Storage {
   Result<std::vector<CallbackRecord>> callbacks_of(const OperatorScope& scope, std::optional<SiteId> site,
                                                    CallbackId before, int limit) override;
   Result<void> opt_out(std::string_view e164, TimePoint now) override;
+  Result<std::vector<OptOut>> optouts_of(AccountId account) override;
+  Result<std::pair<OptOut, bool>> add_optout(AccountId account, OperatorId by, std::string_view e164,
+                                             TimePoint now) override;
+  Result<void> remove_optout(AccountId account, std::string_view e164) override;
   Result<std::optional<CallbackRecord>> callback_for(const OperatorScope& scope, CallbackId id) override;
   Result<void> report_facts(const OperatorScope& scope, const ReportFilter& filter, const ReportDays& days,
                             ReportBuilder& out) override;

@@ -615,6 +615,41 @@ TEST_F(SqliteStorageTest, CallbackHistoryFeedsTheFraudRules) {
   EXPECT_TRUE(db_->fraud_history(site_a_, "+79161234567", "", v.id, clock_.now(), periods)->number_opted_out);
 }
 
+// docs/callback.md, "Opt-outs": the console's entries belong to an account (listed and applied only there); the
+// CLI's are install-wide.
+TEST_F(SqliteStorageTest, OptOutsOfAnAccountStayInThatAccount) {
+  auto v = *db_->create_visitor(site_a_, "oo", clock_.now());
+  auto vb = *db_->create_visitor(site_b_, "oob", clock_.now());
+  const CapPeriods periods{clock_.now(), clock_.now()};
+  const auto opted = [&](SiteId site, VisitorId visitor, std::string_view n) {
+    return db_->fraud_history(site, n, "", visitor, clock_.now(), periods)->number_opted_out;
+  };
+  auto added = db_->add_optout(a_, op_a_, "+79161234567", clock_.now());
+  ASSERT_TRUE(added.has_value()) << added.error().message;
+  EXPECT_TRUE(added->second);
+  EXPECT_EQ(added->first.e164, "+79161234567");
+  EXPECT_EQ(added->first.added_by, op_a_);
+  EXPECT_FALSE(added->first.added_by_name.empty());
+  EXPECT_FALSE(db_->add_optout(a_, op_a_, "+79161234567", clock_.now() + std::chrono::seconds(5))->second);  // kept once
+  EXPECT_TRUE(opted(site_a_, v.id, "+79161234567"));
+  EXPECT_TRUE(opted(site_a2_, v.id, "+79161234567")) << "every site of the account";
+  EXPECT_FALSE(opted(site_b_, vb.id, "+79161234567")) << "another account is not affected";
+  EXPECT_EQ(db_->optouts_of(a_)->size(), 1u);
+  EXPECT_TRUE(db_->optouts_of(b_)->empty()) << "nor sees it";
+  EXPECT_EQ(db_->remove_optout(b_, "+79161234567").error().code, Errc::not_found);
+  EXPECT_TRUE(opted(site_a_, v.id, "+79161234567"));
+
+  ASSERT_TRUE(db_->opt_out("+79161234568", clock_.now()).has_value());  // the CLI: everyone
+  EXPECT_TRUE(opted(site_a_, v.id, "+79161234568"));
+  EXPECT_TRUE(opted(site_b_, vb.id, "+79161234568"));
+  EXPECT_EQ(db_->optouts_of(a_)->size(), 1u) << "install-wide entries are not an account's list";
+  EXPECT_EQ(db_->remove_optout(a_, "+79161234568").error().code, Errc::not_found);
+
+  ASSERT_TRUE(db_->remove_optout(a_, "+79161234567").has_value());
+  EXPECT_FALSE(opted(site_a_, v.id, "+79161234567"));
+  EXPECT_TRUE(db_->optouts_of(a_)->empty());
+}
+
 TEST_F(SqliteStorageTest, ScheduledCallbacksComeDueOnceAndCrashesEndLiveOnes) {
   auto v = *db_->create_visitor(site_a_, "cb3", clock_.now());
   const auto later = clock_.now() + std::chrono::hours(10);
