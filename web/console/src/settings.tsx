@@ -6,6 +6,7 @@ import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { t } from './i18n';
 import { Engage } from './engage';
 import { Hooks } from './hooks';
+import { DepartmentSettings, TeamSettings } from './team';
 
 export interface SettingsProps {
   sites: SiteInfo[];
@@ -20,6 +21,8 @@ interface Section {
 }
 
 const kSections: Section[] = [
+  { id: 'team', label: () => t.team, render: (p) => <TeamSettings sites={p.sites} csrf={p.csrf} me={p.me} /> },
+  { id: 'departments', label: () => t.departments, render: (p) => <DepartmentSettings sites={p.sites} csrf={p.csrf} /> },
   { id: 'engage', label: () => t.engage, render: (p) => <Engage sites={p.sites} csrf={p.csrf} /> },
   { id: 'hooks', label: () => t.hooks, render: (p) => <Hooks sites={p.sites} csrf={p.csrf} /> },
 ];
