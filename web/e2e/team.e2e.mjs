@@ -82,7 +82,7 @@ test('invite in the console, accept in a new browser, join a department with a r
   await page.locator('li[data-department]').first().waitFor();
   await page.getByLabel('Добавить отдел').fill('Разработчикам');
   await page.getByRole('button', { name: '+ Добавить отдел' }).click();
-  const card = page.locator('li[data-department]').filter({ has: page.locator('input[value="Разработчикам"]') });
+  const card = page.locator('li[data-name="Разработчикам"]');
   await card.getByRole('checkbox', { name: 'Нина Котова' }).check();
   await card.getByRole('button', { name: 'Сохранить' }).click();
   await card.getByText('Сохранено').waitFor();

@@ -280,7 +280,7 @@ function DepartmentCard({ d, csrf, people, onChanged, onDeleted }: {
     if (r.ok) onDeleted(); else setError(problem(r));
   };
   return (
-    <li class="trig dp" data-department={d.id}>
+    <li class="trig dp" data-department={d.id} data-name={d.name}>
       <div class="trig-head">
         <input type="text" class="dp-name" value={name} maxLength={100} aria-label={t.dpName}
           onInput={(e) => setName((e.target as HTMLInputElement).value)} />
