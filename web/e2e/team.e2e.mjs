@@ -87,11 +87,13 @@ test('invite in the console, accept in a new browser, join a department with a r
   await card.getByRole('button', { name: 'Сохранить' }).click();
   await card.getByText('Сохранено').waitFor();
   await page.getByRole('button', { name: '+ Правило' }).click();
-  const rule = page.locator('li[data-rule="0"]');
+  const rule = page.locator('li[data-rule]').last();  // after the demo's own rule
   await rule.getByLabel('Страница').fill('/developers*');
   await rule.getByLabel('Отправлять в отдел').selectOption({ label: 'Разработчикам' });
   await page.getByRole('button', { name: 'Сохранить правила' }).click();
-  await page.locator('.rl-sec').getByText('Сохранено').waitFor();
+  const said = page.locator('.rl-sec [role=status], .rl-sec [role=alert]').first();
+  await said.waitFor();
+  assert.equal(await said.textContent(), 'Сохранено');
   if (shots) await page.screenshot({ path: path.join(shots, 'team-departments-desktop.png'), fullPage: true });
 
   // A visitor writes from a developers' page: the chat goes to Nina.
