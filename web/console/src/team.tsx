@@ -237,7 +237,7 @@ export function TeamSettings({ sites, csrf, me }: { sites: SiteInfo[]; csrf: str
                   <td data-label={t.tmRole}>{t.roles[m.role]}</td>
                   <td data-label={t.tmSites}>{m.sites.map(siteName).join(', ') || '—'}</td>
                   <td data-label={t.tmLimitShort}>{m.chat_limit}</td>
-                  <td data-label={t.presence}><span class={`dot ${m.presence}`} /> {m.presence === 'online' ? t.online : m.presence === 'away' ? t.away : t.offlineChoice}</td>
+                  <td data-label={t.presence} class="tm-presence"><span class={`tm-dot ${m.presence}`} /> {m.presence === 'online' ? t.online : m.presence === 'away' ? t.away : t.offlineChoice}</td>
                   <td class="tm-actions">
                     {manages(m) && <button type="button" class="link" aria-expanded={editing === m.id}
                       onClick={() => setEditing(editing === m.id ? 0 : m.id)}>{t.edit}</button>}
@@ -310,7 +310,7 @@ function RuleRow({ rule, i, count, departments, error, onChange, onMove, onRemov
 }) {
   const text = (k: typeof CONDITIONS[number]) => (
     <label key={k} class="eg-field">{t.rlFields[k]}
-      <input type="text" name={k} value={rule[k] ?? ''} maxLength={200} placeholder={t.rlHints[k]} spellcheck={false}
+      <input type="text" name={k} value={rule[k] ?? ''} maxLength={200} placeholder={k === 'path' ? t.rlPathHint : ''} spellcheck={false}
         onInput={(e) => { const v = (e.target as HTMLInputElement).value; const r = { ...rule, [k]: v }; if (!v) delete r[k]; onChange(r); }} /></label>
   );
   return (
