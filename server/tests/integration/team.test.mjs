@@ -164,6 +164,34 @@ describe('team settings', () => {
     assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { chat_limit: 0 })).status, 200);
   });
 
+  test('disabling someone who holds a chat hands it to a colleague at once', async () => {
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.boris}`, { chat_limit: 0 })).status, 200);
+    const veraSession = await login(srv.url, 'vera@shop.example', 'vera-secret');
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { chat_limit: 2 })).status, 200);
+    const vera = await operator(srv.url, veraSession);
+    const alice = await operator(srv.url, await login(srv.url, 'alice@shop.example', 'secret1234'));
+    // Vera's limit is 2 and Alice's 1: with both idle the lower id (Alice) would win, so Alice is kept busy first.
+    const first = await writes('Занять Алису');
+    assert.equal((await assignmentOf(alice, first.conversation, (f) => f.operator)).operator.name, 'Alice');
+    const held = await writes('Вопрос для Веры');
+    assert.equal((await assignmentOf(alice, held.conversation, (f) => f.operator)).operator.name, 'Vera');
+    vera.send({ type: 'send', conversation: held.conversation, client_id: 'vera-1', text: 'Здравствуйте!' });
+    await vera.pick((f) => f.type === 'ack', 5000, 'ack');
+    alice.send({ type: 'close', conversation: first.conversation });
+    await first.v.type('closed');
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { disabled: true })).status, 200);
+    assert.equal((await vera.closedPromise).code, 4001);
+    const moved = await assignmentOf(alice, held.conversation, (f) => f.operator);
+    assert.equal(moved.operator.name, 'Alice', 'the answered chat of the disabled operator went to Alice');
+    const messages = await (await fetch(`${srv.url}/api/v1/conversations/${held.conversation}/messages`,
+      { headers: { Cookie: owner.cookie } })).json();
+    assert.equal(messages.messages.find((m) => m.text === 'Здравствуйте!').author.name, 'Vera', 'her message keeps its author');
+    alice.send({ type: 'close', conversation: held.conversation });
+    await held.v.type('closed');
+    first.v.close(); held.v.close(); alice.close();
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { disabled: false, chat_limit: 0 })).status, 200);
+  });
+
   test('a new chat limit applies to the next assignment, and a waiting chat is served at once', async () => {
     assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.boris}`, { chat_limit: 0 })).status, 200);
     const alice = await operator(srv.url, await login(srv.url, 'alice@shop.example', 'secret1234'));
