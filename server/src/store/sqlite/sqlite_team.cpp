@@ -235,6 +235,18 @@ Result<std::optional<SiteId>> SqliteStorage::department_site(const OperatorScope
 
 namespace {
 
+// Whether each of `members` works on the site; checked before anything is written.
+Result<void> check_members(sqlite::Connection& db, SiteId site, std::span<const OperatorId> members) {
+  for (const OperatorId op : members) {
+    auto s = db.prepare("SELECT 1 FROM site_members WHERE operator_id = ? AND site_id = ?");
+    s.bind(1, op.value).bind(2, site.value);
+    if (!s.step()) {
+      return fail(Errc::bad_request, "'members': operator " + std::to_string(op.value) + " does not work on this site");
+    }
+  }
+  return {};
+}
+
 // Replaces a department's members; each must be a member of its site.
 Result<void> put_members(sqlite::Connection& db, DepartmentId id, std::span<const OperatorId> members) {
   auto clear = db.prepare("DELETE FROM department_members WHERE department_id = ?");
@@ -258,6 +270,7 @@ Result<void> put_members(sqlite::Connection& db, DepartmentId id, std::span<cons
 Result<DepartmentInfo> SqliteStorage::create_department(SiteId site, std::string_view name,
                                                         std::span<const OperatorId> members) {
   return guarded([&]() -> Result<DepartmentInfo> {
+    if (auto ok = check_members(db_, site, members); !ok) return std::unexpected(ok.error());
     DepartmentId id;
     {
       auto s = db_.prepare("INSERT INTO departments(site_id, name) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING id");
@@ -273,6 +286,11 @@ Result<DepartmentInfo> SqliteStorage::create_department(SiteId site, std::string
 Result<DepartmentInfo> SqliteStorage::change_department(DepartmentId id, const std::optional<std::string>& name,
                                                         const std::optional<std::vector<OperatorId>>& members) {
   return guarded([&]() -> Result<DepartmentInfo> {
+    const auto before = department_info(id);
+    if (!before) return fail(Errc::not_found, "no such department");
+    if (members) {
+      if (auto ok = check_members(db_, before->site, *members); !ok) return std::unexpected(ok.error());
+    }
     if (name) {
       auto s = db_.prepare(
           "UPDATE departments SET name = ?1 WHERE id = ?2 AND NOT EXISTS (SELECT 1 FROM departments o "
