@@ -22,6 +22,8 @@ constexpr auto kInviteLifetime = std::chrono::days(7);
 constexpr std::size_t kMinPasswordChars = 8;
 constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::size_t kMaxRules = 100;
+// People and their access are managed by a person: an API token (docs/api.md, "API tokens") gets 403.
+constexpr char kConsoleOnly[] = "the team is managed in a console session, not with an API token";
 
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
@@ -176,6 +178,7 @@ net::awaitable<HttpResponse> App::operators(const HttpRequest& req, std::string_
   const bool write = verb != http::verb::get && verb != http::verb::head;
   auto session = co_await authenticate(req, write);
   if (!session) co_return error_response(s_.metrics, session.error());
+  if (session->token) co_return error_response(s_.metrics, {Errc::forbidden, kConsoleOnly});
   const OperatorScope sc = session->scope;
   if (!may_supervise(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors see the team"});
@@ -377,6 +380,7 @@ net::awaitable<HttpResponse> App::site_routing(const HttpRequest& req, std::stri
   const bool write = verb != http::verb::get && verb != http::verb::head;
   auto session = co_await authenticate(req, write);
   if (!session) co_return error_response(s_.metrics, session.error());
+  if (session->token) co_return error_response(s_.metrics, {Errc::forbidden, kConsoleOnly});
   const OperatorScope sc = session->scope;
   const auto slash = rest.find('/');
   const std::string key(rest.substr(0, slash));
@@ -478,6 +482,7 @@ net::awaitable<HttpResponse> App::departments(const HttpRequest& req, std::strin
   const auto verb = req.method();
   auto session = co_await authenticate(req, true);
   if (!session) co_return error_response(s_.metrics, session.error());
+  if (session->token) co_return error_response(s_.metrics, {Errc::forbidden, kConsoleOnly});
   const OperatorScope sc = session->scope;
   const auto id_value = parse_positive_id(rest);
   if (!id_value) co_return error_response(s_.metrics, {Errc::not_found, "no such department"});

@@ -79,6 +79,14 @@ describe('team settings', () => {
     const alices = await login(srv.url, 'alice@shop.example', 'secret1234');
     await refused(call(alices, 'GET', '/api/v1/operators'), 403);
     await refused(call(alices, 'GET', '/api/v1/sites/shop/departments'), 403);
+    // An API token, even the owner's with write access, does not manage people.
+    const { secret } = (await call(owner, 'POST', '/api/v1/tokens', { name: 'CRM', write: true })).body;
+    for (const [method, p, body] of [['GET', '/api/v1/operators'], ['POST', '/api/v1/operators', { email: 't@shop.example', name: 'T' }],
+      ['GET', '/api/v1/sites/shop/departments'], ['PUT', '/api/v1/sites/shop/routing', { rules: [] }]]) {
+      const res = await fetch(`${srv.url}${p}`, { method, headers: { Authorization: `Bearer ${secret}`, 'Content-Type': 'application/json' },
+        body: body && JSON.stringify(body) });
+      assert.equal(res.status, 403, `${method} ${p} with a token`);
+    }
   });
 
   test('invite → accept → log in; the new person appears in a connected console\'s team; used, replaced and expired links are refused', async () => {
