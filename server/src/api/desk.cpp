@@ -177,7 +177,14 @@ void Desk::team_changed(DeskSnapshot snap) {
         info.department = site == sites_.end() ? DepartmentId{} : site->second.default_department;
         if (!info.assigned && info.department) lines_[info.department].push(id, info.created_at);
       }
-      if (info.assigned && !ops_.contains(info.assigned)) {  // their operator is gone (disabled)
+      // Their operator is gone (disabled) or no longer works on the site: back to routing.
+      const auto holder = ops_.find(info.assigned);
+      const bool serves_site = holder != ops_.end() && std::ranges::any_of(holder->second.info.departments, [&](DepartmentId d) {
+        auto dep = departments_.find(d);
+        return dep != departments_.end() && dep->second.site == info.site;
+      });
+      if (info.assigned && !serves_site) {
+        if (holder != ops_.end()) release(info.assigned);
         info.assigned = OperatorId{};
         orphans.push_back(id);
       }

@@ -47,8 +47,8 @@ class Desk {
   /// The operator chose a presence (already stored).
   void presence_chosen(OperatorId op, Presence p);
   /// Team settings changed (operators, limits, departments, members, rules): takes them from `snapshot` (its
-  /// open chats are ignored). Chats of an operator no longer there (disabled) and of a deleted department go back
-  /// to routing; queued chats are served if the change made room.
+  /// open chats are ignored). Chats of an operator no longer there (disabled) or no longer on the chat's site, and
+  /// waiting chats of a deleted department, go back to routing; queued chats are served if the change made room.
   void team_changed(DeskSnapshot snapshot);
   /// A visitor (re)connected with an open conversation: tell them where it stands.
   void visitor_back(ConversationId id);

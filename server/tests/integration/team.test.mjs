@@ -172,7 +172,7 @@ describe('team settings', () => {
     assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { chat_limit: 0 })).status, 200);
   });
 
-  test('disabling someone who holds a chat hands it to a colleague at once', async () => {
+  test('disabling someone who holds a chat, or taking them off its site, hands it to a colleague at once', async () => {
     assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.boris}`, { chat_limit: 0 })).status, 200);
     const veraSession = await login(srv.url, 'vera@shop.example', 'vera-secret');
     assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { chat_limit: 2 })).status, 200);
@@ -197,7 +197,24 @@ describe('team settings', () => {
     alice.send({ type: 'close', conversation: held.conversation });
     await held.v.type('closed');
     first.v.close(); held.v.close(); alice.close();
-    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { disabled: false, chat_limit: 0 })).status, 200);
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { disabled: false })).status, 200);
+
+    // Taken off the site: her console reconnects without it and her chat there goes to Alice too.
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.alice}`, { chat_limit: 0 })).status, 200);
+    const vera2 = await operator(srv.url, await login(srv.url, 'vera@shop.example', 'vera-secret'));
+    const alice2 = await operator(srv.url, await login(srv.url, 'alice@shop.example', 'secret1234'));
+    const second = await writes('Ещё вопрос для Веры');
+    await assignmentOf(alice2, second.conversation, (f) => f.operator?.name === 'Vera');
+    assert.equal((await call(owner, 'PATCH', `/api/v1/operators/${ids.alice}`, { chat_limit: 1 })).status, 200);
+    const off = await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { sites: [] });
+    assert.deepEqual([off.status, off.body.operator.sites, off.body.operator.departments], [200, [], []]);
+    assert.equal((await vera2.closedPromise).code, 4003, 'her console reconnects with its new sites');
+    assert.equal((await assignmentOf(alice2, second.conversation, (f) => f.operator)).operator.name, 'Alice');
+    alice2.send({ type: 'close', conversation: second.conversation });
+    await second.v.type('closed');
+    second.v.close(); alice2.close();
+    const back = await call(owner, 'PATCH', `/api/v1/operators/${ids.vera}`, { sites: ['shop'], chat_limit: 0 });
+    assert.equal(back.body.operator.departments.length, 1, 'back on the site: in its default department');
   });
 
   test('a new chat limit applies to the next assignment, and a waiting chat is served at once', async () => {
