@@ -1,6 +1,7 @@
 // Team settings end to end in Chromium: the demo owner invites someone in «Команда» and copies the link; the person
 // opens it in a fresh browser, chooses a password and lands in the desk; the owner adds them to a new department in
-// «Отделы» with a routing rule for /developers*; a visitor writing from such a page reaches them.
+// «Отделы» with a routing rule for /developers*; a visitor writing from such a page reaches them; «Отключить» sends
+// their console back to the login screen, which then says their access is off.
 // OTK_SHOTS=DIR saves screenshots of both sections (desktop and phone) there as team-*.png.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -107,6 +108,20 @@ test('invite in the console, accept in a new browser, join a department with a r
   assert.ok(conv, 'Nina sees the conversation');
   assert.deepEqual([conv.department?.name, conv.operator?.name], ['Разработчикам', 'Нина Котова']);
   v.close();
+
+  // «Отключить»: Nina's console drops to the login screen at once, and her password no longer lets her in.
+  await openSection(page, 'team');
+  const row = page.locator('tr[data-operator]', { hasText: 'Нина Котова' });
+  page.once('dialog', (d) => d.accept());
+  await row.getByRole('button', { name: 'Отключить' }).click();
+  await row.getByText('отключён').waitFor();
+  await nina.getByRole('button', { name: 'Войти' }).waitFor();
+  await nina.getByLabel('Эл. почта').fill('nina@example.com');
+  await nina.getByLabel('Пароль').fill('нина-пароль-1');
+  await nina.getByRole('button', { name: 'Войти' }).click();
+  await nina.getByRole('alert').filter({ hasText: 'доступ отключён' }).waitFor();
+  await row.getByRole('button', { name: 'Включить' }).click();
+  await row.getByRole('button', { name: 'Отключить' }).waitFor();
   await nctx.close();
   await ctx.close();
 });

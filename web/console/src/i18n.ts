@@ -217,6 +217,7 @@ const ru = {
   invRepeat: 'Пароль ещё раз', invSubmit: 'Сохранить и войти', invShort: 'Пароль должен быть не короче 8 символов',
   invMismatch: 'Пароли не совпадают', invGone: 'Ссылка уже использована или устарела. Попросите администратора прислать новую.',
   invToLogin: 'У меня уже есть пароль',
+  loginDisabled: 'Ваш доступ отключён. Если это ошибка — напишите администратору.',
 };
 type Texts = typeof ru;
 const en: Texts = {
@@ -437,6 +438,7 @@ const en: Texts = {
   invRepeat: 'Password again', invSubmit: 'Save and log in', invShort: 'The password needs at least 8 characters',
   invMismatch: 'The passwords differ', invGone: 'This link was already used or has expired. Ask an admin for a new one.',
   invToLogin: 'I already have a password',
+  loginDisabled: 'Your access was turned off. If that is a mistake, ask an admin.',
 };
 export const t: Texts = (navigator.language || 'ru').toLowerCase().startsWith('ru') ? ru : en;
 export const locale = t === ru ? 'ru-RU' : 'en-GB';

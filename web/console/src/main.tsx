@@ -29,7 +29,7 @@ function Login({ onIn }: { onIn: (s: Session) => void }) {
       });
       const body = await res.json();
       if (res.ok) onIn({ operator: body.operator, csrf: body.csrf_token });
-      else setError(res.status === 429 ? t.tooMany : res.status === 401 ? t.badCredentials : t.failed);
+      else setError(res.status === 429 ? t.tooMany : res.status === 401 ? t.badCredentials : res.status === 403 ? t.loginDisabled : t.failed);
     } catch {
       setError(t.failed);
     } finally {
