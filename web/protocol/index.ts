@@ -304,6 +304,8 @@ export type OperatorIn =
   | { type: 'rating'; conversation: number; rating: 'good' | 'bad'; comment: string }
   | { type: 'callback_suspended'; site: number; rule: string }
   | { type: 'labels'; conversation: number; labels: string[] }
+  /** the team changed in the settings (a member, a department, a limit): the same shape as welcome's team */
+  | { type: 'team'; team: Team }
   | ClosedFrame
   | AckFrame | MessageFrame | HistoryFrame | TypingFrame | ErrorFrame;
 

@@ -166,6 +166,13 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
     if (path == "/api/v1/openapi.json" && get) co_return openapi(req);
     if (path == "/api/v1/auth/login" && verb == http::verb::post) co_return co_await login(req, peer_ip);
     if (path == "/api/v1/auth/logout" && verb == http::verb::post) co_return co_await logout(req);
+    if (path == "/api/v1/auth/invite" && verb == http::verb::post) co_return co_await accept_invite(req, peer_ip);
+    if (path == "/api/v1/operators" || path.starts_with("/api/v1/operators/")) co_return co_await operators(req, path.substr(17));
+    if (path.starts_with("/api/v1/departments/")) co_return co_await departments(req, path.substr(20));
+    if (path.starts_with("/api/v1/sites/") && (path.ends_with("/departments") || path.ends_with("/routing")) &&
+        std::ranges::count(path.substr(14), '/') == 1) {
+      co_return co_await site_routing(req, path.substr(14));
+    }
     if (path == "/api/v1/me" && get) co_return co_await me(req);
     if (path == "/api/v1/conversations" && get) co_return co_await conversations(req);
     if (path == "/api/v1/me/photo" && verb == http::verb::put) co_return co_await put_photo(req);
@@ -411,11 +418,17 @@ net::awaitable<HttpResponse> App::login(const HttpRequest& req, const std::strin
   const bool ok = crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
   co_await net::post(home, net::use_awaitable);
   if (!ok || !*creds) co_return error_response(s_.metrics, {Errc::bad_credentials, "wrong email or password"});
+  if ((*creds)->disabled) {
+    co_return error_response(s_.metrics, {Errc::forbidden, "your access to this team was turned off; ask an admin"});
+  }
+  const OperatorAccount op = (*creds)->op;
+  co_return co_await start_session(req, op);
+}
 
+net::awaitable<HttpResponse> App::start_session(const HttpRequest& req, const OperatorAccount& op) {
   // A new token on every login: a session id planted before login is never promoted (no fixation).
   const std::string token = random_token();
   const std::string csrf = random_token(24);
-  const auto op = (*creds)->op;
   const auto now = s_.clock.now();
   const auto expires = now + config_.session_lifetime;
   const auto hash_of_token = token_hash(token);

@@ -84,6 +84,16 @@ class App final : public Router {
   // API tokens for integrations (api/tokens.cpp): rest = what follows "/api/v1/tokens".
   net::awaitable<HttpResponse> tokens(const HttpRequest& req, std::string_view rest);
 
+  // Team settings (api/team.cpp): operators, invitations, departments and routing rules.
+  net::awaitable<HttpResponse> operators(const HttpRequest& req, std::string_view rest);
+  net::awaitable<HttpResponse> accept_invite(const HttpRequest& req, const std::string& peer_ip);
+  net::awaitable<HttpResponse> site_routing(const HttpRequest& req, std::string_view rest);
+  net::awaitable<HttpResponse> departments(const HttpRequest& req, std::string_view rest);
+  /// After a team change of the account: the desk takes the new settings, connected consoles the new team.
+  net::awaitable<void> team_changed(AccountId account);
+  /// A new console session for the operator: the login answer with its cookie.
+  net::awaitable<HttpResponse> start_session(const HttpRequest& req, const OperatorAccount& op);
+
   /// The session of the request's cookie; with `csrf` also checks X-CSRF-Token.
   net::awaitable<Result<AuthSession>> authenticate(const HttpRequest& req, bool csrf);
   bool login_allowed(const std::string& ip, const std::string& email, double& retry_after);

@@ -42,21 +42,7 @@ void Desk::load_setup(DeskSnapshot& snap) {
   for (auto& d : snap.departments) departments_[d.id] = std::move(d);
   sites_.clear();
   schedules_.clear();
-  for (auto& site : snap.sites) {
-    Schedule schedule;
-    auto hours = hours_from_json(site.hours);
-    auto zone = find_zone(site.timezone);
-    if (hours && zone) {
-      schedule = Schedule{std::move(*hours), *zone};
-    } else {
-      spdlog::error("site {}: unusable hours or time zone ({}); treating it as always open", site.id.value,
-                    hours ? zone.error().message : hours.error().message);
-      schedule.hours.always_open = true;
-      schedule.zone = date::locate_zone("UTC");
-    }
-    schedules_[site.id] = std::move(schedule);
-    sites_[site.id] = std::move(site);
-  }
+  for (auto& site : snap.sites) put_site(std::move(site));
 }
 
 void Desk::refresh(DeskSnapshot snap) {
@@ -80,6 +66,22 @@ void Desk::refresh(DeskSnapshot snap) {
 Millis Desk::first_response_of(SiteId site) const {
   auto it = sites_.find(site);
   return it != sites_.end() && it->second.first_response ? *it->second.first_response : config_.first_response;
+}
+
+void Desk::put_site(DeskSite site) {
+  Schedule schedule;
+  auto hours = hours_from_json(site.hours);
+  auto zone = find_zone(site.timezone);
+  if (hours && zone) {
+    schedule = Schedule{std::move(*hours), *zone};
+  } else {
+    spdlog::error("site {}: unusable hours or time zone ({}); treating it as always open", site.id.value,
+                  hours ? zone.error().message : hours.error().message);
+    schedule.hours.always_open = true;
+    schedule.zone = date::locate_zone("UTC");
+  }
+  schedules_[site.id] = std::move(schedule);
+  sites_[site.id] = std::move(site);
 }
 
 void Desk::stop() {
@@ -168,6 +170,70 @@ void Desk::presence_chosen(OperatorId op, Presence p) {
     s_.hub.to_operator(op, share(proto::presence_frame(p, it->second.consoles > 0)));
     net::co_spawn(strand_, drain(), net::detached);
   });
+}
+
+void Desk::team_changed(DeskSnapshot snap) {
+  net::post(strand_, [this, snap = std::move(snap)]() mutable {
+    // Operators: new settings, the live part (consoles, load, idle time, chosen presence) kept.
+    std::unordered_map<OperatorId, Op> ops;
+    for (auto& o : snap.operators) {
+      Op op{std::move(o), 0, 0, TimePoint{}};
+      if (auto old = ops_.find(op.info.id); old != ops_.end()) {
+        op.consoles = old->second.consoles;
+        op.active = old->second.active;
+        op.last_assigned = old->second.last_assigned;
+        op.info.presence = old->second.info.presence;
+      }
+      ops.emplace(op.info.id, std::move(op));
+    }
+    ops_ = std::move(ops);
+    departments_.clear();
+    for (auto& d : snap.departments) departments_[d.id] = std::move(d);
+    for (auto& site : snap.sites) {
+      auto known = sites_.find(site.id);
+      if (known == sites_.end()) {
+        put_site(std::move(site));
+      } else {
+        known->second.rules = std::move(site.rules);
+        known->second.default_department = site.default_department;
+      }
+    }
+    std::vector<ConversationId> orphans;
+    for (auto& [id, chat] : chats_) {
+      auto& info = chat.info;
+      if (info.department && !departments_.contains(info.department)) {  // deleted: its chats go to the default
+        lines_[info.department].remove(id);
+        auto site = sites_.find(info.site);
+        info.department = site == sites_.end() ? DepartmentId{} : site->second.default_department;
+        if (!info.assigned && info.department) lines_[info.department].push(id, info.created_at);
+      }
+      // Their operator is gone (disabled) or no longer works on the site: back to routing.
+      const auto holder = ops_.find(info.assigned);
+      const bool serves_site = holder != ops_.end() && std::ranges::any_of(holder->second.info.departments, [&](DepartmentId d) {
+        auto dep = departments_.find(d);
+        return dep != departments_.end() && dep->second.site == info.site;
+      });
+      if (info.assigned && !serves_site) {
+        if (holder != ops_.end()) release(info.assigned);
+        info.assigned = OperatorId{};
+        orphans.push_back(id);
+      }
+    }
+    std::erase_if(lines_, [this](const auto& line) { return !departments_.contains(line.first); });
+    net::co_spawn(strand_, reroute(std::move(orphans)), net::detached);
+  });
+}
+
+net::awaitable<void> Desk::reroute(std::vector<ConversationId> ids) {
+  for (const auto id : ids) {
+    auto it = chats_.find(id);
+    if (it == chats_.end() || it->second.info.assigned) continue;
+    const DepartmentId department = it->second.info.department;
+    const auto team = roster(department);
+    const auto chosen = choose_operator(team, AssignRequest{department, std::nullopt, {}});
+    co_await assign(id, chosen.value_or(OperatorId{}));
+  }
+  co_await drain();
 }
 
 void Desk::visitor_hello(SiteId site, VisitorId visitor) {

@@ -113,6 +113,13 @@ void Hub::close_operator(OperatorId op, std::uint16_t code, const std::string& r
   for (const auto& s : subs) s->close(code, reason);
 }
 
+bool Hub::has_operator(OperatorId op) {
+  std::vector<std::shared_ptr<Subscriber>> subs;
+  std::lock_guard lock(mu_);
+  collect(operators_, op.value, nullptr, subs);
+  return !subs.empty();
+}
+
 void Hub::close_all(std::uint16_t code, const std::string& reason) {
   std::vector<std::shared_ptr<Subscriber>> subs;
   {

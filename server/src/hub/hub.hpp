@@ -44,10 +44,12 @@ class Hub {
 
   /// Closes every connection opened with this operator session (logout).
   void close_session(const std::string& session_key, std::uint16_t code, const std::string& reason);
+  /// Closes every connection of this operator (their access was turned off, or their sites changed).
+  void close_operator(OperatorId op, std::uint16_t code, const std::string& reason);
+  /// Whether the operator has a console connected now.
+  bool has_operator(OperatorId op);
   /// Closes every connection (shutdown).
   void close_all(std::uint16_t code, const std::string& reason);
-  /// Closes every connection of the operator (their consoles reconnect and read their sites anew).
-  void close_operator(OperatorId op, std::uint16_t code, const std::string& reason);
 
  private:
   struct Entry {

@@ -497,9 +497,22 @@ std::string bot_feedback_saved_frame(MessageId message, bool helpful) {
   return dump(json{{"type", "bot_feedback_saved"}, {"message", message.value}, {"helpful", helpful}});
 }
 
+namespace {
+json team_to_json(const TeamView& team) {
+  json ops = json::array(), deps = json::array();
+  for (const auto& m : team.operators) {
+    json d = json::array();
+    for (const auto id : m.departments) d.push_back(id.value);
+    ops.push_back(json{{"id", m.id.value}, {"name", m.name}, {"departments", std::move(d)}});
+  }
+  for (const auto& d : team.departments) deps.push_back(json{{"id", d.id.value}, {"site", d.site.value}, {"name", d.name}});
+  return json{{"operators", std::move(ops)}, {"departments", std::move(deps)}};
+}
+}  // namespace
+
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations, const TeamView& team) {
-  json s = json::array(), c = json::array(), ops = json::array(), deps = json::array();
+  json s = json::array(), c = json::array();
   for (const auto& site : sites) {
     json j = site_to_json(site);
     // The site's own first-response time (the console marks chats late by it), else the desk's default.
@@ -508,17 +521,12 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
     s.push_back(std::move(j));
   }
   for (const auto& conv : conversations) c.push_back(summary_to_json(conv));
-  for (const auto& m : team.operators) {
-    json d = json::array();
-    for (const auto id : m.departments) d.push_back(id.value);
-    ops.push_back(json{{"id", m.id.value}, {"name", m.name}, {"departments", std::move(d)}});
-  }
-  for (const auto& d : team.departments) deps.push_back(json{{"id", d.id.value}, {"site", d.site.value}, {"name", d.name}});
   return dump(json{{"type", "welcome"}, {"operator", operator_to_json(scope.op)}, {"sites", std::move(s)},
-                   {"conversations", std::move(c)},
-                   {"team", {{"operators", std::move(ops)}, {"departments", std::move(deps)}}},
+                   {"conversations", std::move(c)}, {"team", team_to_json(team)},
                    {"first_response_ms", team.first_response.count()}});
 }
+
+std::string team_frame(const TeamView& team) { return dump(json{{"type", "team"}, {"team", team_to_json(team)}}); }
 
 namespace {
 json note_to_json(const Note& n) {

@@ -185,6 +185,8 @@ std::string bot_frame(ConversationId conv, bool active);
 std::string bot_feedback_saved_frame(MessageId message, bool helpful);
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations, const struct TeamView& team);
+/// To a console: its team changed (settings: a member, a department, a limit); the same shape as welcome's team.
+std::string team_frame(const struct TeamView& team);
 std::string conversation_frame(const ConversationSummary& s);
 /// To the visitor: where their chat stands. state "queued" (with position), "busy" (nobody answered in time),
 /// "assigned"; wait_ms is an honest estimate or absent when nobody can promise one.

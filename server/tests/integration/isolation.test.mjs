@@ -66,7 +66,9 @@ before(async () => {
   const delivery = (await (await call(a, 'GET', `/api/v1/webhooks/${webhook}/deliveries`)).json()).deliveries[0].id;
   const token = (await (await call(a, 'POST', '/api/v1/tokens', { name: `Токен ${mark}` })).json()).token.id;
   const optout = (await (await call(a, 'POST', '/api/v1/callbacks/optout', { number: '+79161234567' })).json()).optout.number;
-  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment, token, optout };
+  const operator = (await (await call(a, 'GET', '/api/v1/operators')).json()).operators.find((o) => o.id !== a.operator.id).id;
+  const department = (await (await call(a, 'POST', '/api/v1/sites/demo-shop/departments', { name: `Отдел ${mark}` })).json()).department.id;
+  a.ids = { conversation, lead, canned, kb, callback: 1, webhook, delivery, shop, attachment, token, optout, operator, department };
   a.call = call;
 });
 after(async () => { await srv.stop(); rmSync(dir, { recursive: true, force: true }); });
@@ -82,6 +84,9 @@ function bodyFor(method, p) {
   if (p === '/api/v1/webhooks') return { site: a.ids.shop, url: 'https://evil.example/', events: ['message.created'] };
   if (p.includes('/webhooks/')) return { enabled: false };
   if (p === '/api/v1/tokens') return { name: 'чужой', write: true };
+  if (p.includes('/operators/')) return { chat_limit: 9, disabled: true };
+  if (p.includes('/departments/')) return { name: 'Чужой', members: [] };
+  if (p.endsWith('/routing')) return { rules: [] };
   return {};
 }
 
@@ -100,6 +105,8 @@ test('every documented operator endpoint refuses another account, and no list sh
       .replace('/kb/{id}', `/kb/${a.ids.kb}`)
       .replace('/webhooks/{id}', `/webhooks/${a.ids.webhook}`)
       .replace('/tokens/{id}', `/tokens/${a.ids.token}`)
+      .replace('/operators/{id}', `/operators/${a.ids.operator}`)
+      .replace('/departments/{id}', `/departments/${a.ids.department}`)
       .replace('{delivery}', `${a.ids.delivery}`)
       .replace('{number}', encodeURIComponent(a.ids.optout))
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')
@@ -138,6 +145,11 @@ test('every documented operator endpoint refuses another account, and no list sh
   assert.deepEqual(optouts.map((o) => o.number), [a.ids.optout], 'A\'s opt-out is not removed, none added');
   const theirs = (await (await a.call(b, 'GET', '/api/v1/callbacks/optout')).json()).optouts;
   assert.ok(!theirs.some((o) => o.number === a.ids.optout), 'B does not list A\'s opt-out');
+  const team = (await (await a.call(a, 'GET', '/api/v1/operators')).json()).operators;
+  const mate = team.find((o) => o.id === a.ids.operator);
+  assert.deepEqual([mate.disabled, mate.chat_limit === 9], [false, false], 'A\'s operator is neither disabled nor changed');
+  const deps = (await (await a.call(a, 'GET', '/api/v1/sites/demo-shop/departments')).json()).departments;
+  assert.equal(deps.find((d) => d.id === a.ids.department)?.name, `Отдел ${mark}`, 'A\'s department is still there');
 });
 
 test('the sockets too: another account\'s console hears nothing of A and cannot act on its conversations', async () => {

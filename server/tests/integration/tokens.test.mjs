@@ -251,6 +251,8 @@ test('a token limited to one site reads and writes that site only: the maker\'s 
       .replace('/kb/{id}', `/kb/${kb}`)
       .replace('/webhooks/{id}', `/webhooks/${shopHook}`)
       .replace('/tokens/{id}', '/tokens/1')
+      .replace('/operators/{id}', '/operators/1')
+      .replace('/departments/{id}', '/departments/1')
       .replace('{delivery}', `${delivery}`)
       .replace('{number}', '%2B79161234567')
       .replace('{key}', template.includes('/kb') ? 'demo-service' : 'demo-shop')

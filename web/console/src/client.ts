@@ -235,6 +235,9 @@ export class OperatorClient {
 
   private receive(f: OperatorIn): void {
     switch (f.type) {
+      case 'team':
+        this.team = f.team;
+        break;
       case 'welcome': {
         this.online = true;
         this.me = f.operator;

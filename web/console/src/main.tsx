@@ -29,7 +29,7 @@ function Login({ onIn }: { onIn: (s: Session) => void }) {
       });
       const body = await res.json();
       if (res.ok) onIn({ operator: body.operator, csrf: body.csrf_token });
-      else setError(res.status === 429 ? t.tooMany : res.status === 401 ? t.badCredentials : t.failed);
+      else setError(res.status === 429 ? t.tooMany : res.status === 401 ? t.badCredentials : res.status === 403 ? t.loginDisabled : t.failed);
     } catch {
       setError(t.failed);
     } finally {
@@ -47,6 +47,49 @@ function Login({ onIn }: { onIn: (s: Session) => void }) {
           onInput={(e) => setPassword((e.target as HTMLInputElement).value)} /></label>
         {error && <p class="error" role="alert">{error}</p>}
         <button type="submit" disabled={busy}>{t.login}</button>
+      </form>
+    </main>
+  );
+}
+
+/** The invitation link's form (`/console/#invite=TOKEN`): a password, then straight into the console. */
+function Invite({ token, onIn, onLogin }: { token: string; onIn: (s: Session) => void; onLogin: () => void }) {
+  const [password, setPassword] = useState('');
+  const [repeat, setRepeat] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    if ([...password].length < 8) return setError(t.invShort);
+    if (password !== repeat) return setError(t.invMismatch);
+    setBusy(true);
+    setError('');
+    try {
+      const res = await fetch('/api/v1/auth/invite', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ token, password }),
+      });
+      const body = await res.json();
+      if (res.ok) onIn({ operator: body.operator, csrf: body.csrf_token });
+      else setError(res.status === 429 ? t.tooMany : res.status === 404 ? t.invGone : body?.error?.message ?? t.failed);
+    } catch {
+      setError(t.failed);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <main class="login">
+      <form onSubmit={submit} class="card invite" noValidate>
+        <h1>Otklik</h1>
+        <p><b>{t.invTitle}</b></p>
+        <p class="muted small">{t.invHint}</p>
+        <label>{t.password}<input type="password" name="password" autocomplete="new-password" required minLength={8} value={password}
+          onInput={(e) => setPassword((e.target as HTMLInputElement).value)} /></label>
+        <label>{t.invRepeat}<input type="password" name="repeat" autocomplete="new-password" required value={repeat}
+          onInput={(e) => setRepeat((e.target as HTMLInputElement).value)} /></label>
+        {error && <p class="error" role="alert">{error}</p>}
+        <button type="submit" disabled={busy}>{t.invSubmit}</button>
+        <button type="button" class="link" onClick={onLogin}>{t.invToLogin}</button>
       </form>
     </main>
   );
@@ -457,6 +500,9 @@ function App() {
       setSession({ operator: body.operator, csrf: body.csrf_token });
     }).catch(() => setSession(null));
   }, []);
+  const [invite, setInvite] = useState(() => /^#invite=([\w-]+)$/.exec(location.hash)?.[1] ?? '');
+  const leaveInvite = () => { history.replaceState(null, '', location.pathname + location.search); setInvite(''); };
+  if (invite) return <Invite token={invite} onLogin={leaveInvite} onIn={(s) => { leaveInvite(); setSession(s); }} />;
   if (session === undefined) return null;
   if (session === null) return <Login onIn={setSession} />;
   return <Desk session={session} onOut={() => setSession(null)} />;

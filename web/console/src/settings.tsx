@@ -8,6 +8,7 @@ import { CallbackSettings } from './callback_settings';
 import { Engage } from './engage';
 import { Hooks } from './hooks';
 import { Sites } from './sites';
+import { DepartmentSettings, TeamSettings } from './team';
 
 export interface SettingsProps {
   sites: SiteInfo[];
@@ -23,6 +24,8 @@ interface Section {
 
 const kSections: Section[] = [
   { id: 'sites', label: () => t.sites, render: (p) => <Sites csrf={p.csrf} /> },
+  { id: 'team', label: () => t.team, render: (p) => <TeamSettings sites={p.sites} csrf={p.csrf} me={p.me} /> },
+  { id: 'departments', label: () => t.departments, render: (p) => <DepartmentSettings sites={p.sites} csrf={p.csrf} /> },
   { id: 'callback', label: () => t.cbSection, render: (p) => <CallbackSettings sites={p.sites} csrf={p.csrf} me={p.me} /> },
   { id: 'engage', label: () => t.engage, render: (p) => <Engage sites={p.sites} csrf={p.csrf} /> },
   { id: 'hooks', label: () => t.hooks, render: (p) => <Hooks sites={p.sites} csrf={p.csrf} /> },

@@ -79,7 +79,8 @@ struct BotFeedbackSaved {
 
 struct Credentials {
   OperatorAccount op;
-  std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format
+  std::string password_hash;  // argon2id, libsodium's crypto_pwhash_str format; "" for an invitation not accepted
+  bool disabled = false;      // an admin turned their access off: no login
 };
 
 /// An operator's uploaded photo: its MIME type and version (a content hash, also part of its URL).
@@ -362,6 +363,60 @@ struct ApiToken {
   std::optional<TimePoint> revoked_at;
 };
 
+// ---- team settings (docs/api.md, "Team and departments") ----
+
+/// An operator of the account as the team settings list them.
+struct TeamMember {
+  OperatorId id;
+  std::string name;
+  std::string email;
+  Role role = Role::operator_;
+  std::vector<SiteId> sites;
+  std::vector<std::string> site_keys;  // the same sites, by key
+  std::vector<DepartmentId> departments;
+  int chat_limit = 5;
+  Presence presence = Presence::online;  // the stored choice
+  bool disabled = false;
+  bool invited = false;  // has an invitation and no password yet
+  std::string photo;     // photo version, "" when none
+};
+
+/// An invitation to store: a new operator of the scope's account, or a fresh link for one not yet accepted.
+struct Invitation {
+  std::string email;  // lowercase
+  std::string name;
+  Role role = Role::operator_;
+  std::vector<SiteId> sites;  // already checked to be the scope's
+  int chat_limit = 5;
+  std::string token_hash;
+  TimePoint expires;
+};
+
+/// What PATCH /api/v1/operators/{id} may change; each field absent = unchanged. Rules are checked by the caller.
+struct OperatorChange {
+  std::optional<std::string> name;
+  std::optional<Role> role;
+  std::optional<std::vector<SiteId>> sites;
+  std::optional<std::vector<DepartmentId>> departments;
+  std::optional<int> chat_limit;
+  std::optional<bool> disabled;
+};
+
+/// A department with its members, as the settings show it.
+struct DepartmentInfo {
+  DepartmentId id;
+  SiteId site;
+  std::string name;
+  bool is_default = false;
+  std::vector<OperatorId> members;
+};
+
+/// A site's departments (default first) and its ordered routing rules.
+struct RoutingSetup {
+  std::vector<DepartmentInfo> departments;
+  std::vector<RoutingRule> rules;
+};
+
 class Storage {
  public:
   virtual ~Storage() = default;
@@ -461,6 +516,40 @@ class Storage {
   virtual Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) = 0;
   virtual Result<void> set_chat_limit(OperatorId op, int limit) = 0;
   virtual Result<Team> team_of(const OperatorScope& scope) = 0;
+
+  // ---- team settings (sqlite_team.cpp) ----
+  /// Every operator of the scope's account (whatever their sites), by name.
+  virtual Result<std::vector<TeamMember>> team_members(const OperatorScope& scope) = 0;
+  /// One operator of the scope's account, or none (another account's looks missing).
+  virtual Result<std::optional<TeamMember>> team_member(const OperatorScope& scope, OperatorId id) = 0;
+  /// How many enabled owners the scope's account has.
+  virtual Result<int> owner_count(const OperatorScope& scope) = 0;
+  /// Creates an invited operator (no password yet, in the sites and their default departments), or gives a
+  /// fresh link to one of the account who has not accepted yet (the old link dies). conflict when the e-mail
+  /// belongs to someone who already has a password, or to another account.
+  virtual Result<TeamMember> invite_operator(const OperatorScope& scope, const Invitation& invitation, TimePoint now) = 0;
+  /// Sets the password of the invitation's operator and ends the invitation. none: unknown, used or expired.
+  virtual Result<std::optional<Credentials>> accept_invite(std::string_view token_hash, std::string_view password_hash,
+                                                           TimePoint now) = 0;
+  /// Applies a change already allowed by the caller. Sites: memberships follow the list (joining a site puts
+  /// them in its default department; leaving one takes them out of its departments). Departments: must be of
+  /// their sites (bad_request naming the id otherwise). Disabling ends their sessions.
+  virtual Result<TeamMember> change_operator(const OperatorScope& scope, OperatorId id, const OperatorChange& change) = 0;
+  /// The departments and rules of a site the caller has already checked the scope may see.
+  virtual Result<RoutingSetup> routing_setup(SiteId site) = 0;
+  /// The site of one of the scope's departments, or none.
+  virtual Result<std::optional<SiteId>> department_site(const OperatorScope& scope, DepartmentId id) = 0;
+  /// A new department of the site; members must be members of the site (bad_request naming one otherwise),
+  /// the name unique within the site (conflict).
+  virtual Result<DepartmentInfo> create_department(SiteId site, std::string_view name,
+                                                   std::span<const OperatorId> members) = 0;
+  /// Renames and/or replaces the members of a department (of a site the caller checked).
+  virtual Result<DepartmentInfo> change_department(DepartmentId id, const std::optional<std::string>& name,
+                                                   const std::optional<std::vector<OperatorId>>& members) = 0;
+  /// Deletes a department that is not its site's default: its chats and rules move to the default one.
+  virtual Result<void> delete_department(DepartmentId id) = 0;
+  /// Replaces the site's ordered rules (each already normalised; departments must be the site's).
+  virtual Result<void> set_routing_rules(SiteId site, std::span<const RoutingRule> rules) = 0;
 
   // ---- labels ----
   /// Adds (on) or removes a label; at most kMaxLabelsPerConversation. Returns the conversation's labels now.

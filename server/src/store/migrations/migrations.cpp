@@ -438,6 +438,15 @@ DROP TABLE callback_optout;
 ALTER TABLE callback_optout_v2 RENAME TO callback_optout;
 CREATE INDEX callback_optout_account ON callback_optout(account_id, created_at);
 )SQL"},
+    {21, "team settings: disabled operators, invitations", R"SQL(
+-- docs/api.md, "Team and departments". A disabled operator cannot log in and takes no chats; their messages keep
+-- their author. An invited operator has no password yet (password_hash '') and the SHA-256 of a one-time link
+-- token valid until invite_expires_at.
+ALTER TABLE operators ADD COLUMN disabled INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE operators ADD COLUMN invite_hash TEXT;
+ALTER TABLE operators ADD COLUMN invite_expires_at INTEGER;
+CREATE UNIQUE INDEX operators_invite ON operators(invite_hash) WHERE invite_hash IS NOT NULL;
+)SQL"},
 };
 
 }  // namespace

@@ -41,7 +41,7 @@ Result<DeskSnapshot> SqliteStorage::desk_snapshot() {
   return guarded([&]() -> Result<DeskSnapshot> {
     DeskSnapshot out;
     {
-      auto s = db_.prepare("SELECT id, account_id, name, chat_limit, presence FROM operators ORDER BY id");
+      auto s = db_.prepare("SELECT id, account_id, name, chat_limit, presence FROM operators WHERE disabled = 0 ORDER BY id");
       while (s.step()) {
         out.operators.push_back(DeskOperator{OperatorId{s.i64(0)}, AccountId{s.i64(1)}, s.str(2),
                                              static_cast<int>(s.i64(3)),
@@ -236,7 +236,7 @@ Result<Team> SqliteStorage::team_of(const OperatorScope& scope) {
     Team team;
     auto ops = db_.prepare(
         "SELECT DISTINCT o.id, o.name FROM operators o JOIN site_members m ON m.operator_id = o.id "
-        OTK_SCOPE_JOIN("mine", "m.site_id") "WHERE o.account_id = ? ORDER BY o.name, o.id");
+        OTK_SCOPE_JOIN("mine", "m.site_id") "WHERE o.account_id = ? AND o.disabled = 0 AND o.password_hash != '' ORDER BY o.name, o.id");
     bind_scope(ops, scope).bind(2, scope.op.account.value);
     while (ops.step()) team.operators.push_back(Team::Member{OperatorId{ops.i64(0)}, ops.str(1), {}});
     auto deps = db_.prepare(
@@ -425,6 +425,42 @@ Result<std::pair<Conversation, std::vector<std::string>>> SqliteStorage::set_lab
       s.bind(1, id.value).bind(2, label).run();
     }
     return std::pair{**conv, labels_of(id)};
+  });
+}
+
+Result<RoutingSetup> SqliteStorage::routing_setup(SiteId site) {
+  return guarded([&]() -> Result<RoutingSetup> {
+    RoutingSetup out;
+    auto d = db_.prepare("SELECT id FROM departments WHERE site_id = ? ORDER BY is_default DESC, name, id");
+    d.bind(1, site.value);
+    std::vector<DepartmentId> ids;
+    while (d.step()) ids.push_back(DepartmentId{d.i64(0)});
+    for (const auto id : ids) {
+      if (auto info = department_info(id)) out.departments.push_back(std::move(*info));
+    }
+    auto r = db_.prepare("SELECT rule, department_id FROM routing_rules WHERE site_id = ? ORDER BY position, id");
+    r.bind(1, site.value);
+    while (r.step()) out.rules.push_back(rule_from_json(r.str(0), DepartmentId{r.i64(1)}));
+    return out;
+  });
+}
+
+Result<void> SqliteStorage::set_routing_rules(SiteId site, std::span<const RoutingRule> rules) {
+  return guarded([&]() -> Result<void> {
+    auto clear = db_.prepare("DELETE FROM routing_rules WHERE site_id = ?");
+    clear.bind(1, site.value).run();
+    int position = 0;
+    for (const auto& rule : rules) {
+      auto s = db_.prepare(
+          "INSERT INTO routing_rules(site_id, position, rule, department_id) "
+          "SELECT ?, ?, ?, id FROM departments WHERE id = ? AND site_id = ?");
+      s.bind(1, site.value).bind(2, ++position).bind(3, rule_to_json(rule)).bind(4, rule.department.value);
+      s.bind(5, site.value).run();
+      if (db_.changes() != 1) {
+        return fail(Errc::bad_request, "'rules[" + std::to_string(position - 1) + "].department' is not a department of this site");
+      }
+    }
+    return {};
   });
 }
 

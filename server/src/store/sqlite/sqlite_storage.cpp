@@ -687,13 +687,14 @@ Result<Seq> SqliteStorage::mark_read(const OperatorScope& scope, ConversationId 
 
 Result<std::optional<Credentials>> SqliteStorage::credentials_by_email(std::string_view email) {
   return guarded([&]() -> Result<std::optional<Credentials>> {
-    auto s = db_.prepare("SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, o.password_hash "
-                         "FROM operators o WHERE o.email = ?");
+    auto s = db_.prepare("SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, o.password_hash, "
+                         "o.disabled FROM operators o WHERE o.email = ?");
     s.bind(1, email);
     if (!s.step()) return std::optional<Credentials>{};
     Credentials c;
     c.op = operator_from(s);
     c.password_hash = s.str(6);
+    c.disabled = s.i64(7) != 0;
     return std::optional(std::move(c));
   });
 }
@@ -724,7 +725,8 @@ Result<std::optional<AuthSession>> SqliteStorage::session(std::string_view token
   return guarded([&]() -> Result<std::optional<AuthSession>> {
     auto s = db_.prepare(
         "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, se.csrf, se.expires_at "
-        "FROM sessions se JOIN operators o ON o.id = se.operator_id WHERE se.token_hash = ? AND se.expires_at > ?");
+        "FROM sessions se JOIN operators o ON o.id = se.operator_id AND o.disabled = 0 "
+        "WHERE se.token_hash = ? AND se.expires_at > ?");
     s.bind(1, token_hash).bind(2, to_unix_ms(now));
     if (!s.step()) return std::optional<AuthSession>{};
     AuthSession a;
@@ -740,7 +742,7 @@ Result<std::optional<AuthSession>> SqliteStorage::token_session(std::string_view
   return guarded([&]() -> Result<std::optional<AuthSession>> {
     auto s = db_.prepare(
         "SELECT o.id, o.account_id, o.email, o.name, o.role, o.photo_version, t.id, t.can_write, t.sites "
-        "FROM api_tokens t JOIN operators o ON o.id = t.operator_id AND o.account_id = t.account_id "
+        "FROM api_tokens t JOIN operators o ON o.id = t.operator_id AND o.account_id = t.account_id AND o.disabled = 0 "
         "WHERE t.token_hash = ? AND t.revoked_at IS NULL");
     s.bind(1, hash);
     if (!s.step()) return std::optional<AuthSession>{};

@@ -69,6 +69,20 @@ class SqliteStorage final : public Storage {
   Result<void> add_routing_rule(SiteId site, const RoutingRule& rule) override;
   Result<void> set_chat_limit(OperatorId op, int limit) override;
   Result<Team> team_of(const OperatorScope& scope) override;
+  Result<std::vector<TeamMember>> team_members(const OperatorScope& scope) override;
+  Result<std::optional<TeamMember>> team_member(const OperatorScope& scope, OperatorId id) override;
+  Result<int> owner_count(const OperatorScope& scope) override;
+  Result<TeamMember> invite_operator(const OperatorScope& scope, const Invitation& invitation, TimePoint now) override;
+  Result<std::optional<Credentials>> accept_invite(std::string_view token_hash, std::string_view password_hash,
+                                                   TimePoint now) override;
+  Result<TeamMember> change_operator(const OperatorScope& scope, OperatorId id, const OperatorChange& change) override;
+  Result<RoutingSetup> routing_setup(SiteId site) override;
+  Result<std::optional<SiteId>> department_site(const OperatorScope& scope, DepartmentId id) override;
+  Result<DepartmentInfo> create_department(SiteId site, std::string_view name, std::span<const OperatorId> members) override;
+  Result<DepartmentInfo> change_department(DepartmentId id, const std::optional<std::string>& name,
+                                           const std::optional<std::vector<OperatorId>>& members) override;
+  Result<void> delete_department(DepartmentId id) override;
+  Result<void> set_routing_rules(SiteId site, std::span<const RoutingRule> rules) override;
   Result<std::pair<Note, bool>> add_note(const OperatorScope& scope, ConversationId id, const NewMessage& m,
                                          bool whisper) override;
   Result<Appended> join_conversation(const OperatorScope& scope, ConversationId id, TimePoint at) override;
@@ -180,6 +194,9 @@ class SqliteStorage final : public Storage {
   Appended append(const Conversation& conv, const std::string& sender, const Author& author, const NewMessage& m,
                   bool created);
   std::vector<SiteId> member_sites(OperatorId op, AccountId account);
+  /// Team settings (sqlite_team.cpp): the members of one department, and one department with them.
+  std::vector<OperatorId> department_members(DepartmentId id);
+  std::optional<DepartmentInfo> department_info(DepartmentId id);
   /// Adds the per-operator parts (read marker, unread count) and the last message and page to `head`.
   ConversationSummary summarise(const OperatorScope& scope, Conversation c, ConversationSummary head);
 

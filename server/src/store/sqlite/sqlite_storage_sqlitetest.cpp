@@ -288,6 +288,68 @@ TEST_F(SqliteStorageTest, PhotoIsTheOperatorsCurrentOneOnEveryMessage) {
   EXPECT_FALSE(db_->operator_photo(op_b_)->has_value());
 }
 
+TEST_F(SqliteStorageTest, InvitationsAreOneTimeAndExpire) {
+  const auto anna = scope_of("anna@a.ru");
+  Invitation inv{"vera@a.ru", "Вера", Role::operator_, {site_a_}, 3, "hash-1", clock_.now() + std::chrono::hours(1)};
+  auto vera = *db_->invite_operator(anna, inv, clock_.now());
+  EXPECT_TRUE(vera.invited);
+  EXPECT_EQ(vera.sites, std::vector<SiteId>{site_a_});
+  EXPECT_EQ(vera.departments.size(), 1u) << "the site's default department";
+  EXPECT_EQ(vera.chat_limit, 3);
+  EXPECT_TRUE(std::ranges::none_of(db_->team_of(anna)->operators, [&](const auto& m) { return m.id == vera.id; }))
+      << "not in the desk's team before accepting";
+  inv.token_hash = "hash-2";  // a fresh link: the first one dies
+  EXPECT_EQ(db_->invite_operator(anna, inv, clock_.now())->id, vera.id);
+  EXPECT_FALSE(db_->accept_invite("hash-1", "pw", clock_.now())->has_value());
+  EXPECT_FALSE(db_->accept_invite("hash-2", "pw", clock_.now() + std::chrono::hours(2))->has_value()) << "expired";
+  auto creds = db_->accept_invite("hash-2", "pw", clock_.now());
+  ASSERT_TRUE(creds && creds->has_value());
+  EXPECT_EQ((*creds)->op.id, vera.id);
+  EXPECT_FALSE(db_->accept_invite("hash-2", "pw", clock_.now())->has_value()) << "used";
+  EXPECT_FALSE(db_->team_member(anna, vera.id)->value().invited);
+  EXPECT_EQ(db_->invite_operator(anna, inv, clock_.now()).error().code, Errc::conflict) << "accepted already";
+  inv.email = "boris@b.ru";
+  EXPECT_EQ(db_->invite_operator(anna, inv, clock_.now()).error().code, Errc::conflict) << "another account's";
+  EXPECT_FALSE(db_->team_member(scope_of("boris@b.ru"), vera.id)->has_value()) << "another account's operator";
+}
+
+TEST_F(SqliteStorageTest, DisablingEndsSessionsAndDeletingADepartmentMovesItsChatsAndRules) {
+  const auto anna = scope_of("anna@a.ru");
+  OperatorChange off;
+  off.disabled = true;
+  EXPECT_TRUE(db_->change_operator(anna, op_a_, off)->disabled);
+  EXPECT_FALSE(db_->session("tok-anna@a.ru", clock_.now())->has_value()) << "sessions end";
+  EXPECT_TRUE((*db_->credentials_by_email("anna@a.ru"))->disabled);
+  EXPECT_TRUE(std::ranges::none_of(db_->desk_snapshot()->operators, [&](const auto& o) { return o.id == op_a_; }));
+  off.disabled = false;
+  EXPECT_FALSE(db_->change_operator(anna, op_a_, off)->disabled);
+
+  auto tech = *db_->create_department(site_a_, "Техподдержка", std::vector<OperatorId>{op_a_});
+  EXPECT_EQ(tech.members, std::vector<OperatorId>{op_a_});
+  EXPECT_EQ(db_->create_department(site_a_, "Техподдержка", {}).error().code, Errc::conflict);
+  EXPECT_EQ(db_->create_department(site_a_, "Опт", std::vector<OperatorId>{op_b_}).error().code, Errc::bad_request);
+  RoutingRule rule;
+  rule.path_pattern = "/developers*";
+  rule.department = tech.id;
+  const std::vector<RoutingRule> rules{rule};
+  ASSERT_TRUE(db_->set_routing_rules(site_a_, rules));
+  auto v = *db_->create_visitor(site_a_, "vt", clock_.now());
+  auto conv = db_->append_visitor_message(v, msg("m1", "q"))->conversation.id;
+  ASSERT_TRUE(db_->assign_conversation(conv, tech.id, OperatorId{}, clock_.now()));
+  auto setup = *db_->routing_setup(site_a_);
+  ASSERT_EQ(setup.departments.size(), 2u);
+  EXPECT_TRUE(setup.departments[0].is_default);
+  const auto fallback = setup.departments[0].id;
+  EXPECT_EQ(db_->delete_department(fallback).error().code, Errc::conflict) << "not the default";
+  ASSERT_TRUE(db_->delete_department(tech.id));
+  EXPECT_EQ(db_->desk_snapshot()->open_chats.at(0).department, fallback);
+  setup = *db_->routing_setup(site_a_);
+  ASSERT_EQ(setup.rules.size(), 1u);
+  EXPECT_EQ(setup.rules[0].department, fallback);
+  EXPECT_EQ(setup.departments.size(), 1u);
+  EXPECT_FALSE(db_->department_site(scope_of("boris@b.ru"), fallback)->has_value()) << "another account's";
+}
+
 TEST_F(SqliteStorageTest, EverySiteHasADefaultDepartmentWithItsMembers) {
   auto snap = *db_->desk_snapshot();
   ASSERT_EQ(snap.sites.size(), 3u);
