@@ -610,6 +610,40 @@ net::awaitable<HttpResponse> App::messages(const HttpRequest& req, ConversationI
   co_return json_response(http::status::ok, std::move(out));
 }
 
+std::shared_ptr<const Site> App::SiteCache::find(const std::string& key, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  auto it = entries_.find(key);
+  if (it == entries_.end()) return nullptr;
+  if (now - it->second.read_at >= kSiteCacheTtl) {
+    entries_.erase(it);
+    return nullptr;
+  }
+  return it->second.site;
+}
+
+void App::SiteCache::put(std::shared_ptr<const Site> site, std::chrono::steady_clock::time_point now) {
+  std::lock_guard lock(mu_);
+  if (entries_.size() >= 10'000) entries_.clear();  // keys are the install's sites; this only bounds a flood
+  const std::string key = site->key;
+  entries_.insert_or_assign(key, Entry{std::move(site), now});
+}
+
+void App::SiteCache::forget(const std::string& key) {
+  std::lock_guard lock(mu_);
+  entries_.erase(key);
+}
+
+net::awaitable<Result<std::shared_ptr<const Site>>> App::visitor_site(const std::string& key) {
+  if (auto hit = site_cache_.find(key, std::chrono::steady_clock::now())) co_return hit;
+  auto find_site = [key](Storage& st) { return st.site_by_key(key); };
+  auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
+  if (!site) co_return std::unexpected(site.error());
+  if (!*site) co_return std::shared_ptr<const Site>{};
+  auto shared = std::make_shared<const Site>(std::move(**site));
+  site_cache_.put(shared, std::chrono::steady_clock::now());
+  co_return shared;
+}
+
 net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) {
   const std::string_view path = path_of(req.target());
   auto refuse = [&](const Error& e) -> net::awaitable<void> {
@@ -632,9 +666,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e{Errc::unknown_site, "missing ?site=KEY"};
       co_return co_await refuse(e);
     }
-    auto k = *key;
-    auto find_site = [k](Storage& st) { return st.site_by_key(k); };
-    auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
+    auto site = co_await visitor_site(std::string(*key));
     if (!site) {
       const Error e = site.error();
       co_return co_await refuse(e);
@@ -649,7 +681,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e{Errc::origin_not_allowed, "this page's origin is not allowed for the site"};
       co_return co_await refuse(e);
     }
-    handler = make_visitor_handler(s_, std::move(**site), peer_ip, std::string(req[http::field::user_agent]));
+    handler = make_visitor_handler(s_, std::move(*site), peer_ip, std::string(req[http::field::user_agent]));
     max_frame = proto::kMaxVisitorFrame;
     gauge = &s_.metrics.visitor_connections;
   } else if (path == "/ws/operator") {

@@ -1,10 +1,13 @@
 // The HTTP face of Otklik: REST under /api/v1, the WebSocket endpoints, widget and console assets, demo
 // pages, health and metrics. Implements net's Router; all domain work goes through Storage and Hub.
 #pragma once
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <unordered_map>
 
 #include "api/assets.hpp"
 #include "api/services.hpp"
@@ -34,6 +37,28 @@ class App final : public Router {
   std::size_t body_limit(std::string_view target) const override;
 
  private:
+  /// Sites as the visitor socket needs them, shared by every socket of a site (one copy per site, not one per
+  /// visitor) and read from storage at most every few seconds per site. The console's site changes forget an
+  /// entry at once; a change made by the CLI behind a running server is seen within kSiteCacheTtl.
+  class SiteCache {
+   public:
+    static constexpr std::chrono::seconds kSiteCacheTtl{3};
+    std::shared_ptr<const Site> find(const std::string& key, std::chrono::steady_clock::time_point now);
+    void put(std::shared_ptr<const Site> site, std::chrono::steady_clock::time_point now);
+    void forget(const std::string& key);
+
+   private:
+    struct Entry {
+      std::shared_ptr<const Site> site;
+      std::chrono::steady_clock::time_point read_at;
+    };
+    std::mutex mu_;
+    std::unordered_map<std::string, Entry> entries_;
+  };
+  /// The site of a visitor socket: from the cache, else from storage (then cached). nullptr: no such key.
+  net::awaitable<Result<std::shared_ptr<const Site>>> visitor_site(const std::string& key);
+  SiteCache site_cache_;
+
   net::awaitable<HttpResponse> route(const HttpRequest& req, const std::string& peer_ip);
   net::awaitable<HttpResponse> login(const HttpRequest& req, const std::string& peer_ip);
   net::awaitable<HttpResponse> logout(const HttpRequest& req);

@@ -15,7 +15,8 @@ inline constexpr double kFrameBurst = 40;
 
 /// `ip`: the visitor's address as the server sees it (the fraud rules' per-address limits).
 /// `user_agent`: the upgrade request's, for the visitor card's device line.
-std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip, std::string user_agent);
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, std::shared_ptr<const Site> site, std::string ip,
+                                               std::string user_agent);
 std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key);
 
 }  // namespace otk

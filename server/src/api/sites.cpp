@@ -230,6 +230,7 @@ net::awaitable<HttpResponse> App::sites(const HttpRequest& req, std::string_view
   // The in-memory copies: the desk's sites, schedules, timers and who serves what; the bot's settings (they
   // follow the site's language).
   if (s_.bot) s_.bot->invalidate(site.id);
+  site_cache_.forget(site.key);  // the next visitor socket reads the new origins and texts
   if (s_.desk) {
     auto read_snapshot = [](Storage& st) { return st.desk_snapshot(); };
     auto snap = co_await db_read<DeskSnapshot>(s_.db, read_snapshot);

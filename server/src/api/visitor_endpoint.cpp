@@ -32,8 +32,8 @@ Result<std::string> lead_phone(std::string_view phone, const Site& site) {
 
 class VisitorHandler final : public WsHandler {
  public:
-  VisitorHandler(Services& s, Site site, std::string ip, std::string user_agent)
-      : s_(s), site_(std::move(site)), ip_(std::move(ip)), user_agent_(std::move(user_agent)) {}
+  VisitorHandler(Services& s, std::shared_ptr<const Site> site, std::string ip, std::string user_agent)
+      : s_(s), shared_site_(std::move(site)), site_(*shared_site_), ip_(std::move(ip)), user_agent_(std::move(user_agent)) {}
 
   net::awaitable<void> on_frame(WsConnection& conn, const std::string& text) override {
     auto frame = proto::parse_visitor_frame(text);
@@ -138,7 +138,7 @@ class VisitorHandler final : public WsHandler {
     const NewMessage msg{m.client_id, m.text, s_.clock.now()};
     Hub& hub = s_.hub;
     Desk* desk = s_.desk;
-    const Site site = site_;
+    const std::shared_ptr<const Site> site = shared_site_;
     const std::optional<PageRef> page = page_;
     // A message with an e-mail address or a phone number in it also makes (or updates) the visitor's lead,
     // in the same transaction: the contact is never stored without the message or the other way round.
@@ -148,7 +148,7 @@ class VisitorHandler final : public WsHandler {
     };
     // A phone-like run that is no real number (an order number, say) is not a contact.
     auto found = find_contacts(msg.text);
-    if (!found.phone.empty()) found.phone = lead_phone(found.phone, site).value_or("");
+    if (!found.phone.empty()) found.phone = lead_phone(found.phone, *site).value_or("");
     // A new conversation starts with the FAQ bot where the site has one, unless the visitor already asked for
     // a person.
     bool bot_first = false;
@@ -181,15 +181,15 @@ class VisitorHandler final : public WsHandler {
           if (a.created_conversation) {
             ConversationSummary s;
             s.conversation = a.conversation;
-            s.site_name = site.name;
-            s.visitor_name = v.name.empty() ? default_visitor_name(v.id, site.language) : v.name;
+            s.site_name = site->name;
+            s.visitor_name = v.name.empty() ? default_visitor_name(v.id, site->language) : v.name;
             s.unread = 1;
             s.last_message = a.message;
             s.page = page;
-            hub.to_site_operators(site.id, share(proto::conversation_frame(s)));
+            hub.to_site_operators(site->id, share(proto::conversation_frame(s)));
           }
-          hub.to_conversation(site.id, v.id, share(proto::message_frame(a.message)));
-          if (sent.lead && !sent.lead->duplicate) hub.to_site_operators(site.id, share(proto::lead_frame(sent.lead->lead)));
+          hub.to_conversation(site->id, v.id, share(proto::message_frame(a.message)));
+          if (sent.lead && !sent.lead->duplicate) hub.to_site_operators(site->id, share(proto::lead_frame(sent.lead->lead)));
           if (a.created_conversation && a.conversation.bot_state == "active") {
             hub.to_visitor(v.id, share(proto::bot_frame(a.conversation.id, true)));
           } else if (a.created_conversation && desk) {
@@ -364,7 +364,8 @@ class VisitorHandler final : public WsHandler {
   }
 
   Services& s_;
-  Site site_;
+  std::shared_ptr<const Site> shared_site_;  // one copy per site, shared by its sockets (App::SiteCache)
+  const Site& site_;
   std::string ip_;
   std::string user_agent_;
   TimePoint hello_at_;
@@ -378,7 +379,8 @@ class VisitorHandler final : public WsHandler {
 
 }  // namespace
 
-std::unique_ptr<WsHandler> make_visitor_handler(Services& s, Site site, std::string ip, std::string user_agent) {
+std::unique_ptr<WsHandler> make_visitor_handler(Services& s, std::shared_ptr<const Site> site, std::string ip,
+                                               std::string user_agent) {
   return std::make_unique<VisitorHandler>(s, std::move(site), std::move(ip), std::move(user_agent));
 }
 
