@@ -35,6 +35,13 @@ class App final : public Router {
   net::awaitable<Reply> handle(const HttpRequest& req, const std::string& peer_ip) override;
   net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) override;
   std::size_t body_limit(std::string_view target) const override;
+  /// Early HTTP errors (413, 400) to the widget's endpoints get the CORS headers the router would have given.
+  net::awaitable<void> early_error(const HttpRequest& head, HttpResponse& res) override;
+  /// Deletes attachment files no row names that are older than an hour (api/attachments.cpp), now and then once
+  /// a day; run it on a strand of the I/O context, it ends when the context stops.
+  net::awaitable<void> sweep_attachments_daily();
+  /// One pass of that sweep; returns how many files it removed.
+  net::awaitable<int> sweep_orphan_attachments();
 
  private:
   /// Sites as the visitor socket needs them, shared by every socket of a site (one copy per site, not one per

@@ -9,7 +9,9 @@
 // most an orphan file.
 #include <sodium.h>
 
+#include <chrono>
 #include <fstream>
+#include <set>
 #include <spdlog/spdlog.h>
 
 #include "api/app.hpp"
@@ -316,6 +318,87 @@ net::awaitable<HttpResponse> App::widget_attachments(const HttpRequest& req, std
   if (!appended->duplicate) s_.metrics.message_stored(AuthorKind::visitor);
   co_return answer(json_response(appended->duplicate ? http::status::ok : http::status::created,
                                  R"({"message":)" + proto::message_json(appended->message) + "}"));
+}
+
+// The session's own 413/400 (net/http_server.cpp) never reaches the router. For the widget's endpoints, where
+// every answer to an allowed origin carries CORS headers, it gets them too, on the same condition (the site's key
+// and the page's origin), so the widget can read "too_large" and say the file is too big.
+net::awaitable<void> App::early_error(const HttpRequest& head, HttpResponse& res) {
+  res.set(http::field::server, "otklik");
+  res.set("X-Content-Type-Options", "nosniff");
+  res.set("Referrer-Policy", "same-origin");
+  const std::string_view target = head.target();
+  if (!target.substr(0, target.find('?')).starts_with("/api/v1/widget/")) co_return;
+  if (head[http::field::origin].empty()) co_return;
+  auto site = co_await widget_site(head);
+  if (!site) co_return;
+  allow_origin(res, head[http::field::origin]);
+}
+
+// Orphan files: an upload writes its file before the transaction that names it, so a crash (or a failed removal)
+// in between leaves a file no row refers to. A file younger than kOrphanAge may still be waiting for its commit.
+net::awaitable<int> App::sweep_orphan_attachments() {
+  static constexpr auto kOrphanAge = std::chrono::hours(1);
+  const auto dir = config_.media_dir / "attachments";
+  struct Candidate {
+    std::filesystem::path path;
+    std::string id;
+    bool temp;  // "<id>.tmp": a write that never finished; no row ever names it
+  };
+  auto home = co_await net::this_coro::executor;
+  co_await net::post(cpu_.get_executor(), net::use_awaitable);
+  std::vector<Candidate> old;
+  {
+    std::error_code ec;
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - kOrphanAge;
+    for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+      std::error_code fe;
+      if (!it->is_regular_file(fe) || fe) continue;
+      const auto mtime = it->last_write_time(fe);
+      if (fe || mtime >= cutoff) continue;
+      std::string name = it->path().filename().string();
+      const bool temp = name.ends_with(".tmp");
+      if (temp) name.resize(name.size() - 4);
+      if (!is_attachment_id(name)) continue;  // not ours: left alone
+      old.push_back(Candidate{it->path(), name, temp});
+    }
+  }
+  co_await net::post(home, net::use_awaitable);
+  if (old.empty()) co_return 0;
+  std::vector<std::string> ids;
+  for (const auto& c : old) {
+    if (!c.temp) ids.push_back(c.id);
+  }
+  auto find_known = [ids](Storage& st) { return st.known_attachments(ids); };
+  auto known = co_await db_read<std::vector<std::string>>(s_.db, find_known);
+  if (!known) {
+    spdlog::warn("attachments: orphan sweep skipped: {}", known.error().message);
+    co_return 0;
+  }
+  const std::set<std::string> keep(known->begin(), known->end());
+  co_await net::post(cpu_.get_executor(), net::use_awaitable);
+  int removed = 0;
+  for (const auto& c : old) {
+    if (!c.temp && keep.contains(c.id)) continue;
+    std::error_code ec;
+    if (std::filesystem::remove(c.path, ec)) ++removed;
+    else if (ec) spdlog::warn("attachments: could not remove the orphan {}: {}", c.path.string(), ec.message());
+  }
+  co_await net::post(home, net::use_awaitable);
+  co_return removed;
+}
+
+net::awaitable<void> App::sweep_attachments_daily() {
+  auto ex = co_await net::this_coro::executor;
+  net::steady_timer timer(ex);
+  for (;;) {
+    const int removed = co_await sweep_orphan_attachments();
+    spdlog::info("attachments: the orphan sweep removed {} file(s)", removed);
+    timer.expires_after(std::chrono::hours(24));
+    boost::system::error_code ec;
+    co_await timer.async_wait(net::redirect_error(net::use_awaitable, ec));
+    if (ec) co_return;
+  }
 }
 
 }  // namespace otk

@@ -151,12 +151,35 @@ net::awaitable<void> WebhookSender::run() {
         net::co_spawn(strand_, deliver(std::move(d)), net::detached);
       }
     }
+    if (!pruning_ && now >= next_prune_) {
+      pruning_ = true;
+      next_prune_ = now + std::chrono::hours(1);
+      net::co_spawn(strand_, prune(), net::detached);
+    }
     if (poked_ || stopping_) continue;
     const auto nap = std::clamp(std::chrono::duration_cast<Millis>(next - s_.clock.now()), Millis(0), Millis(kIdle));
     wake_.expires_after(nap);
     beast::error_code ec;
     co_await wake_.async_wait(net::redirect_error(net::use_awaitable, ec));
   }
+}
+
+net::awaitable<void> WebhookSender::prune() {
+  static constexpr int kPruneBatch = 1000;
+  const TimePoint before = s_.clock.now() - config_.retention;
+  long removed = 0;
+  while (!stopping_) {
+    auto step = [before](Storage& st) { return st.prune_webhooks(before, kPruneBatch); };
+    auto n = co_await db_write<int>(s_.db, step);
+    if (!n) {
+      spdlog::warn("webhooks: retention: {}", n.error().message);
+      break;
+    }
+    removed += *n;
+    if (*n == 0) break;
+  }
+  if (removed > 0) spdlog::info("webhooks: retention removed {} old deliveries and events", removed);
+  pruning_ = false;
 }
 
 net::awaitable<void> WebhookSender::deliver(DueWebhook d) {

@@ -44,6 +44,9 @@ struct WebhookConfig {
   Millis timeout{std::chrono::seconds(10)};
   int max_in_flight = 16;
   webhooks::RetryPolicy retry;
+  /// [webhooks] retention_days: finished deliveries (with their attempts) and the events no delivery needs are
+  /// deleted this long after their last activity, checked once an hour.
+  std::chrono::hours retention{24 * 30};
 };
 
 class WebhookSender {
@@ -59,6 +62,8 @@ class WebhookSender {
  private:
   net::awaitable<void> run();
   net::awaitable<void> deliver(DueWebhook d);
+  /// Deletes what retention no longer keeps, kPruneBatch rows per transaction.
+  net::awaitable<void> prune();
 
   Services s_;
   WebhookConfig config_;
@@ -72,6 +77,8 @@ class WebhookSender {
   std::map<std::int64_t, std::uint64_t> finished_;  // endpoint -> number of its last finish
   bool poked_ = false;
   bool stopping_ = false;
+  bool pruning_ = false;
+  TimePoint next_prune_{};  // the first pass runs at start
 };
 
 }  // namespace otk

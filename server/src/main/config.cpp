@@ -94,6 +94,12 @@ Result<void> load_config_text(std::string_view text, std::string_view name, Serv
     }
     cfg.webhook_first_retry_seconds = static_cast<int>(*n.value<int64_t>());
   }
+  if (auto n = t["webhooks"]["retention_days"]) {
+    if (!n.is_integer() || *n.value<int64_t>() < 1 || *n.value<int64_t>() > 3650) {
+      return bad("webhooks.retention_days", "1..3650");
+    }
+    cfg.webhook_retention_days = static_cast<int>(*n.value<int64_t>());
+  }
   if (auto v = t["sip"]["listen"]) {
     if (!v.is_string() || !v.value<std::string>()->starts_with("sip:")) {
       return bad("sip.listen", "a SIP URI to listen on, e.g. \"sip:0.0.0.0:5060\"");

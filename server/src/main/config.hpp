@@ -36,6 +36,7 @@ struct ServerConfig {
   std::string webhook_ca_file;
   int webhook_timeout_seconds = 10;
   int webhook_first_retry_seconds = 10;
+  int webhook_retention_days = 30;  // [webhooks] retention_days: finished deliveries and their events, 1..3650
   /// [limits] attachment_mb: the largest file a visitor or an operator may attach (MiB); a larger upload is
   /// refused with 413 before its body is read.
   std::int64_t attachment_mb = 10;

@@ -49,6 +49,19 @@ TEST(Config, AttachmentLimitIsOneToOneThousandTwentyFourMiB) {
   }
 }
 
+TEST(Config, WebhookRetentionIsOneToThreeThousandSixHundredFiftyDays) {
+  ServerConfig cfg;
+  EXPECT_EQ(cfg.webhook_retention_days, 30);
+  auto r = load_config_text("[webhooks]\nretention_days = 7\n", "test", cfg);
+  ASSERT_TRUE(r.has_value()) << r.error().message;
+  EXPECT_EQ(cfg.webhook_retention_days, 7);
+  for (const char* bad : {"0", "3651", "\"30\"", "1.5"}) {
+    auto refused = load_config_text(std::string("[webhooks]\nretention_days = ") + bad + "\n", "test", cfg);
+    ASSERT_FALSE(refused.has_value()) << bad;
+    EXPECT_NE(refused.error().message.find("webhooks.retention_days"), std::string::npos);
+  }
+}
+
 TEST(Config, TextAndFileReadTheSame) {
   const std::string text = "threads = 2\n[desk]\ntypical_chat_minutes = 7\n";
   ServerConfig from_text, from_file;

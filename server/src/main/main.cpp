@@ -108,6 +108,9 @@ int serve(ServerConfig cfg) {
     net::awaitable<void> upgrade(beast::tcp_stream& s, const HttpRequest& r, const std::string& ip) override {
       co_await (*app)->upgrade(s, r, ip);
     }
+    net::awaitable<void> early_error(const HttpRequest& head, HttpResponse& res) override {
+      co_await (*app)->early_error(head, res);
+    }
   } forward;
   forward.app = &app;
   HttpServer server(ioc, forward);
@@ -135,6 +138,7 @@ int serve(ServerConfig cfg) {
   });
   WebhookConfig webhook_config{cfg.webhook_ca_file, std::chrono::seconds(cfg.webhook_timeout_seconds), 16, {}};
   webhook_config.retry.first = std::chrono::seconds(cfg.webhook_first_retry_seconds);
+  webhook_config.retention = std::chrono::hours(24 * cfg.webhook_retention_days);
   WebhookSender webhooks(ioc, Services{db, hub, metrics, clock}, webhook_config);
   sender = &webhooks;
   webhooks.start();
@@ -150,6 +154,7 @@ int serve(ServerConfig cfg) {
                                         QueueLimit{cfg.operator_queue_frames, kOperatorQueue.bytes},
                                         static_cast<std::size_t>(cfg.attachment_mb) * 1024 * 1024});
   server.start();
+  net::co_spawn(net::make_strand(ioc), app->sweep_attachments_daily(), net::detached);
 
   std::cout << "otklik listening on " << origin << std::endl;
   if (cfg.demo) {

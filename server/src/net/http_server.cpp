@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include <array>
+#include <limits>
 
 #include <spdlog/spdlog.h>
 
@@ -131,6 +132,10 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
   for (;;) {
     http::request_parser<http::string_body> parser;
     parser.header_limit(kMaxRequestHeader);
+    // No body limit while the header is read: Beast would refuse a declared length over its default (1 MiB)
+    // inside async_read_header, before the header is complete and the router could name the path's limit.
+    // (Not boost::none: Beast 1.74 compares `len > body_limit_` and an empty optional is less than any length.)
+    parser.body_limit(std::numeric_limits<std::uint64_t>::max());
     stream.expires_after(kRequestDeadline);
     co_await http::async_read_header(stream, buffer, parser, net::redirect_error(net::use_awaitable, ec));
     if (!ec) {
@@ -149,6 +154,13 @@ net::awaitable<void> HttpServer::session(tcp::socket socket) {
       HttpResponse res = ec == http::error::body_limit
                              ? plain_error(http::status::payload_too_large, "too_large", "request body is too large", 11)
                              : plain_error(http::status::bad_request, "bad_request", "malformed HTTP request", 11);
+      if (parser.is_header_done()) {
+        // The router's headers for that path (the widget's CORS), so a cross-origin page can read the code.
+        HttpRequest head;
+        head.base() = parser.get().base();
+        co_await router_.early_error(head, res);
+        res.prepare_payload();
+      }
       co_await http::async_write(stream, res, net::redirect_error(net::use_awaitable, ec));
       co_await linger(stream);
       co_return;

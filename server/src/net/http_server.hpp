@@ -49,6 +49,14 @@ class Router {
     (void)target;
     return kMaxRequestBody;
   }
+  /// Called before the session sends an error of its own (413 for a too-large body, 400 for a malformed request
+  /// whose header was read) with the request's header and no body: adds what the router's answers to that path
+  /// carry, such as CORS headers. The default adds nothing.
+  virtual net::awaitable<void> early_error(const HttpRequest& head, HttpResponse& res) {
+    (void)head;
+    (void)res;
+    co_return;
+  }
   /// Takes over a WebSocket upgrade request (accepts or refuses it).
   virtual net::awaitable<void> upgrade(beast::tcp_stream& stream, const HttpRequest& req, const std::string& peer_ip) = 0;
 };

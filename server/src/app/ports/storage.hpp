@@ -490,6 +490,8 @@ class Storage {
   virtual Result<std::optional<StoredAttachment>> attachment_for(const OperatorScope& scope, std::string_view id) = 0;
   /// The attachment if it belongs to one of the visitor's conversations; nullopt otherwise.
   virtual Result<std::optional<StoredAttachment>> visitor_attachment(const Visitor& visitor, std::string_view id) = 0;
+  /// Which of `ids` an attachments row names (the orphan-file sweep keeps those files).
+  virtual Result<std::vector<std::string>> known_attachments(std::span<const std::string> ids) = 0;
 
   // ---- operators and sessions ----
   virtual Result<std::optional<Credentials>> credentials_by_email(std::string_view email) = 0;
@@ -732,6 +734,11 @@ class Storage {
   /// `limit`), and in `next_due` the earliest time a waiting head becomes due (unchanged when none waits).
   virtual Result<std::vector<DueWebhook>> due_webhooks(TimePoint now, int limit, TimePoint& next_due) = 0;
   virtual Result<void> record_webhook_attempt(std::int64_t delivery, const WebhookOutcome& outcome) = 0;
+  /// Retention (docs/webhooks.md): deletes up to `batch` finished (delivered or failed) deliveries whose last
+  /// activity is before `before`, with their attempts, then up to `batch` events older than `before` that no
+  /// delivery refers to any more (a pending delivery keeps its event). One call is one transaction; returns how
+  /// many deliveries and events went (callers call again, in a new transaction, while it is positive).
+  virtual Result<int> prune_webhooks(TimePoint before, int batch) = 0;
 };
 
 }  // namespace otk

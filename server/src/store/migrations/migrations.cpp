@@ -447,6 +447,13 @@ ALTER TABLE operators ADD COLUMN invite_hash TEXT;
 ALTER TABLE operators ADD COLUMN invite_expires_at INTEGER;
 CREATE UNIQUE INDEX operators_invite ON operators(invite_hash) WHERE invite_hash IS NOT NULL;
 )SQL"},
+    {22, "webhook retention indexes", R"SQL(
+-- docs/webhooks.md, "Retention": finished deliveries are deleted after [webhooks] retention_days, then the old
+-- events no delivery refers to; both lookups (and the foreign key check on deleting an event) use these.
+CREATE INDEX webhook_deliveries_event ON webhook_deliveries(event_id);
+CREATE INDEX webhook_deliveries_finished ON webhook_deliveries(COALESCE(last_at, created_at)) WHERE state != 'pending';
+CREATE INDEX webhook_events_created ON webhook_events(created_at);
+)SQL"},
 };
 
 }  // namespace

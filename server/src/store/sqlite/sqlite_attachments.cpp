@@ -40,4 +40,16 @@ Result<std::optional<StoredAttachment>> SqliteStorage::visitor_attachment(const 
   return std::optional(StoredAttachment{std::move((*found)->first), std::move(**conv)});
 }
 
+Result<std::vector<std::string>> SqliteStorage::known_attachments(std::span<const std::string> ids) {
+  return guarded([&]() -> Result<std::vector<std::string>> {
+    std::vector<std::string> out;
+    for (const auto& id : ids) {
+      auto s = db_.prepare("SELECT 1 FROM attachments WHERE id = ?");
+      s.bind(1, id);
+      if (s.step()) out.push_back(id);
+    }
+    return out;
+  });
+}
+
 }  // namespace otk

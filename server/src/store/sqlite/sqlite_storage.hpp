@@ -151,6 +151,7 @@ class SqliteStorage final : public Storage {
   // sqlite_attachments.cpp
   Result<std::optional<StoredAttachment>> attachment_for(const OperatorScope& scope, std::string_view id) override;
   Result<std::optional<StoredAttachment>> visitor_attachment(const Visitor& visitor, std::string_view id) override;
+  Result<std::vector<std::string>> known_attachments(std::span<const std::string> ids) override;
 
   // sqlite_tokens.cpp
   Result<ApiToken> create_api_token(const OperatorScope& scope, std::string_view name, std::string_view hash,
@@ -177,6 +178,7 @@ class SqliteStorage final : public Storage {
                                             TimePoint now) override;
   Result<std::vector<DueWebhook>> due_webhooks(TimePoint now, int limit, TimePoint& next_due) override;
   Result<void> record_webhook_attempt(std::int64_t delivery, const WebhookOutcome& outcome) override;
+  Result<int> prune_webhooks(TimePoint before, int batch) override;
 
  private:
   /// Records a message's attachment, inside the message's own transaction (throws like every write here).

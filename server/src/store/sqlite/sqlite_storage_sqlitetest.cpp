@@ -866,5 +866,68 @@ TEST_F(SqliteStorageTest, ATokenWithASiteListSeesOnlyThoseOfItsMakersSites) {
   EXPECT_EQ(db_->sites_of(forged)->size(), 1u);
 }
 
+TEST_F(SqliteStorageTest, WebhookRetentionDeletesOldFinishedDeliveriesAndEventsButNothingPending) {
+  const auto sc = scope_of("boris@b.ru");
+  const std::vector<std::string> events{"message.created"};
+  auto ep = db_->create_webhook(sc, site_b_, "https://hooks.example/in", events, "secret", clock_.now());
+  ASSERT_TRUE(ep.has_value());
+  auto enqueue = [&](const char* id) {
+    auto n = db_->enqueue_webhook(site_b_, "message.created", id, "{}", clock_.now(), 0);
+    ASSERT_TRUE(n.has_value());
+    ASSERT_EQ(*n, 1);
+  };
+  auto finish = [&](std::int64_t delivery, bool delivered) {
+    WebhookOutcome o;
+    o.at = clock_.now();
+    o.status = delivered ? 200 : 500;
+    o.delivered = delivered;
+    ASSERT_TRUE(db_->record_webhook_attempt(delivery, o).has_value());
+  };
+  auto log = [&] {
+    auto d = db_->webhook_deliveries(sc, ep->id, 0, 100);
+    EXPECT_TRUE(d.has_value());
+    std::vector<WebhookDelivery> oldest_first(d->rbegin(), d->rend());
+    return oldest_first;
+  };
+  // 40 days ago: one delivered, one failed, one still pending (its endpoint retries or waits).
+  enqueue("evt_old_delivered");
+  enqueue("evt_old_failed");
+  enqueue("evt_old_pending");
+  auto old = log();
+  ASSERT_EQ(old.size(), 3u);
+  finish(old[0].id, true);
+  finish(old[1].id, false);
+  clock_.advance(std::chrono::hours(24 * 40));
+  // Today: one delivered.
+  enqueue("evt_new_delivered");
+  finish(log().back().id, true);
+
+  const TimePoint before = clock_.now() - std::chrono::hours(24 * 30);
+  // One delivery and the event it alone needed per call with a batch of one; then nothing is left to do.
+  EXPECT_EQ(db_->prune_webhooks(before, 1).value(), 2);
+  EXPECT_EQ(db_->prune_webhooks(before, 1).value(), 2);
+  EXPECT_EQ(db_->prune_webhooks(before, 1).value(), 0);
+  EXPECT_EQ(db_->prune_webhooks(before, 1000).value(), 0);
+
+  auto left = log();
+  ASSERT_EQ(left.size(), 2u);
+  EXPECT_EQ(left[0].event_id, "evt_old_pending");
+  EXPECT_EQ(left[0].state, "pending");
+  EXPECT_EQ(left[1].event_id, "evt_new_delivered");
+  EXPECT_EQ(left[1].log.size(), 1u);
+  // The pending one is still sent, with its event's body.
+  TimePoint next = clock_.now() + std::chrono::hours(1);
+  auto due = db_->due_webhooks(clock_.now(), 10, next);
+  ASSERT_TRUE(due.has_value());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ((*due)[0].event_id, "evt_old_pending");
+  EXPECT_EQ((*due)[0].body, "{}");
+  // Once it has failed too and is old enough, it goes with its event (and so does today's, by then).
+  finish(left[0].id, false);
+  clock_.advance(std::chrono::hours(24 * 31));
+  EXPECT_EQ(db_->prune_webhooks(clock_.now() - std::chrono::hours(24 * 30), 1000).value(), 4);
+  EXPECT_TRUE(log().empty());
+}
+
 }  // namespace
 }  // namespace otk

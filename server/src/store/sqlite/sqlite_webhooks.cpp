@@ -262,4 +262,23 @@ Result<void> SqliteStorage::record_webhook_attempt(std::int64_t delivery, const 
   });
 }
 
+Result<int> SqliteStorage::prune_webhooks(TimePoint before, int batch) {
+  return guarded([&]() -> Result<int> {
+    const std::int64_t cutoff = to_unix_ms(before);
+    // Finished deliveries whose last activity is older than the cutoff; their attempts go with them (CASCADE).
+    auto d = db_.prepare(
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries "
+        "WHERE state != 'pending' AND COALESCE(last_at, created_at) < ?1 ORDER BY id LIMIT ?2)");
+    d.bind(1, cutoff).bind(2, batch).run();
+    int n = db_.changes();
+    // Old events nobody refers to any more: a pending (or younger finished) delivery keeps its event.
+    auto e = db_.prepare(
+        "DELETE FROM webhook_events WHERE id IN (SELECT ev.id FROM webhook_events ev WHERE ev.created_at < ?1 "
+        "AND NOT EXISTS (SELECT 1 FROM webhook_deliveries x WHERE x.event_id = ev.id) ORDER BY ev.id LIMIT ?2)");
+    e.bind(1, cutoff).bind(2, batch).run();
+    n += db_.changes();
+    return n;
+  });
+}
+
 }  // namespace otk
