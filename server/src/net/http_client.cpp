@@ -11,14 +11,26 @@ namespace ssl = net::ssl;
 
 struct HttpClient::Tls {
   ssl::context ctx{ssl::context::tls_client};
+  explicit Tls(const std::string& ca_file) {
+    ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
+                    ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
+    ctx.set_default_verify_paths();
+    if (!ca_file.empty()) ctx.load_verify_file(ca_file);
+    ctx.set_verify_mode(ssl::verify_peer);
+  }
 };
 
-HttpClient::HttpClient(const std::string& ca_file) : tls_(std::make_unique<Tls>()) {
-  tls_->ctx.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 | ssl::context::no_sslv3 |
-                        ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1);
-  tls_->ctx.set_default_verify_paths();
-  if (!ca_file.empty()) tls_->ctx.load_verify_file(ca_file);
-  tls_->ctx.set_verify_mode(ssl::verify_peer);
+// With a CA file the context is made now, so a file that cannot be read stops the start. Without one it waits
+// for the first https delivery: loading the system's trust store and OpenSSL's providers costs about 3 MiB of
+// resident memory that an installation without https webhooks never needs.
+HttpClient::HttpClient(const std::string& ca_file) : ca_file_(ca_file) {
+  if (!ca_file_.empty()) tls_ = std::make_unique<Tls>(ca_file_);
+}
+
+HttpClient::Tls& HttpClient::tls() {
+  std::lock_guard lock(tls_mu_);
+  if (!tls_) tls_ = std::make_unique<Tls>(ca_file_);
+  return *tls_;
 }
 
 HttpClient::~HttpClient() = default;
@@ -92,7 +104,7 @@ net::awaitable<HttpCallResult> HttpClient::post(const HttpTarget& to,
     co_return r;
   }
 
-  beast::ssl_stream<beast::tcp_stream> stream(ex, tls_->ctx);
+  beast::ssl_stream<beast::tcp_stream> stream(ex, tls().ctx);
   beast::get_lowest_layer(stream).expires_at(deadline);
   // SNI only for names (RFC 6066 forbids addresses); the certificate must match the host either way.
   boost::system::error_code addr_ec;

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <span>
 #include <string>
 #include <utility>
@@ -39,6 +40,10 @@ class HttpClient {
 
  private:
   struct Tls;
+  /// The TLS context, made on first use unless a CA file made it at construction.
+  Tls& tls();
+  std::string ca_file_;
+  std::mutex tls_mu_;
   std::unique_ptr<Tls> tls_;
 };
 
