@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 #include <csignal>
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <thread>
@@ -169,6 +170,7 @@ int serve(ServerConfig cfg) {
   // close handshakes a moment, stop the I/O threads, then let the database finish every queued commit.
   net::signal_set signals(ioc, SIGINT, SIGTERM);
   net::steady_timer grace(ioc);
+  std::function<void(boost::system::error_code)> wait_for_sockets;
   signals.async_wait([&](boost::system::error_code ec, int sig) {
     if (ec) return;
     spdlog::info("signal {}: shutting down", sig);
@@ -177,8 +179,19 @@ int serve(ServerConfig cfg) {
     callbacks.stop();
     webhooks.stop();
     hub.close_all(1001, "server restarting");
-    grace.expires_after(std::chrono::milliseconds(500));
-    grace.async_wait([&](boost::system::error_code) { ioc.stop(); });
+    // The grace ends when the last socket has finished its close handshake, or after 500 ms at most.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(500);
+    wait_for_sockets = [&, deadline](boost::system::error_code) {
+      const bool none = metrics.visitor_connections.load() + metrics.operator_connections.load() <= 0;
+      if (none || std::chrono::steady_clock::now() >= deadline) {
+        ioc.stop();
+        return;
+      }
+      grace.expires_after(std::chrono::milliseconds(10));
+      grace.async_wait(wait_for_sockets);
+    };
+    grace.expires_after(std::chrono::milliseconds(10));
+    grace.async_wait(wait_for_sockets);
   });
 
   std::vector<std::thread> pool;
