@@ -714,6 +714,10 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
   ws.set_option(websocket::stream_base::decorator(
       [](websocket::response_type& res) { res.set(http::field::server, "otklik"); }));
   ws.read_message_max(max_frame);
+  // Each frame goes out whole in one write: with fragmenting (Beast's default) a large frame, such as a console's
+  // welcome listing thousands of open chats, is written 4 KiB at a time, each piece queued behind every other
+  // connection's work on a busy server.
+  ws.auto_fragment(false);
   boost::system::error_code ec;
   co_await ws.async_accept(req, net::redirect_error(net::use_awaitable, ec));
   if (ec) co_return;
