@@ -53,12 +53,15 @@ async function consolePage(options = desktop) {
 async function openCallback(page) {
   await page.locator('[data-tab="settings"]').click();
   await page.locator('[data-section="callback"]').click();
+  // The section shows the first site's form; the demo shop's is picked in the site list (rendered with the bar,
+  // after the click: wait for the bar, then for the shop's own form, not whichever form is up first).
+  await page.locator('.callback-settings .eg-bar').waitFor();
   const select = page.locator('.callback-settings .eg-bar select');
   if (await select.count()) {
     const shop = await page.evaluate(() => fetch('/api/v1/me').then((r) => r.json()).then((b) => b.sites.find((s) => s.key === 'demo-shop').id));
     await select.selectOption(String(shop));
   }
-  await page.locator('[data-field="plan.operators"]').waitFor();
+  await page.locator('form[data-site="demo-shop"] [data-field="plan.operators"]').waitFor();
 }
 
 test('the owner edits the operators and the price, reloads and sees them; the password is never shown', async () => {

@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { fill, locale, t } from './i18n';
+import { call } from './rest';
 
 interface Plan {
   operators: string[]; strategy: 'all_at_once' | 'in_turn'; operator_ring_ms: number; rounds: number;
@@ -28,20 +29,6 @@ interface OptOut { number: string; created_at: number; added_by: { id: number; n
 
 type FraudNumber = { [K in keyof Fraud]: Fraud[K] extends number ? K : never }[keyof Fraud];
 
-async function call(csrf: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number; body: any }> {
-  try {
-    const res = await fetch(path, {
-      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's page */ }
-    return { ok: res.ok, status: res.status, body: parsed };
-  } catch {
-    return { ok: false, status: 0, body: null };
-  }
-}
 const problem = (r: { body: any }) => r.body?.error?.message ?? t.cbSaveFailed;
 
 const val = (e: Event) => (e.target as HTMLInputElement).value;
@@ -141,7 +128,7 @@ function Editor({ siteKey, csrf, saved, dials, onSaved, onDirty }: {
   );
 
   return (
-    <form class="cb-form" noValidate onSubmit={save}>
+    <form class="cb-form" noValidate onSubmit={save} data-site={siteKey}>
       {!dials && <p class="cb-note" role="note" data-no-sip>{t.cbNoSip}</p>}
       <section class="eg-sec">
         <label class="toggle eg-check"><input type="checkbox" checked={d.enabled} data-field="enabled"

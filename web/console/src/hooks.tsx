@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { SiteInfo } from '../../protocol/index';
 import { fill, locale, t } from './i18n';
+import { call } from './rest';
 
 interface Hook {
   id: number; site: number; site_name: string; url: string; secret: string; events: string[];
@@ -28,21 +29,6 @@ const when = (ms: number) => new Date(ms).toLocaleString(locale, { day: 'numeric
 const clock = (ms: number) => new Date(ms).toLocaleTimeString(locale);
 const eventName = (type: string) => t.hookEvents[type] ?? type;
 
-/** A REST call with the CSRF header; resolves to the status and the parsed body (null when there is none). */
-async function call(csrf: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number; body: any }> {
-  try {
-    const res = await fetch(path, {
-      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's page */ }
-    return { ok: res.ok, status: res.status, body: parsed };
-  } catch {
-    return { ok: false, status: 0, body: null };
-  }
-}
 const problem = (r: { body: any }) => r.body?.error?.message ?? t.whFailed;
 
 function CopyButton({ text }: { text: string }) {

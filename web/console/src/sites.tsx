@@ -4,6 +4,7 @@
 // the message is shown beside that field.
 import { useEffect, useState } from 'preact/hooks';
 import { fill, t } from './i18n';
+import { call } from './rest';
 
 type Span = [number, number]; // minutes after local midnight, [open, close)
 interface Hours { always_open: boolean; weekly: Span[][]; exceptions: { day: number; intervals: Span[] }[] }
@@ -106,17 +107,6 @@ function fieldName(field: string): string {
   return names[field] ?? field;
 }
 
-async function call(csrf: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; body: any }> {
-  try {
-    const res = await fetch(path, { method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body) });
-    let parsed = null;
-    try { parsed = await res.json(); } catch { /* not JSON */ }
-    return { ok: res.ok, body: parsed };
-  } catch {
-    return { ok: false, body: null };
-  }
-}
 
 function FieldError({ error, field }: { error: { field: string; text: string } | null; field: string }) {
   if (!error || error.field !== field) return null;

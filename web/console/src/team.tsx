@@ -6,6 +6,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { fill, t } from './i18n';
+import { call } from './rest';
 
 type Role = 'owner' | 'admin' | 'supervisor' | 'operator';
 const ROLES: Role[] = ['owner', 'admin', 'supervisor', 'operator'];
@@ -20,20 +21,6 @@ interface Rule {
 }
 const CONDITIONS = ['path', 'referrer', 'utm_source', 'utm_medium', 'utm_campaign'] as const;
 
-async function call(csrf: string, method: string, path: string, body?: unknown): Promise<{ ok: boolean; status: number; body: any }> {
-  try {
-    const res = await fetch(path, {
-      method, headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': csrf },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    let parsed = null;
-    try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON: a proxy's page */ }
-    return { ok: res.ok, status: res.status, body: parsed };
-  } catch {
-    return { ok: false, status: 0, body: null };
-  }
-}
 const problem = (r: { body: any }) => r.body?.error?.message ?? t.tmFailed;
 
 /** Who the caller may give a role to (an admin: supervisors and operators only). */
