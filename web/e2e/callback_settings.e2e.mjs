@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { startServer, launchBrowser, demo } from './fixture.mjs';
+import { startServer, launchBrowser, demo, consoleLogin } from './fixture.mjs';
 import { login } from '../../server/tests/integration/client.mjs';
 
 const shots = process.env.OTK_SHOTS;
@@ -37,17 +37,7 @@ after(async () => {
   await srv?.stop();
 });
 
-async function consolePage(options = desktop) {
-  const ctx = await browser.newContext(options);
-  ctx.setDefaultTimeout(10000);
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(demo.email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const consolePage = (options = desktop) => consoleLogin(browser, srv.url, { context: options, timeout: 10000 });
 
 /** Settings, its «Обратный звонок» section, the demo shop picked. */
 async function openCallback(page) {

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, demo, png } from './fixture.mjs';
+import { startServer, launchBrowser, demo, png, consoleLogin } from './fixture.mjs';
 
 let srv, browser, confDir;
 before(async () => {
@@ -17,16 +17,8 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await srv?.stop(); rmSync(confDir, { recursive: true, force: true }); });
 
-async function consolePage(email = demo.email) {
-  const ctx = await browser.newContext({ locale: 'ru-RU', viewport: { width: 1280, height: 800 } });
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const consolePage = (email = demo.email) =>
+  consoleLogin(browser, srv.url, { email, context: { locale: 'ru-RU', viewport: { width: 1280, height: 800 } } });
 
 async function visitorPage(path = '/demo/shop') {
   const ctx = await browser.newContext();

@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, otklikBin, demo } from './fixture.mjs';
+import { startServer, launchBrowser, otklikBin, demo, consoleLogin } from './fixture.mjs';
 import { login } from '../../server/tests/integration/client.mjs';
 
 const shots = process.env.OTK_SHOTS;
@@ -128,17 +128,7 @@ async function say(page, text) {
   await page.keyboard.press('Enter');
 }
 
-async function consolePage() {
-  const ctx = await browser.newContext(desktop);
-  ctx.setDefaultTimeout(10000);
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(demo.email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const consolePage = () => consoleLogin(browser, srv.url, { context: desktop, timeout: 10000 });
 
 // ---- 1. a time trigger --------------------------------------------------------------------------------------
 

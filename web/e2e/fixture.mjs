@@ -77,6 +77,20 @@ export async function demoOperatorPage(browser, url) {
 
 export const demo = { email: 'demo@example.com', password: 'demo' };
 
+/** A fresh browser context (`context`: its options) logged in through the console's form as `email`; resolves
+ *  when the console is up. `timeout`: the context's default for every wait (Playwright's 30 s when 0). */
+export async function consoleLogin(browser, url, { email = demo.email, password = demo.password, context = {}, timeout = 0 } = {}) {
+  const ctx = await browser.newContext(context);
+  if (timeout) ctx.setDefaultTimeout(timeout);
+  const page = await ctx.newPage();
+  await page.goto(`${url}/console/`);
+  await page.getByLabel('Эл. почта').fill(email);
+  await page.getByLabel('Пароль').fill(password);
+  await page.getByRole('button', { name: 'Войти' }).click();
+  await page.getByRole('button', { name: 'Выйти' }).waitFor();
+  return { ctx, page };
+}
+
 /** A real, decodable RGBA PNG of one colour. */
 export function png(width, height, [r, g, b]) {
   const chunk = (type, data) => {

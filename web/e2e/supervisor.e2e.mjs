@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, demo } from './fixture.mjs';
+import { startServer, launchBrowser, demo, consoleLogin } from './fixture.mjs';
 
 const shots = process.env.OTK_SHOTS;
 let srv, browser, confDir;
@@ -19,16 +19,8 @@ before(async () => {
 });
 after(async () => { await browser?.close(); await srv?.stop(); rmSync(confDir, { recursive: true, force: true }); });
 
-async function consolePage(email, viewport = { width: 1280, height: 800 }) {
-  const ctx = await browser.newContext({ locale: 'ru-RU', viewport });
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const consolePage = (email, viewport = { width: 1280, height: 800 }) =>
+  consoleLogin(browser, srv.url, { email, context: { locale: 'ru-RU', viewport } });
 
 test('the owner sees Anna\'s late chat highlighted, joins, whispers and takes it over', async () => {
   const boss = await consolePage(demo.email);

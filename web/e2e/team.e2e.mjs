@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, demo } from './fixture.mjs';
+import { startServer, launchBrowser, demo, consoleLogin } from './fixture.mjs';
 import { visitor } from '../../server/tests/integration/client.mjs';
 
 const shots = process.env.OTK_SHOTS;
@@ -30,17 +30,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function ownerConsole(options = desktop) {
-  const ctx = await browser.newContext(options);
-  ctx.setDefaultTimeout(10000);
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(demo.email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const ownerConsole = (options = desktop) => consoleLogin(browser, srv.url, { context: options, timeout: 10000 });
 
 async function openSection(page, id) {
   await page.locator('[data-tab="settings"]').click();

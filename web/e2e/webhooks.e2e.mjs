@@ -12,7 +12,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { startServer, launchBrowser, demo } from './fixture.mjs';
+import { startServer, launchBrowser, demo, consoleLogin } from './fixture.mjs';
 import { visitor, login } from '../../server/tests/integration/client.mjs';
 
 const shots = process.env.OTK_SHOTS;
@@ -78,17 +78,7 @@ after(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-async function consolePage(email, options = desktop) {
-  const ctx = await browser.newContext(options);
-  ctx.setDefaultTimeout(10000);
-  const page = await ctx.newPage();
-  await page.goto(`${srv.url}/console/`);
-  await page.getByLabel('Эл. почта').fill(email);
-  await page.getByLabel('Пароль').fill(demo.password);
-  await page.getByRole('button', { name: 'Войти' }).click();
-  await page.getByRole('button', { name: 'Выйти' }).waitFor();
-  return { ctx, page };
-}
+const consolePage = (email, options = desktop) => consoleLogin(browser, srv.url, { email, context: options, timeout: 10000 });
 
 /** Settings, then its Integrations section. */
 async function openIntegrations(page) {
