@@ -86,6 +86,9 @@ class App final : public Router {
   net::awaitable<HttpResponse> widget_attachments(const HttpRequest& req, std::string_view rest);
   /// The site of ?site=KEY when the request's Origin is one of its allowed origins (as the visitor socket checks).
   net::awaitable<Result<Site>> widget_site(const HttpRequest& req);
+  /// The site with this key if the scope is a member of it; not_found otherwise (another account's site looks
+  /// exactly like a missing one).
+  net::awaitable<Result<Site>> member_site(const OperatorScope& scope, const std::string& key);
   // Leads (api/leads.cpp): "/api/v1/leads...", rest = what follows "/api/v1/leads".
   net::awaitable<HttpResponse> leads(const HttpRequest& req, std::string_view rest);
   net::awaitable<HttpResponse> list_leads(const HttpRequest& req);

@@ -65,11 +65,8 @@ net::awaitable<HttpResponse> App::site_callback(const HttpRequest& req, std::str
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
   // Only a member of the site sees it; to everyone else it does not exist.
-  auto list_sites = [sc](Storage& st) { return st.sites_of(sc); };
-  auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
-  if (!sites) co_return error_response(s_.metrics, sites.error());
-  auto found = std::ranges::find(*sites, key, &Site::key);
-  if (found == sites->end()) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
+  auto found = co_await member_site(sc, std::string(key));
+  if (!found) co_return error_response(s_.metrics, found.error());
   if (sc.op.role != Role::owner && sc.op.role != Role::admin) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins see and change a site's callback set-up"});
   }

@@ -96,12 +96,9 @@ net::awaitable<HttpResponse> App::site_settings(const HttpRequest& req, std::str
   const std::string key(rest.substr(0, slash));
   const std::string_view what = rest.substr(slash + 1);
   // Only a member of the site sees it; to everyone else it does not exist.
-  auto list_sites = [sc](Storage& st) { return st.sites_of(sc); };
-  auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
-  if (!sites) co_return error_response(s_.metrics, sites.error());
-  auto found = std::ranges::find(*sites, key, &Site::key);
-  if (found == sites->end()) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-  const Site site = *found;
+  auto found = co_await member_site(sc, key);
+  if (!found) co_return error_response(s_.metrics, found.error());
+  const Site site = std::move(*found);
   if (write && !may_configure(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins change a site's engagement"});
   }

@@ -160,6 +160,15 @@ Result<void> apply_body(Site& site, const json& body) {
 
 }  // namespace
 
+net::awaitable<Result<Site>> App::member_site(const OperatorScope& scope, const std::string& key) {
+  auto list_sites = [scope](Storage& st) { return st.sites_of(scope); };
+  auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
+  if (!sites) co_return std::unexpected(sites.error());
+  auto found = std::ranges::find(*sites, key, &Site::key);
+  if (found == sites->end()) co_return fail(Errc::not_found, "no such site");
+  co_return std::move(*found);
+}
+
 net::awaitable<HttpResponse> App::sites(const HttpRequest& req, std::string_view rest) {
   const auto verb = req.method();
   const bool write = verb != http::verb::get && verb != http::verb::head;
@@ -202,12 +211,9 @@ net::awaitable<HttpResponse> App::sites(const HttpRequest& req, std::string_view
     site.name = "-";
     site.allowed_origins = {"https://example.com"};
   } else {
-    const std::string key(rest.substr(1));
-    auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
-    if (!sites) co_return error_response(s_.metrics, sites.error());
-    auto found = std::ranges::find(*sites, key, &Site::key);
-    if (found == sites->end()) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
-    site = *found;
+    auto found = co_await member_site(sc, std::string(rest.substr(1)));
+    if (!found) co_return error_response(s_.metrics, found.error());
+    site = std::move(*found);
     if (const auto k = body->find("key"); k != body->end() && *k != json(site.key)) {
       co_return error_response(s_.metrics, {Errc::bad_request, "key: a site's key cannot change (it is in the embed snippet)"});
     }

@@ -385,11 +385,8 @@ net::awaitable<HttpResponse> App::site_routing(const HttpRequest& req, std::stri
   const auto slash = rest.find('/');
   const std::string key(rest.substr(0, slash));
   const std::string_view what = rest.substr(slash + 1);
-  auto list_sites = [sc](Storage& st) { return st.sites_of(sc); };
-  auto sites = co_await db_read<std::vector<Site>>(s_.db, list_sites);
-  if (!sites) co_return error_response(s_.metrics, sites.error());
-  auto found = std::ranges::find(*sites, key, &Site::key);
-  if (found == sites->end()) co_return error_response(s_.metrics, {Errc::not_found, "no such site"});
+  auto found = co_await member_site(sc, key);
+  if (!found) co_return error_response(s_.metrics, found.error());
   const SiteId site = found->id;
   if (!may_supervise(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors see departments"});
