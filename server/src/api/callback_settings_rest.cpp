@@ -132,6 +132,11 @@ net::awaitable<HttpResponse> App::callback_optouts(const HttpRequest& req, std::
   if (!manager && role != Role::supervisor) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors keep the opt-out list"});
   }
+  // The list is the account's, for every site: a token limited to some sites may read it, not change it.
+  if (!list && session->site_limited) {
+    co_return error_response(s_.metrics,
+                             {Errc::forbidden, "an API token limited to some sites cannot change the account's opt-out list"});
+  }
   const AccountId account = sc.op.account;
 
   if (list) {

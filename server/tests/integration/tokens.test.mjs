@@ -270,6 +270,13 @@ test('a token limited to one site reads and writes that site only: the maker\'s 
   }
   assert.ok(swept >= 30, `swept ${swept}`);
 
+  // The opt-out list is the account's, for every site: the site-limited token reads it but cannot change it.
+  assert.equal((await as('GET', '/api/v1/callbacks/optout')).status, 200);
+  const optout = await as('POST', '/api/v1/callbacks/optout', { number: '+79161234567' });
+  assert.equal(optout.status, 403);
+  assert.match((await optout.json()).error.message, /limited to some sites/);
+  assert.equal((await as('DELETE', '/api/v1/callbacks/optout/%2B79161234567')).status, 403);
+
   // Nothing of demo-shop changed; the maker still sees it all.
   const lead = await (await call('GET', `/api/v1/leads/${shopLead}`)).json();
   assert.ok(!lead.entries.some((e) => e.text === 'note'));

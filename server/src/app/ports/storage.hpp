@@ -348,6 +348,7 @@ struct AuthSession {
   TimePoint expires;
   std::int64_t token = 0;  // the API token it came from; 0 for a console session (cookie)
   bool may_write = true;   // false for a read-only API token
+  bool site_limited = false;  // an API token limited to some of its maker's sites: account-wide lists are not its
 };
 
 /// An API token as lists show it (the token itself is never stored, only its hash).

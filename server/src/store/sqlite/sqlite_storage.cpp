@@ -751,6 +751,7 @@ Result<std::optional<AuthSession>> SqliteStorage::token_session(std::string_view
     a.token = s.i64(6);
     a.may_write = s.i64(7) != 0;
     const auto token_sites = site_list_from(s, 8);
+    a.site_limited = token_sites.has_value();
     a.scope.sites = member_sites(a.scope.op.id, a.scope.op.account);
     a.scope = narrow_to_token(std::move(a.scope), token_sites);
     return std::optional(std::move(a));
