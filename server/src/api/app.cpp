@@ -34,8 +34,6 @@ const std::string& dummy_hash() {
   return hash;
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 std::string_view path_of(std::string_view target) {
   auto q = target.find('?');
   return q == std::string_view::npos ? target : target.substr(0, q);
@@ -62,6 +60,10 @@ std::string session_cookie(const HttpRequest& req, std::string_view value, long 
 }
 
 }  // namespace
+
+std::string dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 std::string own_origin(const HttpRequest& req) {
   const bool tls = req["X-Forwarded-Proto"] == "https";
@@ -322,9 +324,7 @@ net::awaitable<HttpResponse> App::widget_loader(const HttpRequest& req) {
   if (!loader) co_return error_response(s_.metrics, {Errc::not_found, "widget is not built"});
   std::string prefix;
   if (auto key = query_param(req.target(), "site")) {
-    auto k = *key;
-    auto find_site = [k](Storage& st) { return st.site_by_key(k); };
-    auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
+    auto site = co_await cached_site(*key);
     if (!site) co_return error_response(s_.metrics, site.error());
     if (!*site) {
       HttpResponse res{http::status::not_found, 11};
@@ -633,7 +633,7 @@ void App::SiteCache::forget(const std::string& key) {
   entries_.erase(key);
 }
 
-net::awaitable<Result<std::shared_ptr<const Site>>> App::visitor_site(const std::string& key) {
+net::awaitable<Result<std::shared_ptr<const Site>>> App::cached_site(const std::string& key) {
   if (auto hit = site_cache_.find(key, std::chrono::steady_clock::now())) co_return hit;
   auto find_site = [key](Storage& st) { return st.site_by_key(key); };
   auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
@@ -666,7 +666,7 @@ net::awaitable<void> App::upgrade(beast::tcp_stream& stream, const HttpRequest& 
       const Error e{Errc::unknown_site, "missing ?site=KEY"};
       co_return co_await refuse(e);
     }
-    auto site = co_await visitor_site(std::string(*key));
+    auto site = co_await cached_site(std::string(*key));
     if (!site) {
       const Error e = site.error();
       co_return co_await refuse(e);

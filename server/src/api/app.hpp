@@ -44,8 +44,8 @@ class App final : public Router {
   net::awaitable<int> sweep_orphan_attachments();
 
  private:
-  /// Sites as the visitor socket needs them, shared by every socket of a site (one copy per site, not one per
-  /// visitor) and read from storage at most every few seconds per site. The console's site changes forget an
+  /// Sites as the widget's requests need them (the loader, the visitor socket, uploads), shared by every socket of
+  /// a site (one copy per site, not one per visitor) and read from storage at most every few seconds per site. The console's site changes forget an
   /// entry at once; a change made by the CLI behind a running server is seen within kSiteCacheTtl.
   class SiteCache {
    public:
@@ -62,8 +62,8 @@ class App final : public Router {
     std::mutex mu_;
     std::unordered_map<std::string, Entry> entries_;
   };
-  /// The site of a visitor socket: from the cache, else from storage (then cached). nullptr: no such key.
-  net::awaitable<Result<std::shared_ptr<const Site>>> visitor_site(const std::string& key);
+  /// The site of a widget request: from the cache, else from storage (then cached). nullptr: no such key.
+  net::awaitable<Result<std::shared_ptr<const Site>>> cached_site(const std::string& key);
   SiteCache site_cache_;
 
   net::awaitable<HttpResponse> route(const HttpRequest& req, const std::string& peer_ip);
@@ -157,6 +157,8 @@ std::string month_of(TimePoint t, const std::string& timezone);
 std::optional<std::string> query_param(std::string_view target, std::string_view name);
 /// The body of a JSON request: Content-Type application/json and a JSON object, else bad_request / bad_json.
 Result<nlohmann::json> json_object_body(const HttpRequest& req);
+/// The text of a JSON answer or frame; a malformed UTF-8 byte in a string is replaced, never thrown on.
+std::string dump(const nlohmann::json& j);
 /// An id in a path or query: decimal digits only, above zero; none for anything else.
 std::optional<std::int64_t> parse_positive_id(std::string_view text);
 

@@ -101,9 +101,7 @@ bool is_attachment_upload(std::string_view path) {
 net::awaitable<Result<Site>> App::widget_site(const HttpRequest& req) {
   auto key = query_param(req.target(), "site");
   if (!key || key->empty()) co_return fail(Errc::unknown_site, "missing ?site=KEY");
-  auto k = *key;
-  auto find_site = [k](Storage& st) { return st.site_by_key(k); };
-  auto site = co_await db_read<std::optional<Site>>(s_.db, find_site);
+  auto site = co_await cached_site(*key);
   if (!site) co_return std::unexpected(site.error());
   if (!*site) co_return fail(Errc::unknown_site, "unknown site key");
   const std::string origin(req[http::field::origin]);

@@ -16,8 +16,6 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 /// The stored document as the console sees it: normalised, the password replaced by whether there is one.
 json console_settings(const CallbackSettings& s) {
   json doc = json::parse(callback_settings_to_json(s));
@@ -67,7 +65,7 @@ net::awaitable<HttpResponse> App::site_callback(const HttpRequest& req, std::str
   // Only a member of the site sees it; to everyone else it does not exist.
   auto found = co_await member_site(sc, std::string(key));
   if (!found) co_return error_response(s_.metrics, found.error());
-  if (sc.op.role != Role::owner && sc.op.role != Role::admin) {
+  if (!may_manage(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins see and change a site's callback set-up"});
   }
   const SiteId site = found->id;
@@ -128,7 +126,7 @@ net::awaitable<HttpResponse> App::callback_optouts(const HttpRequest& req, std::
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
   const auto role = sc.op.role;
-  const bool manager = role == Role::owner || role == Role::admin;
+  const bool manager = may_manage(role);
   if (!manager && role != Role::supervisor) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors keep the opt-out list"});
   }

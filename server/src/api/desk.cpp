@@ -45,24 +45,6 @@ void Desk::load_setup(DeskSnapshot& snap) {
   for (auto& site : snap.sites) put_site(std::move(site));
 }
 
-void Desk::refresh(DeskSnapshot snap) {
-  net::post(strand_, [this, snap = std::move(snap)]() mutable {
-    // Who serves what may have changed (a new site's members); presence, consoles and load are this node's own.
-    for (auto& o : snap.operators) {
-      auto it = ops_.find(o.id);
-      if (it == ops_.end()) {
-        ops_[o.id] = Op{std::move(o), 0, 0, TimePoint{}};
-      } else {
-        it->second.info.name = std::move(o.name);
-        it->second.info.limit = o.limit;
-        it->second.info.departments = std::move(o.departments);
-      }
-    }
-    load_setup(snap);
-    net::co_spawn(strand_, drain(), net::detached);
-  });
-}
-
 Millis Desk::first_response_of(SiteId site) const {
   auto it = sites_.find(site);
   return it != sites_.end() && it->second.first_response ? *it->second.first_response : config_.first_response;
@@ -172,7 +154,7 @@ void Desk::presence_chosen(OperatorId op, Presence p) {
   });
 }
 
-void Desk::team_changed(DeskSnapshot snap) {
+void Desk::refresh(DeskSnapshot snap) {
   net::post(strand_, [this, snap = std::move(snap)]() mutable {
     // Operators: new settings, the live part (consoles, load, idle time, chosen presence) kept.
     std::unordered_map<OperatorId, Op> ops;
@@ -187,17 +169,7 @@ void Desk::team_changed(DeskSnapshot snap) {
       ops.emplace(op.info.id, std::move(op));
     }
     ops_ = std::move(ops);
-    departments_.clear();
-    for (auto& d : snap.departments) departments_[d.id] = std::move(d);
-    for (auto& site : snap.sites) {
-      auto known = sites_.find(site.id);
-      if (known == sites_.end()) {
-        put_site(std::move(site));
-      } else {
-        known->second.rules = std::move(site.rules);
-        known->second.default_department = site.default_department;
-      }
-    }
+    load_setup(snap);  // departments, and sites with their hours, timers and rules
     std::vector<ConversationId> orphans;
     for (auto& [id, chat] : chats_) {
       auto& info = chat.info;

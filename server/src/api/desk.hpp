@@ -32,8 +32,10 @@ class Desk {
   void start(DeskSnapshot snapshot);
   /// The server's default first-response time ([desk]); immutable after construction: safe from any thread.
   [[nodiscard]] Millis first_response() const { return config_.first_response; }
-  /// Takes sites, departments and memberships anew from storage after a change of settings (a new site, hours,
-  /// the first-response timer); presence, load, queues and open chats stay. Any thread.
+  /// Settings changed (sites, hours, timers, operators, limits, departments, members, rules): takes them anew from
+  /// `snapshot` (its open chats are ignored); presence, consoles, load, queues and open chats stay. Chats of an
+  /// operator no longer there (disabled) or no longer on the chat's site, and waiting chats of a deleted
+  /// department, go back to routing; queued chats are served if the change made room. Any thread.
   void refresh(DeskSnapshot snapshot);
   void stop();
 
@@ -49,10 +51,6 @@ class Desk {
   void console_closed(OperatorId op);
   /// The operator chose a presence (already stored).
   void presence_chosen(OperatorId op, Presence p);
-  /// Team settings changed (operators, limits, departments, members, rules): takes them from `snapshot` (its
-  /// open chats are ignored). Chats of an operator no longer there (disabled) or no longer on the chat's site, and
-  /// waiting chats of a deleted department, go back to routing; queued chats are served if the change made room.
-  void team_changed(DeskSnapshot snapshot);
   /// A visitor (re)connected with an open conversation: tell them where it stands.
   void visitor_back(ConversationId id);
   /// A visitor opened the chat: tell them whether the team is working now, and if not, when it is back.
@@ -88,7 +86,7 @@ class Desk {
   [[nodiscard]] std::string operator_name(OperatorId op) const;
   [[nodiscard]] std::string department_name(DepartmentId d) const;
   net::awaitable<void> route_new(ConversationId id, PageRef page, bool logged_in);
-  /// Schedule and rules of a site, from storage (start, or a site the desk did not know yet).
+  /// Schedule and rules of a site, from a snapshot (start and refresh).
   void put_site(DeskSite site);
   /// Offers each of these chats (now with nobody) to their department's best operator, else its queue.
   net::awaitable<void> reroute(std::vector<ConversationId> ids);

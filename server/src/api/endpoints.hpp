@@ -8,6 +8,9 @@
 #include "net/ws_connection.hpp"
 
 namespace otk {
+namespace proto {
+struct TeamView;
+}
 
 inline constexpr std::chrono::seconds kHelloDeadline{10};
 inline constexpr double kFramesPerSecond = 20;
@@ -18,5 +21,7 @@ inline constexpr double kFrameBurst = 40;
 std::unique_ptr<WsHandler> make_visitor_handler(Services& s, std::shared_ptr<const Site> site, std::string ip,
                                                std::string user_agent);
 std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key);
+/// The team as a console shows it (`welcome` and `team` frames), from storage's.
+proto::TeamView team_view(Team team);
 
 }  // namespace otk

@@ -17,14 +17,11 @@ namespace {
 
 using json = nlohmann::json;
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 json kb_json(const KbEntry& e) {
   return json{{"id", e.id}, {"question", e.question}, {"phrasings", e.phrasings}, {"answer", e.answer},
               {"updated_at", to_unix_ms(e.updated_at)}};
 }
 
-bool may_configure(Role r) { return r == Role::owner || r == Role::admin; }
 
 /// "YYYY-MM-DD" as the UTC midnight it starts; nullopt for anything else.
 std::optional<TimePoint> parse_day(std::string_view s) {
@@ -99,7 +96,7 @@ net::awaitable<HttpResponse> App::site_settings(const HttpRequest& req, std::str
   auto found = co_await member_site(sc, key);
   if (!found) co_return error_response(s_.metrics, found.error());
   const Site site = std::move(*found);
-  if (write && !may_configure(sc.op.role)) {
+  if (write && !may_manage(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins change a site's engagement"});
   }
   if (!s_.bot) co_return error_response(s_.metrics, {Errc::unavailable, "engagement is not running"});

@@ -73,10 +73,7 @@ class OperatorHandler final : public WsHandler {
       if (!convs) return std::unexpected(convs.error());
       auto team = st.team_of(sc);
       if (!team) return std::unexpected(team.error());
-      proto::TeamView view;
-      for (auto& m : team->operators) view.operators.push_back({m.id, std::move(m.name), std::move(m.departments)});
-      for (auto& d : team->departments) view.departments.push_back({d.id, d.site, std::move(d.name)});
-      return Snapshot{std::move(*sites), std::move(*convs), std::move(view)};
+      return Snapshot{std::move(*sites), std::move(*convs), team_view(std::move(*team))};
     };
     auto snap = co_await db_read<Snapshot>(s_.db, load_snapshot);
     if (!snap) co_return conn.send(error_frame_counted(s_.metrics, snap.error(), "hello"));
@@ -318,6 +315,13 @@ class OperatorHandler final : public WsHandler {
 };
 
 }  // namespace
+
+proto::TeamView team_view(Team team) {
+  proto::TeamView view;
+  for (auto& m : team.operators) view.operators.push_back({m.id, std::move(m.name), std::move(m.departments)});
+  for (auto& d : team.departments) view.departments.push_back({d.id, d.site, std::move(d.name)});
+  return view;
+}
 
 std::unique_ptr<WsHandler> make_operator_handler(Services& s, AuthSession session, std::string session_key) {
   return std::make_unique<OperatorHandler>(s, std::move(session), std::move(session_key));

@@ -1,7 +1,7 @@
 // Sites in the console (docs/api.md, "Sites"): owners and admins list, create and change their account's sites —
 // name, allowed origins, language, time zone, appearance, working hours and the first-response timer — without the
 // command line. Every change reaches the in-memory copies at once (the desk's schedules, timers and memberships,
-// the FAQ bot's cache); the visitor socket and the widget loader read sites from storage on every connection.
+// the FAQ bot's cache, and the site cache that serves the widget loader, the visitor socket and uploads).
 #include <regex>
 
 #include <nlohmann/json.hpp>
@@ -12,6 +12,7 @@
 #include "api/desk.hpp"
 #include "core/hours/hours.hpp"
 #include "core/tenancy/site_rules.hpp"
+#include "proto/frames.hpp"
 
 namespace otk {
 namespace {
@@ -19,10 +20,6 @@ namespace {
 using json = nlohmann::json;
 
 constexpr int kMinTimer = 5, kMaxTimer = 600;
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-bool may_manage(Role r) { return r == Role::owner || r == Role::admin; }
 
 std::string snippet(const HttpRequest& req, const std::string& key) {
   return "<script src=\"" + own_origin(req) + "/widget.js?site=" + key + "\" async></script>";
@@ -258,12 +255,8 @@ net::awaitable<HttpResponse> App::sites(const HttpRequest& req, std::string_view
   }
   if (!create) {
     // Consoles of the site's operators mark late chats by its timer.
-    const std::int64_t ms = site.first_response_seconds ? std::int64_t{*site.first_response_seconds} * 1000
-                            : s_.desk                   ? static_cast<std::int64_t>(s_.desk->first_response().count())
-                                                        : 25'000;
-    s_.hub.to_site_operators(site.id, share(dump(json{{"type", "site"},
-                                                      {"site", {{"id", site.id.value}, {"name", site.name},
-                                                                {"key", site.key}, {"first_response_ms", ms}}}})));
+    const Millis fallback = s_.desk ? s_.desk->first_response() : Millis(25'000);
+    s_.hub.to_site_operators(site.id, share(proto::site_frame(site, fallback)));
   }
   co_return json_response(create ? http::status::created : http::status::ok, dump(json{{"site", site_json(req, site)}}));
 }

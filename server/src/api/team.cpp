@@ -11,6 +11,7 @@
 #include "api/app.hpp"
 #include "api/db_await.hpp"
 #include "api/desk.hpp"
+#include "api/endpoints.hpp"
 #include "core/chat/text.hpp"
 #include "proto/frames.hpp"
 
@@ -24,10 +25,6 @@ constexpr std::size_t kMaxPasswordBytes = 1024;
 constexpr std::size_t kMaxRules = 100;
 // People and their access are managed by a person: an API token (docs/api.md, "API tokens") gets 403.
 constexpr char kConsoleOnly[] = "the team is managed in a console session, not with an API token";
-
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
-bool may_manage(Role r) { return r == Role::owner || r == Role::admin; }
 
 json member_json(const TeamMember& m, bool connected) {
   json deps = json::array();
@@ -119,10 +116,9 @@ Result<void> check_change(const OperatorAccount& actor, const TeamMember& target
   const bool self = actor.id == target.id;
   if (self && change.role && *change.role != target.role) return fail(Errc::forbidden, "you cannot change your own role");
   if (self && change.disabled && *change.disabled) return fail(Errc::forbidden, "you cannot disable yourself");
-  const auto high = [](Role r) { return r == Role::owner || r == Role::admin; };
   if (actor.role != Role::owner) {
-    if (!self && high(target.role)) return fail(Errc::forbidden, "only an owner manages owners and admins");
-    if (change.role && high(*change.role) && *change.role != target.role) {
+    if (!self && may_manage(target.role)) return fail(Errc::forbidden, "only an owner manages owners and admins");
+    if (change.role && may_manage(*change.role) && *change.role != target.role) {
       return fail(Errc::forbidden, "only an owner grants the owner or admin role");
     }
   }
@@ -141,7 +137,7 @@ net::awaitable<void> App::team_changed(AccountId account) {
   if (s_.desk) {
     auto read_snapshot = [](Storage& st) { return st.desk_snapshot(); };
     auto snap = co_await db_read<DeskSnapshot>(s_.db, read_snapshot);
-    if (snap) s_.desk->team_changed(std::move(*snap));
+    if (snap) s_.desk->refresh(std::move(*snap));
   }
   // Each enabled operator of the account gets the team as their console shows it (their own sites).
   auto build = [account](Storage& st) -> Result<std::vector<std::pair<OperatorId, std::string>>> {
@@ -159,10 +155,7 @@ net::awaitable<void> App::team_changed(AccountId account) {
       std::ranges::sort(theirs.sites);
       auto team = st.team_of(theirs);
       if (!team) return std::unexpected(team.error());
-      proto::TeamView view;
-      for (auto& t : team->operators) view.operators.push_back({t.id, std::move(t.name), std::move(t.departments)});
-      for (auto& d : team->departments) view.departments.push_back({d.id, d.site, std::move(d.name)});
-      out.emplace_back(m.id, proto::team_frame(view));
+      out.emplace_back(m.id, proto::team_frame(team_view(std::move(*team))));
     }
     return out;
   };
@@ -222,7 +215,7 @@ net::awaitable<HttpResponse> App::operators(const HttpRequest& req, std::string_
       if (!role) co_return error_response(s_.metrics, role.error());
       inv.role = *role;
     }
-    if (sc.op.role != Role::owner && (inv.role == Role::owner || inv.role == Role::admin)) {
+    if (sc.op.role != Role::owner && may_manage(inv.role)) {
       co_return error_response(s_.metrics, {Errc::forbidden, "only an owner invites owners and admins"});
     }
     if (const auto l = body->find("chat_limit"); l != body->end()) {

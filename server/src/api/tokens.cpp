@@ -46,8 +46,6 @@ Result<std::optional<std::vector<SiteId>>> sites_of_body(const json& body, const
   return std::optional(std::move(*chosen));
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 net::awaitable<HttpResponse> App::tokens(const HttpRequest& req, std::string_view rest) {
@@ -57,7 +55,7 @@ net::awaitable<HttpResponse> App::tokens(const HttpRequest& req, std::string_vie
   if (!session) co_return error_response(s_.metrics, session.error());
   if (session->token) co_return error_response(s_.metrics, {Errc::forbidden, "API tokens are managed in the console, not with a token"});
   const OperatorScope sc = session->scope;
-  if (sc.op.role != Role::owner && sc.op.role != Role::admin) {
+  if (!may_manage(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins manage API tokens"});
   }
   const auto now = s_.clock.now();

@@ -18,8 +18,6 @@ namespace {
 using json = nlohmann::json;
 std::atomic<bool> g_outbox_written{false};
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 }  // namespace
 
 std::string new_webhook_event_id() { return "evt_" + webhooks::random_hex(12); }

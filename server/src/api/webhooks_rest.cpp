@@ -38,8 +38,6 @@ json delivery_to_json(const WebhookDelivery& d) {
               {"log", log}};
 }
 
-std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
-
 Result<std::vector<std::string>> events_of(const json& v) {
   if (!v.is_array()) return fail(Errc::bad_request, "'events' must be an array of event types");
   std::vector<std::string> types;
@@ -66,7 +64,7 @@ net::awaitable<HttpResponse> App::webhooks(const HttpRequest& req, std::string_v
   auto session = co_await authenticate(req, write);
   if (!session) co_return error_response(s_.metrics, session.error());
   const OperatorScope sc = session->scope;
-  if (sc.op.role != Role::owner && sc.op.role != Role::admin) {
+  if (!may_manage(sc.op.role)) {
     co_return error_response(s_.metrics, {Errc::forbidden, "only owners and admins manage webhooks"});
   }
   const auto now = s_.clock.now();

@@ -114,10 +114,9 @@ void Hub::close_operator(OperatorId op, std::uint16_t code, const std::string& r
 }
 
 bool Hub::has_operator(OperatorId op) {
-  std::vector<std::shared_ptr<Subscriber>> subs;
   std::lock_guard lock(mu_);
-  collect(operators_, op.value, nullptr, subs);
-  return !subs.empty();
+  const auto it = operators_.find(op.value);
+  return it != operators_.end() && std::ranges::any_of(it->second, [](const auto& e) { return !e.sub.expired(); });
 }
 
 void Hub::close_all(std::uint16_t code, const std::string& reason) {

@@ -498,6 +498,15 @@ std::string bot_feedback_saved_frame(MessageId message, bool helpful) {
 }
 
 namespace {
+/// A site as a console knows it: id, name, key and its own first-response time (the console marks chats late by
+/// it), else the desk's default.
+json console_site_json(const Site& site, Millis default_first_response) {
+  json j = site_to_json(site);
+  j["first_response_ms"] = site.first_response_seconds ? std::int64_t{*site.first_response_seconds} * 1000
+                                                       : static_cast<std::int64_t>(default_first_response.count());
+  return j;
+}
+
 json team_to_json(const TeamView& team) {
   json ops = json::array(), deps = json::array();
   for (const auto& m : team.operators) {
@@ -513,13 +522,7 @@ json team_to_json(const TeamView& team) {
 std::string operator_welcome_frame(const OperatorScope& scope, std::span<const Site> sites,
                                    std::span<const ConversationSummary> conversations, const TeamView& team) {
   json s = json::array(), c = json::array();
-  for (const auto& site : sites) {
-    json j = site_to_json(site);
-    // The site's own first-response time (the console marks chats late by it), else the desk's default.
-    j["first_response_ms"] = site.first_response_seconds ? std::int64_t{*site.first_response_seconds} * 1000
-                                                         : static_cast<std::int64_t>(team.first_response.count());
-    s.push_back(std::move(j));
-  }
+  for (const auto& site : sites) s.push_back(console_site_json(site, team.first_response));
   for (const auto& conv : conversations) c.push_back(summary_to_json(conv));
   return dump(json{{"type", "welcome"}, {"operator", operator_to_json(scope.op)}, {"sites", std::move(s)},
                    {"conversations", std::move(c)}, {"team", team_to_json(team)},
@@ -527,6 +530,10 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
 }
 
 std::string team_frame(const TeamView& team) { return dump(json{{"type", "team"}, {"team", team_to_json(team)}}); }
+
+std::string site_frame(const Site& site, Millis default_first_response) {
+  return dump(json{{"type", "site"}, {"site", console_site_json(site, default_first_response)}});
+}
 
 namespace {
 json note_to_json(const Note& n) {

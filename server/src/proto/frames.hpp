@@ -187,6 +187,9 @@ std::string operator_welcome_frame(const OperatorScope& scope, std::span<const S
                                    std::span<const ConversationSummary> conversations, const struct TeamView& team);
 /// To a console: its team changed (settings: a member, a department, a limit); the same shape as welcome's team.
 std::string team_frame(const struct TeamView& team);
+/// To the site's operators: an owner or admin changed the site (name, first-response time); the shape of an entry
+/// of welcome's `sites`, `default_first_response` standing in for a site without its own.
+std::string site_frame(const Site& site, Millis default_first_response);
 std::string conversation_frame(const ConversationSummary& s);
 /// To the visitor: where their chat stands. state "queued" (with position), "busy" (nobody answered in time),
 /// "assigned"; wait_ms is an honest estimate or absent when nobody can promise one.

@@ -7,6 +7,7 @@ import { useEffect, useState } from 'preact/hooks';
 import type { OperatorInfo, SiteInfo } from '../../protocol/index';
 import { fill, locale, t } from './i18n';
 import { call } from './rest';
+import { SitePicker } from './site_picker';
 
 interface Plan {
   operators: string[]; strategy: 'all_at_once' | 'in_turn'; operator_ring_ms: number; rounds: number;
@@ -344,14 +345,7 @@ export function CallbackSettings({ sites, csrf, me }: { sites: SiteInfo[]; csrf:
   return (
     <section class="chat canned-tab engage callback-settings">
       <div class="eg-bar">
-        {sites.length > 1 ? (
-          <select class="presence" aria-label={t.site} value={site?.id} onChange={(e) => {
-            if (dirty && !window.confirm(t.leaveUnsaved)) { (e.target as HTMLSelectElement).value = String(site?.id); return; }
-            setSiteId(Number(val(e)));
-          }}>
-            {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-          </select>
-        ) : <b>{site?.name}</b>}
+        <SitePicker sites={sites} site={site} dirty={dirty} onPick={setSiteId} />
         <span class="muted small">{t.cbBarHint}</span>
       </div>
       <div class="cb-body">

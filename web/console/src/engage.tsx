@@ -7,6 +7,7 @@ import type { SiteInfo } from '../../protocol/index';
 import { Figures } from './figures';
 import { fill, lang, t } from './i18n';
 import { KnowledgeBase } from './kb';
+import { SitePicker } from './site_picker';
 
 export type CondType = 'time_on_page' | 'time_on_site' | 'pages_viewed' | 'visit_count' | 'inactivity' | 'scroll_depth'
   | 'exit_intent' | 'url' | 'referrer' | 'utm' | 'logged_in' | 'email_campaign' | 'device' | 'event';
@@ -429,20 +430,11 @@ export function Engage({ sites, csrf }: { sites: SiteInfo[]; csrf: string }) {
     return () => { live = false; };
   }, [site?.key]);
 
-  const pickSite = (e: Event) => {
-    const select = e.target as HTMLSelectElement;
-    if (dirty && !window.confirm(t.leaveUnsaved)) { select.value = String(site?.id); return; }
-    setSiteId(Number(select.value));
-  };
   const subs: [Sub, string][] = [['settings', t.egSettings], ['kb', t.egKb], ['stats', t.egStats]];
   return (
     <section class="chat canned-tab engage">
       <div class="eg-bar">
-        {sites.length > 1 ? (
-          <select class="presence" aria-label={t.site} value={site?.id} onChange={pickSite}>
-            {sites.map((s) => <option key={s.id} value={s.id}>{s.name}</option>)}
-          </select>
-        ) : <b>{site?.name}</b>}
+        <SitePicker sites={sites} site={site} dirty={dirty} onPick={setSiteId} />
         <nav class="tabs eg-subs">
           {subs.map(([k, label]) => (
             <button key={k} class={sub === k ? 'on' : ''} aria-pressed={sub === k} onClick={() => setSub(k)}>{label}</button>

@@ -152,5 +152,7 @@ std::string joined_text(std::string_view name, Role role, std::string_view langu
 
 /// Supervisors, admins and owners watch every chat of their sites: they may join, whisper and reassign.
 [[nodiscard]] inline bool may_supervise(Role r) { return r == Role::owner || r == Role::admin || r == Role::supervisor; }
+/// Owners and admins manage the account: sites, the team, integrations, callback and engagement settings.
+[[nodiscard]] inline bool may_manage(Role r) { return r == Role::owner || r == Role::admin; }
 
 }  // namespace otk

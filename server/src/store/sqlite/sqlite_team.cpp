@@ -28,6 +28,17 @@ TeamMember member_from(const sqlite::Stmt& s) {
   return m;
 }
 
+/// Puts `op` into department `d` if they work on its site; whether they are in it afterwards.
+bool join_department(sqlite::Connection& db, DepartmentId d, OperatorId op) {
+  auto add = db.prepare(
+      "INSERT INTO department_members(operator_id, department_id) SELECT m.operator_id, d.id FROM departments d "
+      "JOIN site_members m ON m.site_id = d.site_id WHERE d.id = ? AND m.operator_id = ? ON CONFLICT DO NOTHING");
+  add.bind(1, d.value).bind(2, op.value).run();
+  auto check = db.prepare("SELECT 1 FROM department_members WHERE department_id = ? AND operator_id = ?");
+  check.bind(1, d.value).bind(2, op.value);
+  return check.step();
+}
+
 }  // namespace
 
 std::vector<OperatorId> SqliteStorage::department_members(DepartmentId id) {
@@ -202,13 +213,7 @@ Result<TeamMember> SqliteStorage::change_operator(const OperatorScope& scope, Op
       auto clear = db_.prepare("DELETE FROM department_members WHERE operator_id = ?");
       clear.bind(1, id.value).run();
       for (const DepartmentId d : *ch.departments) {
-        auto add = db_.prepare(
-            "INSERT INTO department_members(operator_id, department_id) SELECT m.operator_id, d.id FROM departments d "
-            "JOIN site_members m ON m.site_id = d.site_id WHERE d.id = ? AND m.operator_id = ? ON CONFLICT DO NOTHING");
-        add.bind(1, d.value).bind(2, id.value).run();
-        auto check = db_.prepare("SELECT 1 FROM department_members WHERE department_id = ? AND operator_id = ?");
-        check.bind(1, d.value).bind(2, id.value);
-        if (!check.step()) {
+        if (!join_department(db_, d, id)) {
           return fail(Errc::bad_request, "'departments': " + std::to_string(d.value) + " is not a department of their sites");
         }
       }
@@ -252,13 +257,7 @@ Result<void> put_members(sqlite::Connection& db, DepartmentId id, std::span<cons
   auto clear = db.prepare("DELETE FROM department_members WHERE department_id = ?");
   clear.bind(1, id.value).run();
   for (const OperatorId op : members) {
-    auto add = db.prepare(
-        "INSERT INTO department_members(operator_id, department_id) SELECT m.operator_id, d.id FROM departments d "
-        "JOIN site_members m ON m.site_id = d.site_id WHERE d.id = ? AND m.operator_id = ? ON CONFLICT DO NOTHING");
-    add.bind(1, id.value).bind(2, op.value).run();
-    auto check = db.prepare("SELECT 1 FROM department_members WHERE department_id = ? AND operator_id = ?");
-    check.bind(1, id.value).bind(2, op.value);
-    if (!check.step()) {
+    if (!join_department(db, id, op)) {
       return fail(Errc::bad_request, "'members': operator " + std::to_string(op.value) + " does not work on this site");
     }
   }
