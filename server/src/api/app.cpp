@@ -210,6 +210,12 @@ net::awaitable<HttpResponse> App::route(const HttpRequest& req, const std::strin
       co_return co_await callback_action(req, path.substr(18));
     }
     if (path == "/api/v1/callbacks" && get) co_return co_await list_callbacks(req);
+    if (path == "/api/v1/callbacks" && verb == http::verb::post) co_return co_await request_callback(req);
+    if (path.starts_with("/api/v1/callbacks/") && get) {
+      const auto id = parse_positive_id(path.substr(18));
+      if (!id) co_return error_response(s_.metrics, {Errc::not_found, "no such callback"});
+      co_return co_await get_callback(req, CallbackId{*id});
+    }
     if (path == "/api/v1/tokens" || path.starts_with("/api/v1/tokens/")) co_return co_await tokens(req, path.substr(14));
     if (path == "/api/v1/webhooks" || path.starts_with("/api/v1/webhooks/")) co_return co_await webhooks(req, path.substr(16));
     if (path == "/api/v1/leads" || path.starts_with("/api/v1/leads/")) co_return co_await leads(req, path.substr(13));

@@ -95,6 +95,9 @@ class App final : public Router {
   net::awaitable<HttpResponse> get_lead(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> patch_lead(const HttpRequest& req, LeadId id);
   net::awaitable<HttpResponse> post_lead_note(const HttpRequest& req, LeadId id);
+  // Callbacks (api/callbacks_rest.cpp).
+  net::awaitable<HttpResponse> request_callback(const HttpRequest& req);
+  net::awaitable<HttpResponse> get_callback(const HttpRequest& req, CallbackId id);
   net::awaitable<HttpResponse> list_callbacks(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_statement(const HttpRequest& req);
   net::awaitable<HttpResponse> callback_action(const HttpRequest& req, std::string_view rest);

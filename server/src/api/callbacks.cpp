@@ -165,47 +165,59 @@ net::awaitable<void> CallbackDesk::slots(WsConnection& conn, const Site& site) {
 
 net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                            const proto::RequestCallback& f, std::string ip, Millis on_page) {
+  // The answer is queued on the socket before the call is placed, so it always comes before the call's own states.
+  // (Named, not temporaries in the co_await: g++ 12 miscompiles class temporaries there.)
+  const std::function<void(const CallbackAnswer&)> answered = [&conn, &f](const CallbackAnswer& a) {
+    conn.send(proto::callback_state_frame(f.client_id, a.record.id, a.state, a.message, a.status,
+                                          a.state == "scheduled" ? a.record.scheduled_for : std::nullopt));
+  };
+  CallbackAsk ask{f.client_id, f.phone, f.at, std::move(ip), f.honeypot, on_page, "", ""};
+  std::optional<Visitor> who = visitor;
+  auto answer = co_await submit(site, std::move(who), std::move(ask), answered);
+  if (!answer) conn.send(error_frame_counted(s_.metrics, answer.error(), f.client_id));
+}
+
+net::awaitable<Result<CallbackAnswer>> CallbackDesk::submit(const Site& site, std::optional<Visitor> visitor, CallbackAsk ask,
+                                                            const std::function<void(const CallbackAnswer&)>& answered) {
   const auto now = s_.clock.now();
   const SiteId site_id = site.id;
   auto read_settings = [site_id](Storage& st) { return st.callback_settings(site_id); };
   auto stored = co_await db_read<std::optional<std::string>>(s_.db, read_settings);
-  if (!stored) co_return conn.send(error_frame_counted(s_.metrics, stored.error(), f.client_id));
+  if (!stored) co_return std::unexpected(stored.error());
   std::optional<CallbackSettings> settings;
   if (*stored) {
     auto parsed = callback_settings_from_json(**stored);
     if (parsed) settings = std::move(*parsed);
     else spdlog::error("site {}: stored callback settings are unusable: {}", site.key, parsed.error().message);
   }
-  if (!settings || !settings->enabled) {
-    co_return conn.send(error_frame_counted(s_.metrics, {Errc::forbidden, "callback is not enabled for this site"}, f.client_id));
-  }
+  if (!settings || !settings->enabled) co_return fail(Errc::forbidden, "callback is not enabled for this site");
 
-  if (f.at) {
+  if (ask.at) {
     // A picked time must be one we offer (callback_slots): outside hours, or always with `slots` on.
     auto hours = hours_from_json(site.hours);
     auto zone = find_zone(site.timezone);
     const bool offered = hours && zone && (settings->slots || !is_open(*hours, **zone, now)) &&
-                         is_offered_slot(*hours, **zone, now, *f.at);
-    if (!offered) {
-      co_return conn.send(error_frame_counted(s_.metrics, {Errc::bad_request, "'at' is not one of the offered callback slots"},
-                                              f.client_id));
-    }
+                         is_offered_slot(*hours, **zone, now, *ask.at);
+    if (!offered) co_return fail(Errc::bad_request, "'at' is not one of the offered callback slots");
   }
 
-  NewCallback rec{site.id, visitor.id, f.client_id, "", ip, "", false, "", now, std::nullopt};
+  if (!visitor && ask.visitor_key.empty()) co_return fail(Errc::internal, "a callback request needs a visitor");
+  const VisitorId visitor_id = visitor ? visitor->id : VisitorId{};
+  NewCallback rec{site.id, visitor_id, ask.client_id, "", ask.ip, "", false, "", now, std::nullopt};
   Verdict verdict;
-  if (auto number = parse_phone(f.phone, settings->region); !number) {
+  if (auto number = parse_phone(ask.phone, settings->region); !number) {
     verdict = refuse_invalid_number();
   } else {
     rec.e164 = number->e164;
-    const CallbackAttempt attempt{number_facts(*number, is_short_or_emergency(f.phone, settings->region)), ip,
-                                  std::to_string(visitor.id.value), f.honeypot, on_page};
+    // The browser is the widget's visitor; a request with no page behind it has no browser to count.
+    const CallbackAttempt attempt{number_facts(*number, is_short_or_emergency(ask.phone, settings->region)), ask.ip,
+                                  visitor ? std::to_string(visitor_id.value) : "", ask.honeypot, ask.on_page};
     const auto periods = cap_periods(site.timezone, now);
     const auto e164 = rec.e164;
-    const auto visitor_id = visitor.id;
+    const auto ip = ask.ip;
     auto read_history = [=](Storage& st) { return st.fraud_history(site_id, e164, ip, visitor_id, now, periods); };
     auto history = co_await db_read<FraudHistory>(s_.db, read_history);
-    if (!history) co_return conn.send(error_frame_counted(s_.metrics, history.error(), f.client_id));
+    if (!history) co_return std::unexpected(history.error());
     verdict = check_callback(settings->fraud, attempt, *history, now);
   }
 
@@ -221,7 +233,7 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     message = visitor_message(MessageKey::callback_unavailable, site.language);
   } else {
     rec.allowed = true;
-    rec.scheduled_for = f.at ? f.at : scheduled_time(site, now);
+    rec.scheduled_for = ask.at ? ask.at : scheduled_time(site, now);
     rec.status = rec.scheduled_for ? "scheduled" : "placing";
   }
 
@@ -230,8 +242,16 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     bool duplicate = false;
     std::optional<SavedLead> lead;
   };
-  const auto v = visitor;
-  auto save = [rec, v](Storage& st) -> Result<Saved> {
+  const ContactForm contact{ask.name, "", rec.e164, ""};
+  auto save = [rec, visitor, contact, key = ask.visitor_key](Storage& st) mutable -> Result<Saved> {
+    if (!visitor) {
+      auto found = st.visitor_by_token(rec.site, key);
+      if (!found) return std::unexpected(found.error());
+      auto made = *found ? Result<Visitor>(**found) : st.create_visitor(rec.site, key, rec.at);
+      if (!made) return std::unexpected(made.error());
+      visitor = std::move(*made);
+      rec.visitor = visitor->id;
+    }
     auto created = st.create_callback(rec);
     if (!created) return std::unexpected(created.error());
     Saved out{std::move(created->first), created->second, std::nullopt};
@@ -242,7 +262,7 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     }
     // Whoever asks to be called back has left a phone: the lead, in the same transaction as the request.
     if (!out.duplicate && rec.allowed) {
-      auto lead = st.save_contact(v, ContactForm{"", "", rec.e164, ""}, LeadSource::callback, "cb-" + rec.client_id, rec.at);
+      auto lead = st.save_contact(*visitor, contact, LeadSource::callback, "cb-" + rec.client_id, rec.at);
       if (!lead) return std::unexpected(lead.error());
       if (auto event = emit_lead_event(st, *lead, rec.at); !event) return std::unexpected(event.error());
       out.lead = std::move(*lead);
@@ -256,12 +276,16 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
     if (saved.lead && !saved.lead->duplicate) hub.to_site_operators(saved.record.site, share(proto::lead_frame(saved.lead->lead)));
   };
   auto saved = co_await db_write<Saved>(s_.db, save, publish);
-  if (!saved) co_return conn.send(error_frame_counted(s_.metrics, saved.error(), f.client_id));
+  if (!saved) co_return std::unexpected(saved.error());
   const auto& r = saved->record;
+  auto answer = [&answered](CallbackAnswer a) {
+    if (answered) answered(a);
+    return a;
+  };
   if (saved->duplicate) {  // a resend: say where the first one stands
     const bool over = r.status != "placing" && r.status != "scheduled";
-    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, over ? "ended" : r.status == "scheduled" ? "scheduled" : "calling_operator",
-                                                    "", over ? r.status : "", r.scheduled_for));
+    co_return answer({r, true, over ? "ended" : r.status == "scheduled" ? "scheduled" : "calling_operator", "",
+                      over ? r.status : ""});
   }
   if (verdict.refusal && verdict.refusal->suspends_site) {
     // Out of minutes or money for the day or the month: nobody gets a callback until someone acts. Say so loudly.
@@ -270,13 +294,12 @@ net::awaitable<void> CallbackDesk::request(WsConnection& conn, const Site& site,
   }
   if (!rec.rule.empty()) {
     spdlog::info("callback {} for site {} refused: {} ({})", r.id.value, site.key, rec.rule, rec.status);
-    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "refused", message, rec.status, std::nullopt));
+    co_return answer({r, false, "refused", std::move(message), rec.status});
   }
-  if (r.status == "scheduled") {
-    co_return conn.send(proto::callback_state_frame(f.client_id, r.id, "scheduled", "", "", r.scheduled_for));
-  }
-  conn.send(proto::callback_state_frame(f.client_id, r.id, "calling_operator", "", "", std::nullopt));
+  if (r.status == "scheduled") co_return answer({r, false, "scheduled", "", ""});
+  auto placing = answer({r, false, "calling_operator", "", ""});
   net::co_spawn(strand_, place(r, std::move(*settings)), net::detached);
+  co_return placing;
 }
 
 net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings settings) {

@@ -35,6 +35,29 @@ class CallPlacer {
   virtual void abort(std::uint64_t id) = 0;
 };
 
+/// One request to be called back, from the widget's socket or from the REST API.
+struct CallbackAsk {
+  std::string client_id;         // the requester's idempotency key (core/chat/text: parse_client_id)
+  std::string phone;             // as typed; parsed with the site's region
+  std::optional<TimePoint> at;   // a slot the person picked (one of callback_slots); none: as soon as possible
+  std::string ip;                // the requester's address; "" unknown: the per-address limits do not apply
+  bool honeypot = false;         // the widget form's hidden field came back filled
+  std::optional<Millis> on_page; // time on the page, measured here; none: no page behind it (the REST API)
+  std::string name;              // the person's name for the lead (normalize_lead_name); "" none
+  // A request with no widget visitor (the REST API): the person's visitor record is found or made under this
+  // key, in the same transaction as the request, so that a resend finds the first request. "" for the widget.
+  std::string visitor_key;
+};
+
+/// What became of a request: its record, and what to tell whoever asked.
+struct CallbackAnswer {
+  CallbackRecord record;
+  bool duplicate = false;  // the client_id was sent before: `record` is the first request's
+  std::string state;       // "calling_operator", "scheduled", "refused" or "ended"
+  std::string message;     // "refused": the polite text, in the site's language
+  std::string status;      // "refused" and "ended": the record's status
+};
+
 struct CallbackDeskConfig {
   Millis schedule_tick{1'000};  // how often scheduled callbacks are checked
 };
@@ -62,6 +85,13 @@ class CallbackDesk {
   net::awaitable<void> slots(WsConnection& conn, const Site& site);
   net::awaitable<void> request(WsConnection& conn, const Site& site, const Visitor& visitor,
                                const proto::RequestCallback& frame, std::string ip, Millis on_page);
+  /// A request from any door (the socket above, POST /api/v1/callbacks): checked, recorded with its verdict and
+  /// the person's lead in one transaction, then placed or scheduled. Errors: forbidden (callback is off for the
+  /// site), bad_request (`at` is not an offered slot), storage failures; a refusal by the rules is an answer.
+  /// `visitor`: the widget's; none for the REST API (then `ask.visitor_key` names the record to use).
+  /// `answered`, when given, sees the answer before the call is placed (so a socket can queue it first).
+  net::awaitable<Result<CallbackAnswer>> submit(const Site& site, std::optional<Visitor> visitor, CallbackAsk ask,
+                                                const std::function<void(const CallbackAnswer&)>& answered = {});
 
   /// An operator calls the number of an ended callback again (a new record, placed at once). The visitor's
   /// limits do not apply — it is the operator's decision — but an opt-out does, and one live call per number.

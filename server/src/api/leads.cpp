@@ -1,23 +1,16 @@
-// The console's leads (list with filters, one lead with its history, status changes and notes) and callbacks. Every call is
+// The console's leads (list with filters, one lead with its history, status changes and notes) and the visitor card. Every call is
 // scoped by the operator's session (Storage filters by account and site membership); changes reach the site's
 // other operators live as `lead` frames.
 #include <algorithm>
-#include <map>
 #include <nlohmann/json.hpp>
 
 #include "api/app.hpp"
-#include "proto/csv.hpp"
-#include "api/callbacks.hpp"
 #include "api/db_await.hpp"
 #include "api/webhooks.hpp"
 #include "api/endpoints.hpp"
-#include <date/tz.h>
-
-#include "core/billing/billing.hpp"
 #include "core/chat/device.hpp"
-#include "core/hours/hours.hpp"
 #include "core/chat/text.hpp"
-#include "core/routing/routing.hpp"
+#include "proto/csv.hpp"
 #include "proto/frames.hpp"
 
 namespace otk {
@@ -161,41 +154,6 @@ net::awaitable<HttpResponse> App::post_lead_note(const HttpRequest& req, LeadId 
                           R"({"entry":)" + proto::lead_entry_json(added->first) + "}");
 }
 
-net::awaitable<HttpResponse> App::list_callbacks(const HttpRequest& req) {
-  auto session = co_await authenticate(req, false);
-  if (!session) co_return error_response(s_.metrics, session.error());
-  std::optional<SiteId> site;
-  CallbackId before;
-  int limit = 50;
-  const auto target = req.target();
-  if (auto v = query_param(target, "site")) {
-    auto id = parse_positive_id(*v);
-    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'site' must be a site id"});
-    site = SiteId{*id};
-  }
-  if (auto v = query_param(target, "before")) {
-    auto id = parse_positive_id(*v);
-    if (!id) co_return error_response(s_.metrics, {Errc::bad_request, "'before' must be a callback id"});
-    before = CallbackId{*id};
-  }
-  if (auto v = query_param(target, "limit")) {
-    auto n = parse_positive_id(*v);
-    if (!n || *n > 200) co_return error_response(s_.metrics, {Errc::bad_request, "'limit' must be from 1 to 200"});
-    limit = static_cast<int>(*n);
-  }
-  const OperatorScope sc = session->scope;
-  auto list = [sc, site, before, limit](Storage& st) { return st.callbacks_of(sc, site, before, limit); };
-  auto found = co_await db_read<std::vector<CallbackRecord>>(s_.db, list);
-  if (!found) co_return error_response(s_.metrics, found.error());
-  std::string out = R"({"callbacks":[)";
-  for (std::size_t i = 0; i < found->size(); ++i) {
-    out += (i ? "," : "") + proto::callback_json(callback_view((*found)[i]));
-  }
-  out += R"(],"next_before":)" +
-         (static_cast<int>(found->size()) == limit ? std::to_string(found->back().id.value) : "null") + "}";
-  co_return json_response(http::status::ok, std::move(out));
-}
-
 net::awaitable<HttpResponse> App::visitor_card(const HttpRequest& req, ConversationId id) {
   auto session = co_await authenticate(req, false);
   if (!session) co_return error_response(s_.metrics, session.error());
@@ -226,76 +184,6 @@ net::awaitable<HttpResponse> App::visitor_card(const HttpRequest& req, Conversat
            {"earlier", earlier},
            {"lead", c.lead ? json::parse(proto::lead_json(*c.lead)) : json(nullptr)}};
   co_return json_response(http::status::ok, out.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-// The month a moment falls in, in a site's zone: "2026-11".
-std::string month_of(TimePoint t, const std::string& timezone) {
-  auto zone = find_zone(timezone);
-  const date::time_zone* z = zone ? *zone : date::locate_zone("UTC");
-  const date::year_month_day ymd{date::floor<date::days>(z->to_local(t))};
-  return date::format("%Y-%m", ymd);
-}
-
-net::awaitable<HttpResponse> App::callback_statement(const HttpRequest& req) {
-  auto session = co_await authenticate(req, false);
-  if (!session) co_return error_response(s_.metrics, session.error());
-  const auto month = query_param(req.target(), "month").value_or(month_of(s_.clock.now(), "UTC"));
-  const auto first = proto::parse_month(month);
-  if (!first) co_return error_response(s_.metrics, {Errc::bad_request, "'month' must be YYYY-MM"});
-  const date::year_month_day first_day{*first};
-  const date::year_month ym{first_day.year(), first_day.month()};
-  // Every zone's month lies within a day of the UTC month: read that window, then keep each call whose own site's
-  // month is the one asked for.
-  const auto from = date::sys_days{ym / 1} - date::days{1};
-  const auto to = date::sys_days{(ym + date::months{1}) / 1} + date::days{1};
-  const OperatorScope sc = session->scope;
-  const TimePoint from_t{from}, to_t{to};
-  auto read = [sc, from_t, to_t](Storage& st) { return st.statement_rows(sc, from_t, to_t); };
-  auto rows = co_await db_read<std::vector<Storage::StatementRow>>(s_.db, read);
-  if (!rows) co_return error_response(s_.metrics, rows.error());
-  std::vector<BilledCall> calls;
-  std::map<std::int64_t, std::string> names;
-  for (const auto& r : *rows) {
-    if (month_of(r.at, r.timezone) != month) continue;
-    names[r.site.value] = r.site_name;
-    calls.push_back(BilledCall{r.site, month, parse_call_status(r.status).value_or(CallStatus::failed_technical),
-                               r.billed_seconds, r.charge});
-  }
-  auto totals = monthly_statement(calls);
-  if (!totals) co_return error_response(s_.metrics, totals.error());
-  json sites = json::array();
-  for (const auto& t : *totals) {
-    sites.push_back(json{{"site", t.site.value}, {"site_name", names[t.site.value]}, {"calls", t.calls},
-                         {"connected_calls", t.connected_calls}, {"billed_seconds", t.billed_seconds},
-                         {"billed_minutes", t.billed_minutes}, {"amount", t.amount}});
-  }
-  co_return json_response(http::status::ok,
-                          json{{"month", month}, {"sites", sites}}.dump(-1, ' ', false, json::error_handler_t::replace));
-}
-
-// POST /api/v1/callbacks/{id}/retry (any operator of the site) and /{id}/block (owners, admins, supervisors).
-net::awaitable<HttpResponse> App::callback_action(const HttpRequest& req, std::string_view rest) {
-  auto session = co_await authenticate(req, true);
-  if (!session) co_return error_response(s_.metrics, session.error());
-  const auto slash = rest.find('/');
-  const auto id = parse_positive_id(rest.substr(0, slash));
-  const auto action = slash == std::string_view::npos ? std::string_view{} : rest.substr(slash + 1);
-  if (!id || (action != "retry" && action != "block")) co_return error_response(s_.metrics, {Errc::not_found, "no such endpoint"});
-  if (!s_.callbacks) co_return error_response(s_.metrics, {Errc::unavailable, "callbacks are not running"});
-  const OperatorScope sc = session->scope;
-  const CallbackId callback{*id};
-  if (action == "retry") {
-    auto placed = co_await s_.callbacks->retry(sc, callback);
-    if (!placed) co_return error_response(s_.metrics, placed.error());
-    co_return json_response(http::status::ok, R"({"callback":)" + proto::callback_json(callback_view(*placed)) + "}");
-  }
-  const auto role = sc.op.role;
-  if (role != Role::owner && role != Role::admin && role != Role::supervisor) {
-    co_return error_response(s_.metrics, {Errc::forbidden, "only owners, admins and supervisors change the blocklist"});
-  }
-  auto blocked = co_await s_.callbacks->block(sc, callback);
-  if (!blocked) co_return error_response(s_.metrics, blocked.error());
-  co_return HttpResponse{http::status::no_content, 11};
 }
 
 }  // namespace otk

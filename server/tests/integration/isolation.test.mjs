@@ -84,6 +84,7 @@ function bodyFor(method, p) {
   if (p === '/api/v1/webhooks') return { site: a.ids.shop, url: 'https://evil.example/', events: ['message.created'] };
   if (p.includes('/webhooks/')) return { enabled: false };
   if (p === '/api/v1/tokens') return { name: 'чужой', write: true };
+  if (p === '/api/v1/callbacks') return { site: a.ids.shop, phone: '+79161234567', client_id: 'iso-callback' };
   if (p.includes('/operators/')) return { chat_limit: 9, disabled: true };
   if (p.includes('/departments/')) return { name: 'Чужой', members: [] };
   if (p.endsWith('/routing')) return { rules: [] };

@@ -243,7 +243,7 @@ using Check = std::optional<FraudRule>;
 // before the number rules so that a bot cannot use our answers to probe which numbers we would ring.
 Check form(const FraudPolicy& p, const CallbackAttempt& a) {
   if (a.honeypot_filled) return FraudRule::honeypot_filled;
-  if (p.min_time_on_page > Millis::zero() && a.time_on_page < p.min_time_on_page) return FraudRule::filled_too_fast;
+  if (p.min_time_on_page > Millis::zero() && a.time_on_page && *a.time_on_page < p.min_time_on_page) return FraudRule::filled_too_fast;
   return std::nullopt;
 }
 

@@ -58,7 +58,9 @@ struct CallbackAttempt {
   std::string browser_id;  // the widget's visitor id (its cookie); "" if the browser keeps none
   bool honeypot_filled = false;  // the form's hidden field, which people never see, came back non-empty
   // From the widget's first contact with us to this request, measured on the server (a bot would lie about it).
-  Millis time_on_page{0};
+  // None for a request with no page behind it (a site's backend through the REST API, which holds a token): the
+  // page-time rule does not apply, every other rule does.
+  std::optional<Millis> time_on_page = Millis{0};
 };
 
 /// An earlier request: which number, when.

@@ -206,6 +206,21 @@ TEST(CheckCallback, TimeOnPage) {
   EXPECT_EQ(check(p, a), "allowed");
 }
 
+// A request with no page behind it (the REST API): no page time to measure, so that rule is skipped — and only it.
+TEST(CheckCallback, NoPageSkipsOnlyThePageTimeRule) {
+  auto a = attempt();
+  a.time_on_page = std::nullopt;
+  EXPECT_EQ(check(a), "allowed");
+  a.honeypot_filled = true;
+  EXPECT_EQ(check(a), "honeypot_filled");
+  a.honeypot_filled = false;
+  a.ip = "";
+  a.browser_id = "";
+  FraudHistory h;
+  h.number_requests = {kNow - 1min};
+  EXPECT_EQ(check(a, h), "number_per_5_minutes");
+}
+
 // ---- the number ----
 
 TEST(CheckCallback, OnlyPersonalLineTypesPass) {

@@ -125,13 +125,19 @@ Result<std::string> normalize_phone(std::string_view raw) {
   return out;
 }
 
+Result<std::string> normalize_lead_name(std::string_view raw) {
+  const auto n = trim(raw);
+  if (!is_valid_utf8(n) || has_control(n)) return fail(Errc::bad_request, "'name' has invalid characters");
+  if (code_points(n) > kMaxLeadNameChars) return fail(Errc::bad_request, "'name' is longer than 100 characters");
+  return std::string(n);
+}
+
 Result<ContactForm> validate_contact_form(std::string_view name, std::string_view email, std::string_view phone,
                                           std::string_view message) {
   ContactForm f;
-  const auto n = trim(name);
-  if (!is_valid_utf8(n) || has_control(n)) return fail(Errc::bad_request, "'name' has invalid characters");
-  if (code_points(n) > kMaxLeadNameChars) return fail(Errc::bad_request, "'name' is longer than 100 characters");
-  f.name = std::string(n);
+  auto n = normalize_lead_name(name);
+  if (!n) return std::unexpected(n.error());
+  f.name = std::move(*n);
   if (!trim(email).empty()) {
     auto e = normalize_email(email);
     if (!e) return std::unexpected(e.error());

@@ -38,6 +38,8 @@ struct ContactForm {
 [[nodiscard]] Result<ContactForm> validate_contact_form(std::string_view name, std::string_view email,
                                                         std::string_view phone, std::string_view message);
 
+/// A person's name as given: trimmed; valid UTF-8 without control characters, at most 100 characters; may be "".
+[[nodiscard]] Result<std::string> normalize_lead_name(std::string_view raw);
 /// "Anna@Example.RU " -> "Anna@example.ru". One @, a dot in the domain, no spaces or controls, ≤ 254 bytes.
 [[nodiscard]] Result<std::string> normalize_email(std::string_view raw);
 /// "+7 (916) 123-45-67" -> "+79161234567", "8 916 123 45 67" -> "89161234567". Digits, spaces, dashes, dots,
