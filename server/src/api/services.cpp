@@ -70,4 +70,13 @@ std::string token_hash(std::string_view token) {
   return hex;
 }
 
+Result<std::string> hash_password(std::string_view password) {
+  char out[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+    return fail(Errc::unavailable, "the server is short of memory to hash a password; try again");
+  }
+  return std::string(out);
+}
+
 }  // namespace otk

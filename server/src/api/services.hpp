@@ -39,5 +39,8 @@ HttpResponse json_response(http::status status, std::string body);
 std::string random_token(std::size_t bytes = 32);
 /// Hex SHA-256: what is stored of visitor and session tokens.
 std::string token_hash(std::string_view token);
+/// An argon2id password hash (libsodium's interactive limits: ~64 MiB, tens of milliseconds — call it off the I/O
+/// threads). Error `unavailable` when the memory cannot be had.
+Result<std::string> hash_password(std::string_view password);
 
 }  // namespace otk

@@ -1,7 +1,6 @@
 // Team settings (docs/api.md, "Team and departments"): operators of the account (invite, roles, sites,
 // departments, limits, disabling), departments of a site and its ordered routing rules. Owners and admins
 // change; supervisors read. Every change reaches the desk and the connected consoles at once (team_changed).
-#include <sodium.h>
 
 #include <algorithm>
 #include <cctype>
@@ -344,12 +343,10 @@ net::awaitable<HttpResponse> App::accept_invite(const HttpRequest& req, const st
   // argon2id costs ~64 MiB and tens of milliseconds: on the CPU pool, as at login.
   auto home = co_await net::this_coro::executor;
   co_await net::post(cpu_.get_executor(), net::use_awaitable);
-  char out[crypto_pwhash_STRBYTES];
-  const bool hashed = crypto_pwhash_str(out, secret.data(), secret.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                                        crypto_pwhash_MEMLIMIT_INTERACTIVE) == 0;
+  auto hashed = hash_password(secret);
   co_await net::post(home, net::use_awaitable);
-  if (!hashed) co_return error_response(s_.metrics, {Errc::unavailable, "the server is short of memory; try again"});
-  const std::string password_hash(out);
+  if (!hashed) co_return error_response(s_.metrics, hashed.error());
+  const std::string password_hash = std::move(*hashed);
   const auto now = s_.clock.now();
   auto accept = [hash_of_invite, password_hash, now](Storage& st) {
     return st.accept_invite(hash_of_invite, password_hash, now);

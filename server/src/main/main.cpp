@@ -22,6 +22,7 @@
 #include "api/callbacks.hpp"
 #include "core/engage/engage.hpp"
 #include "api/desk.hpp"
+#include "api/services.hpp"
 #include "api/webhooks.hpp"
 #include "core/callback/settings.hpp"
 #include "telephony/engine.hpp"
@@ -44,13 +45,10 @@ fs::path exe_dir() {
 
 std::string db_path(const fs::path& data) { return (data / "otklik.db").string(); }
 
-std::string hash_password(const std::string& password) {
-  char out[crypto_pwhash_STRBYTES];
-  if (crypto_pwhash_str(out, password.data(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
-                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
-    throw std::runtime_error("out of memory while hashing the password");
-  }
-  return out;
+std::string hashed_password(std::string_view password) {
+  auto hash = hash_password(password);
+  if (!hash) throw std::runtime_error(hash.error().message);
+  return std::move(*hash);
 }
 
 // The SIP engine behind the callback desk's port; none when [sip] listen is not set.
@@ -123,7 +121,7 @@ int serve(ServerConfig cfg) {
     std::vector<std::string> origins{origin, "http://localhost:" + std::to_string(bound.port())};
     origins.insert(origins.end(), cfg.demo_origins.begin(), cfg.demo_origins.end());
     const std::string echo = cfg.demo_webhook ? origin + "/demo/webhook-echo" : "";
-    auto r = seed_demo(*writer, origins, hash_password(std::string(kDemoPassword)), clock.now(), echo);
+    auto r = seed_demo(*writer, origins, hashed_password(kDemoPassword), clock.now(), echo);
     if (!r) throw std::runtime_error("demo data: " + r.error().message);
   }
 
@@ -360,7 +358,7 @@ int main(int argc, char** argv) {
       if (!account) throw std::runtime_error(account.error().message);
       auto before = st.credentials_by_email(u_email);
       const bool existing_operator = before && *before;
-      auto op = st.upsert_operator(*account, u_email, u_name, hash_password(u_password), *parse_role(u_role), clock.now());
+      auto op = st.upsert_operator(*account, u_email, u_name, hashed_password(u_password), *parse_role(u_role), clock.now());
       if (!op) throw std::runtime_error(op.error().message);
       for (const auto& key : u_sites) {
         auto site = st.site_by_key(key);
