@@ -1,6 +1,7 @@
 // Team settings end to end in Chromium: the demo owner invites someone in «Команда» and copies the link; the person
 // opens it in a fresh browser, chooses a password and lands in the desk; the owner adds them to a new department in
-// «Отделы» with a routing rule for /developers*; a visitor writing from such a page reaches them; «Отключить» sends
+// «Отделы» with a routing rule for /developers*; a visitor writing from such a page reaches them; made an admin, they
+// see «Настройки» at once; «Отключить» sends
 // their console back to the login screen, which then says their access is off.
 // OTK_SHOTS=DIR saves screenshots of both sections (desktop and phone) there as team-*.png.
 import { test, before, after } from 'node:test';
@@ -99,9 +100,17 @@ test('invite in the console, accept in a new browser, join a department with a r
   assert.deepEqual([conv.department?.name, conv.operator?.name], ['Разработчикам', 'Нина Котова']);
   v.close();
 
-  // «Отключить»: Nina's console drops to the login screen at once, and her password no longer lets her in.
+  // Made an admin, Nina gets «Настройки» in the console she has open, without reloading it.
   await openSection(page, 'team');
   const row = page.locator('tr[data-operator]', { hasText: 'Нина Котова' });
+  assert.equal(await nina.locator('[data-tab="settings"]').count(), 0, 'an operator has no settings');
+  await row.getByRole('button', { name: 'Изменить' }).click();
+  await page.locator('.team-settings select[name="role"]').last().selectOption('admin');
+  await page.locator('.team-settings').getByRole('button', { name: 'Сохранить' }).click();
+  await row.getByText('Администратор').waitFor();
+  await nina.locator('[data-tab="settings"]').waitFor();
+
+  // «Отключить»: Nina's console drops to the login screen at once, and her password no longer lets her in.
   page.once('dialog', (d) => d.accept());
   await row.getByRole('button', { name: 'Отключить' }).click();
   await row.getByText('отключён').waitFor();

@@ -201,8 +201,10 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
   const [openId, setOpenId] = useState(0);
   const [asNote, setAsNote] = useState(false);
   const [view, setView] = useState<'chats' | 'all' | 'leads' | 'calls' | 'canned' | 'settings' | 'reports'>('chats');
-  const canEngage = session.operator.role === 'owner' || session.operator.role === 'admin';
-  const canSupervise = session.operator.role !== 'operator';
+  // The role as the desk's last welcome says: an owner changing it reconnects this socket (4003), no reload needed.
+  const role = client.me?.role ?? session.operator.role;
+  const canEngage = role === 'owner' || role === 'admin';
+  const canSupervise = role !== 'operator';
   const [canned, setCanned] = useState<Canned[]>([]);
   const [pick, setPick] = useState(0);
   useEffect(() => { void loadCanned().then(setCanned); }, []);
@@ -358,12 +360,12 @@ function Desk({ session, onOut }: { session: Session; onOut: () => void }) {
       {notice && <div class="offline rated" role="status">{notice}</div>}
       {client.online && client.presence !== 'online' && <div class="offline away">{t.awayHint}</div>}
       {view === 'leads' ? <Leads client={client} csrf={session.csrf} sites={client.sites} />
-        : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={session.operator.role !== 'operator'} />
+        : view === 'calls' ? <Calls client={client} sites={client.sites} csrf={session.csrf} canBlock={canSupervise} />
         : view === 'all' && canSupervise ? <AllChats client={client} me={session.operator.id} onOpen={(id) => { setView('chats'); setOpenId(id); }} />
-        : view === 'settings' && canEngage ? <Settings sites={client.sites} csrf={session.csrf} me={session.operator} />
-        : view === 'reports' ? <Reports sites={client.sites} canStatement={session.operator.role !== 'operator'} />
+        : view === 'settings' && canEngage ? <Settings sites={client.sites} csrf={session.csrf} me={client.me ?? session.operator} />
+        : view === 'reports' ? <Reports sites={client.sites} canStatement={canSupervise} />
         : view === 'canned' ? <CannedTab list={canned} setList={setCanned} csrf={session.csrf} sites={client.sites}
-            canEdit={session.operator.role !== 'operator'} /> : <>
+            canEdit={canSupervise} /> : <>
       <aside class="list" aria-label={t.conversations}>
         {client.list().length === 0 && <p class="muted pad">{t.empty}</p>}
         {client.list().map((c: Conv) => (
