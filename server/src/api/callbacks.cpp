@@ -287,6 +287,11 @@ net::awaitable<Result<CallbackAnswer>> CallbackDesk::submit(const Site& site, st
     co_return answer({r, true, over ? "ended" : r.status == "scheduled" ? "scheduled" : "calling_operator", "",
                       over ? r.status : ""});
   }
+  using Outcome = Metrics::CallbackOutcome;
+  if (verdict.refusal) s_.metrics.callback_refused(verdict.refusal->rule);
+  s_.metrics.callback_requested(verdict.refusal ? Outcome::refused : !rec.allowed ? Outcome::unavailable
+                                : r.status == "scheduled"                      ? Outcome::scheduled
+                                                                               : Outcome::placed);
   if (verdict.refusal && verdict.refusal->suspends_site) {
     // Out of minutes or money for the day or the month: nobody gets a callback until someone acts. Say so loudly.
     spdlog::warn("site {}: callbacks suspended by {}", site.key, rec.rule);
@@ -310,9 +315,11 @@ net::awaitable<void> CallbackDesk::place(CallbackRecord r, CallbackSettings sett
   if (call) {
     // Inserted before this handler yields: the engine's first update is posted to this strand and runs after.
     live_[*call] = Live{r.id, r.site, r.visitor, r.client_id, settings.billing, "calling_operator", false};
+    s_.metrics.callback_started();
     co_return;
   }
   spdlog::error("callback {}: could not place the call: {}", r.id.value, call.error().message);
+  s_.metrics.callback_ended(CallStatus::failed_technical, 0, false);
   const auto now = s_.clock.now();
   const CallbackUpdate u{std::string(status_name(CallStatus::failed_technical)), std::nullopt, now, 0, 0, 0, "[]"};
   const auto id = r.id;
@@ -401,6 +408,7 @@ net::awaitable<void> CallbackDesk::update_here(std::uint64_t call, Call snapshot
       const auto status = *snapshot.status;
       const auto talk = talk_time(snapshot);
       const auto charge = charge_call(live.billing, status, talk);
+      s_.metrics.callback_ended(status, talk.count(), true);
       const CallbackUpdate u{std::string(status_name(status)), snapshot.started, snapshot.ended, talk.count(),
                              charge.billed_seconds, charge.amount, legs_json(snapshot)};
       const auto id = live.id;

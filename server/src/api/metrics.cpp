@@ -13,6 +13,12 @@ void Metrics::commit(double seconds, std::size_t jobs, bool ok) {
   if (!ok) commit_failures_++;
 }
 
+void Metrics::callback_ended(CallStatus s, std::int64_t talk_ms, bool placed) {
+  callback_calls_[static_cast<std::size_t>(s)]++;
+  callback_talk_ms_ += static_cast<long>(talk_ms);
+  if (placed) callback_live_--;
+}
+
 std::string Metrics::render(long http_connections) const {
   std::string out;
   auto line = [&](std::string_view text) { out.append(text).push_back('\n'); };
@@ -45,6 +51,33 @@ std::string Metrics::render(long http_connections) const {
   line("# HELP otk_http_requests_total Plain HTTP requests answered.");
   line("# TYPE otk_http_requests_total counter");
   line(fmt::format("otk_http_requests_total {}", http_requests.load()));
+  line("# HELP otk_callback_requests_total New callback requests (widget and API; resends not counted), by outcome.");
+  line("# TYPE otk_callback_requests_total counter");
+  constexpr std::array<std::string_view, 4> kOutcomes{"placed", "scheduled", "refused", "unavailable"};
+  for (std::size_t i = 0; i < kOutcomes.size(); ++i)
+    line(fmt::format("otk_callback_requests_total{{outcome=\"{}\"}} {}", kOutcomes[i], callback_requests_[i].load()));
+  line("# HELP otk_callback_refusals_total Callback requests refused by the anti-fraud rules, by rule.");
+  line("# TYPE otk_callback_refusals_total counter");
+  for (std::size_t i = 0; i < kFraudRuleCount; ++i) {
+    line(fmt::format("otk_callback_refusals_total{{rule=\"{}\"}} {}", fraud_rule_name(static_cast<FraudRule>(i)),
+                     callback_refusals_[i].load()));
+  }
+  line("# HELP otk_callback_calls_total Placed callback calls that ended, by final status.");
+  line("# TYPE otk_callback_calls_total counter");
+  for (std::size_t i = 0; i < kCallStatusCount; ++i) {
+    const auto s = static_cast<CallStatus>(i);
+    if (s == CallStatus::scheduled || s == CallStatus::rejected_invalid_number || s == CallStatus::rejected_fraud_rule ||
+        s == CallStatus::rate_limited) {
+      continue;  // never the end of a placed call
+    }
+    line(fmt::format("otk_callback_calls_total{{status=\"{}\"}} {}", status_name(s), callback_calls_[i].load()));
+  }
+  line("# HELP otk_callback_live_calls Callback calls placed and not yet ended.");
+  line("# TYPE otk_callback_live_calls gauge");
+  line(fmt::format("otk_callback_live_calls {}", callback_live_.load()));
+  line("# HELP otk_callback_talk_seconds_total Talk time of connected callback calls.");
+  line("# TYPE otk_callback_talk_seconds_total counter");
+  line(fmt::format("otk_callback_talk_seconds_total {:.3f}", callback_talk_ms_.load() / 1e3));
   return out;
 }
 

@@ -102,6 +102,16 @@ describe('callback requested over REST', () => {
     const refused = await soon.json();
     assert.deepEqual([refused.state, refused.callback.status], ['refused', 'rate_limited']);
     assert.match(refused.message, /звон/i);
+
+    // What operations watch (docs/operations.md, "Metrics"): one call placed and connected, one refusal by its rule.
+    const metrics = await (await fetch(`${srv.url}/metrics`)).text();
+    const value = (name) => Number(metrics.match(new RegExp(`^${name.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm'))?.[1]);
+    assert.equal(value('otk_callback_requests_total{outcome="placed"}'), 1);
+    assert.equal(value('otk_callback_requests_total{outcome="refused"}'), 1);
+    assert.equal(value('otk_callback_refusals_total{rule="number_per_5_minutes"}'), 1);
+    assert.equal(value('otk_callback_calls_total{status="connected"}'), 1);
+    assert.equal(value('otk_callback_live_calls'), 0);
+    assert.ok(value('otk_callback_talk_seconds_total') >= 0.9, 'the talk time is counted');
   });
 
   test('every other rule applies: per-address limits with the address the backend saw, opt-outs; outside hours it is scheduled', async () => {
