@@ -39,6 +39,7 @@ class SofiaSipControl final : public SipControl {
   Result<void> cancel(LegKey leg, const std::optional<Reason>& reason) override;
   Result<void> bye(LegKey leg, const std::optional<Reason>& reason) override;
   Result<void> reinvite(LegKey leg, std::string_view sdp) override;
+  Result<void> respond_reinvite(LegKey leg, int code, std::string_view sdp, int retry_after) override;
   void release(LegKey leg) override;
 
   /// nua_shutdown(): the NUA ends what is left (BYE/CANCEL) and waits for its transactions; `done` runs on the
