@@ -72,6 +72,9 @@ Result<std::unique_ptr<SofiaSipControl>> SofiaSipControl::create(su_root_s* root
   std::unique_ptr<SofiaSipControl> self(new SofiaSipControl(sink));
   self->nua_ = nua_create(root, on_nua_event, self.get(), NUTAG_URL(options.bind_url.c_str()),
                           NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOACK(0), NUTAG_UPDATE_REFRESH(1),
+                          // RFC 4028's floor. Sofia's default of 120 s refused a phone's 90 s refresh with 422 and
+                          // stretched a 90 s interval the phone had chosen to 120 s (the session timer test).
+                          NUTAG_MIN_SE(90),
                           SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
                           // The kernel's default UDP buffers (~208 KiB) drop datagrams when hundreds of calls start
                           // or end at once, and each drop costs a 500 ms retransmission (the SIP load bench).

@@ -81,6 +81,30 @@ class Sipp {
     return line("Via") + line("CSeq");
   }
 
+  /// When SIPp traced each message it sent (`sent`) or received whose first line starts with `start`, in seconds
+  /// since midnight (from the trace's time stamps; the tests do not run across midnight).
+  std::vector<double> times(bool sent, std::string_view start) const {
+    std::vector<double> out;
+    const std::string t = trace();
+    const std::string separator = "----------------------------------------------- ";
+    const std::string marker = sent ? "message sent" : "message received";
+    for (std::size_t pos = 0; (pos = t.find(separator, pos)) != std::string::npos;) {
+      pos += separator.size();
+      const auto line_end = t.find('\n', pos);
+      const auto next = t.find('\n', line_end + 1);
+      if (line_end == std::string::npos || next == std::string::npos) break;
+      if (t.substr(line_end + 1, next - line_end - 1).find(marker) == std::string::npos) continue;
+      const auto first = t.find_first_not_of("\r\n", next);
+      if (first == std::string::npos || t.compare(first, start.size(), start) != 0) continue;
+      const std::string stamp = t.substr(pos, line_end - pos);  // "2026-12-01\t07:47:25.579987" or with a space
+      const auto clock = stamp.find(':');
+      if (clock == std::string::npos || clock < 2) continue;
+      const auto hms = stamp.substr(clock - 2);
+      out.push_back(std::stoi(hms.substr(0, 2)) * 3600.0 + std::stoi(hms.substr(3, 2)) * 60.0 + std::stod(hms.substr(6)));
+    }
+    return out;
+  }
+
   /// What SIPp traced: every message it sent and received.
   std::string trace() const { return read_file(dir_ / (name_ + ".msg")); }
   std::string errors() const { return read_file(dir_ / (name_ + ".err")) + read_file(dir_ / (name_ + ".out")); }
@@ -751,6 +775,50 @@ TEST_F(TelephonyTest, OfferlessReinviteGetsOurOfferAndOnlyAChangedAnswerIsForwar
   EXPECT_NE(body_of(op_invites[2]).find("s=visitor-moved\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50002 RTP/AVP 0\r\n"),
             std::string::npos)
       << op_invites[2];
+}
+
+// RFC 4028 session timers, refreshed by UPDATE without SDP (NUTAG_UPDATE_REFRESH). The operator's phone
+// answers Session-Expires: 90;refresher=uac, so the engine (the UAC of every leg) must refresh its leg: an UPDATE
+// without a body within the 90 s, about half-way. The visitor's phone answers refresher=uas and refreshes its leg
+// itself with an UPDATE 30 s in, which must get 200; we must not refresh that leg ourselves. Both run in one call,
+// about 50 s: the test has its own CTest entry (telephony_session_timer_siptest) to run beside the others.
+TEST_F(TelephonyTest, SessionTimerRefreshesByUpdateBothWays) {
+  auto op = sipp("operator", "op_answer_session_timer_uac.xml", 100s);
+  auto visitor = sipp("visitor", "visitor_session_timer_uas.xml", 100s);
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.max_talk = 300s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator", 90s);
+  expect_passed(*visitor, "visitor", 15s);
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::operator_);  // its BYE after the refresh: the session never expired
+  EXPECT_GE(talk_time(*call), 39s);
+
+  const auto updates = op->received("UPDATE");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(header(updates[0], "Content-Length"), "0");
+  EXPECT_EQ(header(updates[0], "Session-Expires"), "90;refresher=uac") << "the phone's interval, kept";
+  EXPECT_EQ(op->received("INVITE").size(), 2u) << "refreshed by UPDATE, not by re-INVITE";
+  // The refresh interval counts from the bridge's 200 (a re-INVITE refreshes too).
+  const auto refreshed = op->times(false, "UPDATE ");
+  ASSERT_EQ(refreshed.size(), 1u);
+  double bridged = 0;  // the last 200 the phone sent before the UPDATE: the bridge's (or its retransmission)
+  for (const double t : op->times(true, "SIP/2.0 200")) {
+    if (t < refreshed[0]) bridged = t;
+  }
+  const double after = refreshed[0] - bridged;
+  EXPECT_GE(after, 39.0);  // sofia picks 40..50 s for 90 (half, +-5 s)
+  EXPECT_LE(after, 62.0);
+  std::cerr << "the engine refreshed the operator's leg " << after << " s after the bridge\n";
+
+  const auto oks = responses(*visitor, "200", "UPDATE");
+  ASSERT_EQ(oks.size(), 1u);
+  EXPECT_EQ(header(oks[0], "Session-Expires"), "90;refresher=uas") << oks[0];
+  EXPECT_TRUE(visitor->received("UPDATE").empty()) << "the visitor refreshes its own leg";
+  EXPECT_EQ(visitor->received("INVITE").size(), 1u);
 }
 
 /// The NUA adapter alone, on a loop the test steps itself.
