@@ -5,6 +5,9 @@
 //   INVITE visitor (no SDP)  -> 200 with the visitor's offer  -> re-INVITE operator with the visitor's offer
 //   -> 200 with the operator's answer -> ACK operator, ACK visitor with the operator's answer -> talking.
 //
+// While they talk, a phone's re-INVITE (hold, a codec change) is relayed: its offer goes to the other phone in a
+// re-INVITE of ours and that phone's answer comes back in the 200 (Call::relay, one at a time).
+//
 // This module owns the state machine and the call's record, nothing else: it says which leg to INVITE, CANCEL,
 // ACK or BYE and which timers to start. The SIP adapter (telephony/) feeds it events and executes its commands in
 // the order given; it owns the dialogs, the SDP bodies and the real timers. Pure: no I/O, no threads, no clock
