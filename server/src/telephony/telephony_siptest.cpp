@@ -746,6 +746,38 @@ TEST_F(TelephonyTest, RefusedRelayIsPassedBackAndTheCallGoesOn) {
   EXPECT_EQ(header(byes[0], "Reason"), "") << "the visitor's own BYE, forwarded as it came";
 }
 
+// The operator never answers the relayed hold: after reinvite_timeout the visitor gets 500 with Retry-After, our
+// re-INVITE is CANCELled (its 487 ACKed), and the call goes on.
+TEST_F(TelephonyTest, SilentRelayIsCancelledAndThePhoneToldToRetry) {
+  auto op = sipp("operator", "op_answer_relay_silent.xml");
+  auto visitor = sipp("visitor", "visitor_hold_timeout.xml");
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.reinvite_timeout = 1s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+  const auto refused = responses(*visitor, "500", "INVITE");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(header(refused[0], "Retry-After"), "5");
+  const auto asked = visitor->times(true, "INVITE ");
+  const auto told = visitor->times(false, "SIP/2.0 500");
+  ASSERT_FALSE(asked.empty());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_GE(told[0] - asked[0], 0.95);
+  EXPECT_LT(told[0] - asked[0], 3.0);
+  const auto cancels = op->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "CSeq").substr(0, header(cancels[0], "CSeq").find(' ')),
+            header(op->received("INVITE").at(2), "CSeq").substr(0, header(cancels[0], "CSeq").find(' ')))
+      << "the CANCEL is the relayed re-INVITE's";
+  EXPECT_EQ(op->received("ACK").size(), 3u);  // hold, bridge, the 487
+}
+
 // Offerless re-INVITEs from the visitor: each 200 offers what the visitor has from us (the operator's answer)
 // under the next o= version; an answer that changes nothing stays with us, one that moves the visitor's RTP goes
 // to the operator as a re-INVITE.
