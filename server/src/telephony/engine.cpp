@@ -229,7 +229,9 @@ struct CallbackEngine::Impl final : SipEventSink {
     auto step = on_event(slot.call, event, clock->now());
     if (!step) {
       spdlog::warn("call {}: event refused in state {}: {}", id, state_name(slot.call.state), step.error().message);
-      if (const auto* r = std::get_if<RemoteReinvite>(&event)) {  // a phone must never wait for nothing
+      const auto* r = std::get_if<RemoteReinvite>(&event);
+      const bool known = r != nullptr && (r->leg.party == Party::visitor || r->leg.attempt < slot.operators.size());
+      if (known) {  // a phone must never wait for nothing
         report(slot, r->leg, "re-INVITE 500", control->respond_reinvite(leg_slot(slot, r->leg).key, 500, {}, 0));
       }
       return;
