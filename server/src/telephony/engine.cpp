@@ -55,11 +55,18 @@ struct TimerSlot {
   }
 };
 
-/// One leg of a call as the adapter sees it: its SIP dialog, the offer its 2xx carried, and our SDP origin on it.
+/// One leg of a call as the adapter sees it: its SIP dialog, our SDP origin on it, and the bodies of its session.
+/// `local`/`remote` are the descriptions in force (what we last sent the phone, what it last sent us); the rest
+/// wait for an offer/answer exchange to complete before they become those.
 struct LegSlot {
   LegKey key = 0;
-  std::string offer;
   std::optional<sdp::Origin> origin;
+  std::string offer;     // from its 2xx to our INVITE
+  std::string local;     // the last body we sent it that took effect
+  std::string remote;    // the last body it sent us that took effect
+  std::string proposed;  // from the phone, not passed on yet: its re-INVITE's offer, or the answer in its ACK
+  std::string sending;   // the offer of our re-INVITE that is out on this leg
+  std::string answer;    // the answer in the 2xx to that re-INVITE
 };
 
 struct CallSlot {
@@ -68,7 +75,6 @@ struct CallSlot {
   CallbackRequest request;
   std::vector<LegSlot> operators;  // by attempt
   LegSlot visitor;
-  std::string operator_answer;  // from the winner's 2xx to the bridging re-INVITE
   std::vector<std::unique_ptr<TimerSlot>> timers;
 };
 
@@ -223,6 +229,11 @@ struct CallbackEngine::Impl final : SipEventSink {
     auto step = on_event(slot.call, event, clock->now());
     if (!step) {
       spdlog::warn("call {}: event refused in state {}: {}", id, state_name(slot.call.state), step.error().message);
+      const auto* r = std::get_if<RemoteReinvite>(&event);
+      const bool known = r != nullptr && (r->leg.party == Party::visitor || r->leg.attempt < slot.operators.size());
+      if (known) {  // a phone must never wait for nothing
+        report(slot, r->leg, "re-INVITE 500", control->respond_reinvite(leg_slot(slot, r->leg).key, 500, {}, 0));
+      }
       return;
     }
     for (const auto& command : step->commands) std::visit([&](const auto& c) { execute(slot, c); }, command);
@@ -316,12 +327,15 @@ struct CallbackEngine::Impl final : SipEventSink {
       return;
     }
     report(slot, c.leg, "ACK", control->ack(ls.key, *hold));
+    ls.local = *hold;
+    ls.remote = ls.offer;
   }
 
   void execute(CallSlot& slot, const ReinviteOperatorWithOffer& c) {
     LegSlot& op = slot.operators.at(c.attempt);
     auto offer = sdp::restamp(slot.visitor.offer, *op.origin);
     Result<void> sent = offer ? control->reinvite(op.key, *offer) : std::unexpected(offer.error());
+    if (sent) op.sending = *offer;
     if (!sent) {
       // The bridge cannot be attempted: report it as the operator refusing the offer, which ends the call.
       spdlog::error("call {}: cannot re-INVITE op#{}: {}", slot.id, c.attempt, sent.error().message);
@@ -330,11 +344,74 @@ struct CallbackEngine::Impl final : SipEventSink {
   }
 
   void execute(CallSlot& slot, const AckOperatorReinvite& c) {
-    report(slot, LegId::operator_attempt(c.attempt), "ACK", control->ack(slot.operators.at(c.attempt).key, {}));
+    ack_reinvite(slot, LegId::operator_attempt(c.attempt));
+  }
+  void execute(CallSlot& slot, const AckReinvite& c) { ack_reinvite(slot, c.leg); }
+
+  /// ACKs the 2xx to our re-INVITE on `leg`: its offer and the phone's answer are now that leg's session.
+  void ack_reinvite(CallSlot& slot, LegId leg) {
+    LegSlot& ls = leg_slot(slot, leg);
+    report(slot, leg, "ACK", control->ack(ls.key, {}));
+    ls.local = ls.sending;
+    ls.remote = ls.answer;  // AckVisitorWithAnswer, which follows on the bridge, reads `answer` too
+  }
+
+  /// The leg the other party of the talk is on.
+  LegSlot& other_leg(CallSlot& slot, LegId leg) {
+    return leg.party == Party::visitor ? slot.operators.at(slot.call.winner.value()) : slot.visitor;
+  }
+
+  void execute(CallSlot& slot, const RelayOffer& c) {
+    LegSlot& to = leg_slot(slot, c.to);
+    auto offer = sdp::restamp(leg_slot(slot, c.from).proposed, *to.origin);
+    Result<void> sent = offer ? control->reinvite(to.key, *offer) : std::unexpected(offer.error());
+    if (!sent) {
+      // Nothing went out: to the machine, the other phone refused it (a malformed offer is 488 to its sender).
+      spdlog::warn("call {}: cannot relay a re-INVITE from {} to {}: {}", slot.id, leg_text(c.from), leg_text(c.to),
+                   sent.error().message);
+      pending.emplace_back(slot.id, ReinviteFailed{488});
+      return;
+    }
+    to.sending = std::move(*offer);
+  }
+
+  void execute(CallSlot& slot, const AcceptReinviteWithAnswer& c) {
+    LegSlot& ls = leg_slot(slot, c.leg);
+    auto answer = sdp::restamp(other_leg(slot, c.leg).remote, *ls.origin);  // ACKed just before: now its session
+    if (!answer) {
+      spdlog::error("call {}: the answer to {}'s re-INVITE is unusable: {}", slot.id, leg_text(c.leg),
+                    answer.error().message);
+      report(slot, c.leg, "re-INVITE 500", control->respond_reinvite(ls.key, 500, {}, 0));
+      return;
+    }
+    report(slot, c.leg, "re-INVITE 200", control->respond_reinvite(ls.key, 200, *answer, 0));
+    ls.local = std::move(*answer);
+    ls.remote = std::move(ls.proposed);
+  }
+
+  void execute(CallSlot& slot, const AcceptReinviteAsBefore& c) {
+    LegSlot& ls = leg_slot(slot, c.leg);
+    auto body = sdp::restamp(ls.local, *ls.origin);
+    if (!body) {
+      spdlog::error("call {}: no description to give {}: {}", slot.id, leg_text(c.leg), body.error().message);
+      report(slot, c.leg, "re-INVITE 500", control->respond_reinvite(ls.key, 500, {}, 0));
+      return;
+    }
+    report(slot, c.leg, "re-INVITE 200", control->respond_reinvite(ls.key, 200, *body, 0));
+    ls.local = std::move(*body);
+    if (!ls.proposed.empty()) ls.remote = std::move(ls.proposed);  // an unchanged offer, its o= line aside
+  }
+
+  void execute(CallSlot& slot, const RefuseReinvite& c) {
+    LegSlot& ls = leg_slot(slot, c.leg);
+    ls.proposed.clear();
+    report(slot, c.leg, "re-INVITE " + std::to_string(c.code),
+           control->respond_reinvite(ls.key, c.code, {}, c.retry_after));
   }
 
   void execute(CallSlot& slot, const AckVisitorWithAnswer&) {
-    auto answer = sdp::restamp(slot.operator_answer, *slot.visitor.origin);
+    const std::string& operator_answer = slot.operators.at(slot.call.winner.value()).answer;
+    auto answer = sdp::restamp(operator_answer, *slot.visitor.origin);
     if (!answer) {
       spdlog::error("call {}: the operator's answer is unusable: {}", slot.id, answer.error().message);
       report(slot, LegId::visitor(), "ACK", control->ack(slot.visitor.key, {}));
@@ -342,6 +419,8 @@ struct CallbackEngine::Impl final : SipEventSink {
       return;
     }
     report(slot, LegId::visitor(), "ACK", control->ack(slot.visitor.key, *answer));
+    slot.visitor.local = std::move(*answer);
+    slot.visitor.remote = slot.visitor.offer;
   }
 
   void execute(CallSlot& slot, const StartTimer& c) {
@@ -405,11 +484,41 @@ struct CallbackEngine::Impl final : SipEventSink {
   void on_leg(const LegReinviteAnswered& e) {
     auto [slot, leg] = lookup(e.leg);
     if (slot == nullptr) return;
-    slot->operator_answer = e.sdp;
+    leg_slot(*slot, leg).answer = e.sdp;
     deliver(slot->id, ReinviteAnswered{});
   }
   void on_leg(const LegReinviteFailed& e) {
-    if (auto [slot, leg] = lookup(e.leg); slot) deliver(slot->id, ReinviteFailed{e.code});
+    auto [slot, leg] = lookup(e.leg);
+    if (slot == nullptr) return;
+    leg_slot(*slot, leg).sending.clear();
+    deliver(slot->id, ReinviteFailed{e.code});
+  }
+  void on_leg(const LegReinviteReceived& e) {
+    auto [slot, leg] = lookup(e.leg);
+    if (slot == nullptr) {
+      report_unknown(control->respond_reinvite(e.leg, 481, {}, 0));
+      return;
+    }
+    LegSlot& ls = leg_slot(*slot, leg);
+    ls.proposed = e.sdp;
+    const bool offer = !e.sdp.empty();
+    deliver(slot->id, RemoteReinvite{leg, offer, offer && !sdp::same_session(e.sdp, ls.remote)});
+  }
+  void on_leg(const LegAckReceived& e) {
+    auto [slot, leg] = lookup(e.leg);
+    if (slot == nullptr) return;
+    LegSlot& ls = leg_slot(*slot, leg);
+    bool changed = false;
+    if (!e.sdp.empty()) {  // the answer to the offer in our 2xx: in force on this dialog from now on
+      changed = !sdp::same_session(e.sdp, ls.remote);
+      ls.remote = e.sdp;
+      ls.proposed = e.sdp;
+    }
+    deliver(slot->id, RemoteReinviteAcked{leg, changed});
+  }
+
+  void report_unknown(const Result<void>& r) {
+    if (!r) spdlog::error("sip: answering a re-INVITE of a forgotten leg failed: {}", r.error().message);
   }
 };
 

@@ -111,6 +111,17 @@ Result<std::string> hold_answer(std::string_view offer, Origin& origin) {
   return crlf_join(out);
 }
 
+bool same_session(std::string_view a, std::string_view b) {
+  auto pa = parse(a);
+  auto pb = parse(b);
+  if (!pa || !pb || pa->lines.size() != pb->lines.size()) return false;
+  for (std::size_t i = 0; i < pa->lines.size(); ++i) {
+    if (pa->lines[i].starts_with("o=") && pb->lines[i].starts_with("o=")) continue;
+    if (pa->lines[i] != pb->lines[i]) return false;
+  }
+  return true;
+}
+
 Result<std::string> restamp(std::string_view body, Origin& origin) {
   auto parsed = parse(body);
   if (!parsed) return std::unexpected(parsed.error());

@@ -56,6 +56,11 @@ class Origin {
 /// without m= lines (some phones answer 488 to one). CRLF line ends.
 [[nodiscard]] Result<std::string> hold_answer(std::string_view offer, Origin& origin);
 
+/// Whether two bodies describe the same session but for their o= lines (line by line, line ends aside): a
+/// phone's re-INVITE or ACK that changes nothing needs no round through the other leg. False when either does
+/// not parse.
+[[nodiscard]] bool same_session(std::string_view a, std::string_view b);
+
 /// `body` with its o= line replaced by ours (the next version), otherwise unchanged, CRLF line ends. Used to pass
 /// the visitor's offer to the operator and the operator's answer to the visitor, each leg seeing one origin.
 [[nodiscard]] Result<std::string> restamp(std::string_view body, Origin& origin);

@@ -120,5 +120,18 @@ TEST(Sdp, AcceptsABodyAtTheSizeLimit) {
   EXPECT_FALSE(parse(body + "\n"));
 }
 
+TEST(Sdp, SameSessionIgnoresOnlyTheOriginAndLineEnds) {
+  const std::string a = "v=0\r\no=- 1 1 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5 RTP/AVP 0\r\na=sendrecv\r\n";
+  EXPECT_TRUE(same_session(a, a));
+  EXPECT_TRUE(same_session(a, "v=0\no=otklik 9 7 IN IP4 x\ns=-\nc=IN IP4 h\nt=0 0\nm=audio 5 RTP/AVP 0\na=sendrecv\n"));
+  EXPECT_FALSE(same_session(a, "v=0\r\no=- 1 2 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5 RTP/AVP 0\r\n"
+                               "a=sendonly\r\n"));                                   // hold
+  EXPECT_FALSE(same_session(a, "v=0\r\no=- 1 2 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 6 RTP/AVP 0\r\n"
+                               "a=sendrecv\r\n"));                                   // a new port
+  EXPECT_FALSE(same_session(a, "v=0\r\no=- 1 2 IN IP4 h\r\ns=-\r\nc=IN IP4 h\r\nt=0 0\r\nm=audio 5 RTP/AVP 0\r\n"));
+  EXPECT_FALSE(same_session(a, ""));
+  EXPECT_FALSE(same_session("", ""));  // nothing to compare: a caller must not take it for "unchanged"
+}
+
 }  // namespace
 }  // namespace otk::sdp

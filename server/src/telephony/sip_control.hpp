@@ -57,8 +57,16 @@ struct LegReinviteFailed {  // a final 300..699 to our re-INVITE
   LegKey leg = 0;
   int code = 0;
 };
-using SipEvent =
-    std::variant<LegProvisional, LegAnswered, LegFailed, LegRemoteBye, LegReinviteAnswered, LegReinviteFailed>;
+struct LegReinviteReceived {  // the far end re-INVITEs on the leg's dialog; `sdp` its offer ("" = none)
+  LegKey leg = 0;           // it waits for respond_reinvite() (but a 491 the control gave itself: no event)
+  std::string sdp;
+};
+struct LegAckReceived {  // the ACK of our 2xx to the far end's re-INVITE; `sdp` the answer it carried ("" = none)
+  LegKey leg = 0;
+  std::string sdp;
+};
+using SipEvent = std::variant<LegProvisional, LegAnswered, LegFailed, LegRemoteBye, LegReinviteAnswered,
+                              LegReinviteFailed, LegReinviteReceived, LegAckReceived>;
 
 class SipEventSink {
  public:
@@ -75,12 +83,17 @@ class SipControl {
   virtual Result<LegKey> invite(const InviteRequest& request) = 0;
   /// ACKs the 2xx of the leg's pending INVITE (initial or re-INVITE); `sdp` empty = no body.
   virtual Result<void> ack(LegKey leg, std::string_view sdp) = 0;
-  /// CANCELs the leg's pending initial INVITE, with an RFC 3326 Reason header when given.
+  /// CANCELs the leg's pending INVITE (the initial one, or our re-INVITE), with an RFC 3326 Reason header when
+  /// given.
   virtual Result<void> cancel(LegKey leg, const std::optional<Reason>& reason) = 0;
-  /// Sends BYE on the leg's dialog, with an RFC 3326 Reason header when given.
+  /// Sends BYE on the leg's dialog, with an RFC 3326 Reason header when given. A re-INVITE from the far end that
+  /// still awaits our answer is answered 487 first (RFC 3261 15.1.2).
   virtual Result<void> bye(LegKey leg, const std::optional<Reason>& reason) = 0;
   /// Sends a re-INVITE on the leg's confirmed dialog with `sdp` as its offer.
   virtual Result<void> reinvite(LegKey leg, std::string_view sdp) = 0;
+  /// Answers the far end's pending re-INVITE (LegReinviteReceived) with `code` (200..699), `sdp` as the body
+  /// ("" = none) and a Retry-After header of `retry_after` seconds when > 0. Error conflict when none is pending.
+  virtual Result<void> respond_reinvite(LegKey leg, int code, std::string_view sdp, int retry_after) = 0;
   /// The engine is done with the leg: no more events for it; its resources go once its transactions end.
   virtual void release(LegKey leg) = 0;
 };

@@ -20,6 +20,7 @@ struct SofiaSipControl::Leg {
   bool auth_tried = false;        // we answered one challenge: a second one means the credentials are wrong
   bool answered = false;          // the initial INVITE got its 2xx: later INVITE responses are the re-INVITE's
   bool reinvite_pending = false;  // a re-INVITE of ours awaits its final response
+  bool reinvite_received = false; // a re-INVITE from the far end awaits our final response
   bool terminated = false;        // the NUA says the call is over (nua_callstate_terminated)
   bool released = false;          // the engine is done with it
 };
@@ -41,7 +42,7 @@ std::optional<Reason> reason_of(const sip_t* sip) {
   return make_reason(r->re_protocol, r->re_cause, r->re_text ? r->re_text : "");
 }
 
-/// The SDP a response carries, or "" when it has none (or a body of another type, which we cannot bridge).
+/// The SDP a message carries, or "" when it has none (or a body of another type, which we cannot bridge).
 std::string sdp_of(const sip_t* sip) {
   if (sip == nullptr || sip->sip_payload == nullptr || sip->sip_payload->pl_len == 0) return {};
   const sip_content_type_t* ct = sip->sip_content_type;
@@ -71,6 +72,9 @@ Result<std::unique_ptr<SofiaSipControl>> SofiaSipControl::create(su_root_s* root
   std::unique_ptr<SofiaSipControl> self(new SofiaSipControl(sink));
   self->nua_ = nua_create(root, on_nua_event, self.get(), NUTAG_URL(options.bind_url.c_str()),
                           NUTAG_MEDIA_ENABLE(0), NUTAG_AUTOACK(0), NUTAG_UPDATE_REFRESH(1),
+                          // RFC 4028's floor. Sofia's default of 120 s refused a phone's 90 s refresh with 422 and
+                          // stretched a 90 s interval the phone had chosen to 120 s (the session timer test).
+                          NUTAG_MIN_SE(90),
                           SIPTAG_USER_AGENT_STR(options.user_agent.c_str()),
                           // The kernel's default UDP buffers (~208 KiB) drop datagrams when hundreds of calls start
                           // or end at once, and each drop costs a 500 ms retransmission (the SIP load bench).
@@ -141,6 +145,12 @@ Result<void> SofiaSipControl::cancel(LegKey key, const std::optional<Reason>& re
 Result<void> SofiaSipControl::bye(LegKey key, const std::optional<Reason>& reason) {
   auto leg = find(key, "BYE");
   if (!leg) return std::unexpected(leg.error());
+  if ((*leg)->reinvite_received) {
+    // RFC 3261 15.1.2: the dialog ends, so does the phone's pending re-INVITE (the other phone hung up while we
+    // relayed it).
+    (*leg)->reinvite_received = false;
+    nua_respond((*leg)->nh, SIP_487_REQUEST_TERMINATED, TAG_END());
+  }
   const std::string r = reason ? format_reason(*reason) : std::string();
   nua_bye((*leg)->nh, TAG_IF(reason.has_value(), SIPTAG_REASON_STR(r.c_str())), TAG_END());
   return {};
@@ -154,6 +164,21 @@ Result<void> SofiaSipControl::reinvite(LegKey key, std::string_view sdp) {
   const std::string body(sdp);
   (*leg)->reinvite_pending = true;
   nua_invite((*leg)->nh, SIPTAG_CONTENT_TYPE_STR(kSdpType), SIPTAG_PAYLOAD_STR(body.c_str()), TAG_END());
+  return {};
+}
+
+Result<void> SofiaSipControl::respond_reinvite(LegKey key, int code, std::string_view sdp, int retry_after) {
+  auto leg = find(key, "re-INVITE response");
+  if (!leg) return std::unexpected(leg.error());
+  if (!(*leg)->reinvite_received) return fail(Errc::conflict, "no re-INVITE from the far end awaits an answer");
+  if (code < 200 || code > 699) return fail(Errc::bad_request, "a final response is 200..699");
+  (*leg)->reinvite_received = false;
+  const std::string body(sdp);
+  const std::string after = std::to_string(retry_after);
+  const char* phrase = sip_status_phrase(code);
+  nua_respond((*leg)->nh, code, phrase != nullptr ? phrase : "Unknown", TAG_IF(!body.empty(), SIPTAG_CONTENT_TYPE_STR(kSdpType)),
+              TAG_IF(!body.empty(), SIPTAG_PAYLOAD_STR(body.c_str())),
+              TAG_IF(retry_after > 0, SIPTAG_RETRY_AFTER_STR(after.c_str())), TAG_END());
   return {};
 }
 
@@ -196,14 +221,25 @@ void SofiaSipControl::dispatch(int ev, int status, nua_handle_s* nh, Leg* leg, c
       if (!leg->released) sink_.on_sip_event(LegRemoteBye{leg->key, reason_of(sip)});
       return;
     case nua_i_invite:
-      // A re-INVITE from the far end. While ours is out it is glare: 491 makes the phone retry later (RFC 3261
-      // 14.2). Otherwise, bridging it would need a new offer/answer round through the other leg; until that
-      // exists, refuse it and keep the session as it is (a 488 leaves it unchanged).
+      // A re-INVITE from the far end. While ours is out on this dialog it is glare: 491 makes the phone retry
+      // later (RFC 3261 14.2), the engine need not know. Otherwise the engine decides (it relays it to the other
+      // leg while they talk) and answers with respond_reinvite().
       if (leg->reinvite_pending) {
         nua_respond(nh, SIP_491_REQUEST_PENDING, TAG_END());
-      } else {
+      } else if (leg->released) {
         nua_respond(nh, SIP_488_NOT_ACCEPTABLE, TAG_END());
+      } else {
+        leg->reinvite_received = true;
+        sink_.on_sip_event(LegReinviteReceived{leg->key, sdp_of(sip)});
       }
+      return;
+    case nua_i_ack:
+      if (!leg->released) sink_.on_sip_event(LegAckReceived{leg->key, sdp_of(sip)});
+      return;
+    case nua_i_cancel:
+      // The phone gave up on its re-INVITE; the NUA has answered it 487 (a relay under way still completes on
+      // the other leg: docs/telephony.md).
+      leg->reinvite_received = false;
       return;
     case nua_i_state: {
       int state = nua_callstate_init;

@@ -2,7 +2,8 @@
 // su_root_t that thread runs. The NUA is configured for third-party call control:
 //   NUTAG_MEDIA_ENABLE(0)   no SOA: the NUA neither makes nor checks SDP, we pass bodies as opaque payloads;
 //   NUTAG_AUTOACK(0)        we ACK 2xx ourselves, with the answer the bridge needs, when the bridge needs it;
-//   NUTAG_UPDATE_REFRESH(1) session-timer refreshes use UPDATE without SDP, never a new offer we cannot make.
+//   NUTAG_UPDATE_REFRESH(1) session-timer refreshes use UPDATE without SDP, never a new offer we cannot make;
+//   NUTAG_MIN_SE(90)        RFC 4028's minimum, so a phone may choose a 90 s session interval (sofia says 120).
 #pragma once
 #include <functional>
 #include <memory>
@@ -39,6 +40,7 @@ class SofiaSipControl final : public SipControl {
   Result<void> cancel(LegKey leg, const std::optional<Reason>& reason) override;
   Result<void> bye(LegKey leg, const std::optional<Reason>& reason) override;
   Result<void> reinvite(LegKey leg, std::string_view sdp) override;
+  Result<void> respond_reinvite(LegKey leg, int code, std::string_view sdp, int retry_after) override;
   void release(LegKey leg) override;
 
   /// nua_shutdown(): the NUA ends what is left (BYE/CANCEL) and waits for its transactions; `done` runs on the

@@ -44,11 +44,13 @@ std::string read_file(const fs::path& p) {
 /// One SIPp process playing one scenario as a UAS on its own port, for one call.
 class Sipp {
  public:
-  Sipp(const fs::path& dir, std::string name, const std::string& scenario)
+  /// `limit`: SIPp's own deadline for the whole run, after which it fails.
+  Sipp(const fs::path& dir, std::string name, const std::string& scenario, std::chrono::seconds limit = 30s)
       : name_(std::move(name)), port_(free_udp_port()), dir_(dir) {
     const std::string sf = std::string(OTK_SIPP_SCENARIOS) + "/" + scenario;
     std::vector<std::string> args = {OTK_SIPP_BINARY, "-sf", sf, "-i", "127.0.0.1", "-p", std::to_string(port_),
-                                     "-m", "1", "-nostdin", "-timeout", "30s", "-timeout_error",
+                                     "-m", "1", "-nostdin", "-timeout", std::to_string(limit.count()) + "s",
+                                     "-timeout_error",
                                      "-default_behaviors", "abortunexp",
                                      "-trace_msg", "-message_file", (dir / (name_ + ".msg")).string(),
                                      "-trace_err", "-error_file", (dir / (name_ + ".err")).string()};
@@ -79,11 +81,35 @@ class Sipp {
     return line("Via") + line("CSeq");
   }
 
+  /// When SIPp traced each message it sent (`sent`) or received whose first line starts with `start`, in seconds
+  /// since midnight (from the trace's time stamps; the tests do not run across midnight).
+  std::vector<double> times(bool sent, std::string_view start) const {
+    std::vector<double> out;
+    const std::string t = trace();
+    const std::string separator = "----------------------------------------------- ";
+    const std::string marker = sent ? "message sent" : "message received";
+    for (std::size_t pos = 0; (pos = t.find(separator, pos)) != std::string::npos;) {
+      pos += separator.size();
+      const auto line_end = t.find('\n', pos);
+      const auto next = t.find('\n', line_end + 1);
+      if (line_end == std::string::npos || next == std::string::npos) break;
+      if (t.substr(line_end + 1, next - line_end - 1).find(marker) == std::string::npos) continue;
+      const auto first = t.find_first_not_of("\r\n", next);
+      if (first == std::string::npos || t.compare(first, start.size(), start) != 0) continue;
+      const std::string stamp = t.substr(pos, line_end - pos);  // "2026-12-01\t07:47:25.579987" or with a space
+      const auto clock = stamp.find(':');
+      if (clock == std::string::npos || clock < 2) continue;
+      const auto hms = stamp.substr(clock - 2);
+      out.push_back(std::stoi(hms.substr(0, 2)) * 3600.0 + std::stoi(hms.substr(3, 2)) * 60.0 + std::stod(hms.substr(6)));
+    }
+    return out;
+  }
+
   /// What SIPp traced: every message it sent and received.
   std::string trace() const { return read_file(dir_ / (name_ + ".msg")); }
   std::string errors() const { return read_file(dir_ / (name_ + ".err")) + read_file(dir_ / (name_ + ".out")); }
   /// The received requests of one method, in order, as traced; UDP retransmissions (the same Via and CSeq
-  /// again, which a loaded machine provokes) count once.
+  /// again, which a loaded machine provokes) count once. "SIP/2.0" gives the responses, likewise.
   std::vector<std::string> received(std::string_view method) const {
     std::vector<std::string> out;
     std::set<std::string> seen;
@@ -97,7 +123,9 @@ class Sipp {
       std::string msg = t.substr(start, end - start);
       const auto first = msg.find_first_not_of("\r\n");
       if (first != std::string::npos && msg.compare(first, method.size() + 1, std::string(method) + " ") == 0) {
-        if (seen.insert(transaction_key(msg)).second) out.push_back(msg.substr(first));
+        // A response's status line is part of its key: a 100 and a 200 share the Via and CSeq.
+        const std::string status = method == "SIP/2.0" ? msg.substr(first, msg.find('\n', first) - first) : "";
+        if (seen.insert(status + transaction_key(msg)).second) out.push_back(msg.substr(first));
       }
       pos = end;
     }
@@ -142,8 +170,8 @@ class TelephonyTest : public ::testing::Test {
     fs::remove(dir_.parent_path(), ec);  // only once empty: the last passing test takes the run's folder
   }
 
-  std::unique_ptr<Sipp> sipp(std::string name, const std::string& scenario) {
-    auto s = std::make_unique<Sipp>(dir_, std::move(name), scenario);
+  std::unique_ptr<Sipp> sipp(std::string name, const std::string& scenario, std::chrono::seconds limit = 30s) {
+    auto s = std::make_unique<Sipp>(dir_, std::move(name), scenario, limit);
     EXPECT_TRUE(s->running());
     return s;
   }
@@ -176,8 +204,8 @@ class TelephonyTest : public ::testing::Test {
   }
 
   /// Checks that each SIPp finished its one call successfully, printing its errors if not.
-  static void expect_passed(Sipp& s, std::string_view who) {
-    const int rc = s.wait(15s);
+  static void expect_passed(Sipp& s, std::string_view who, std::chrono::milliseconds limit = 15s) {
+    const int rc = s.wait(limit);
     EXPECT_EQ(rc, 0) << who << " SIPp failed:\n" << s.errors();
   }
 
@@ -195,6 +223,27 @@ std::string header(const std::string& msg, std::string_view name) {
   const auto start = msg.find_first_not_of(' ', pos + name.size() + 2);
   const auto end = msg.find_first_of("\r\n", start);
   return msg.substr(start, end - start);
+}
+
+/// The body of a traced message (after the blank line), "" when it has none.
+std::string body_of(const std::string& msg) {
+  const auto at = msg.find("\r\n\r\n");
+  return at == std::string::npos ? std::string() : msg.substr(at + 4);
+}
+
+/// The o= line of our SDP in a message ("o=otklik <session> <version> IN IP4 ..."), "" when none.
+std::string our_origin(const std::string& msg) {
+  const auto o = msg.find("o=otklik ");
+  return o == std::string::npos ? std::string() : msg.substr(o, msg.find_first_of("\r\n", o) - o);
+}
+
+/// "o=otklik 123 4 IN IP4 127.0.0.1" -> {"123", 4}: the session id and the version.
+std::pair<std::string, int> origin_parts(const std::string& o) {
+  std::istringstream in(o.substr(o.find(' ') + 1));
+  std::string session;
+  int version = -1;
+  in >> session >> version;
+  return {session, version};
 }
 
 std::string md5_hex(const std::string& text) {
@@ -620,6 +669,188 @@ TEST_F(TelephonyTest, TwoCallsAtOnceStayApart) {
   ASSERT_TRUE(call_b);
   EXPECT_EQ(call_a->status, CallStatus::connected);
   EXPECT_EQ(call_b->status, CallStatus::visitor_busy);
+}
+
+/// The responses SIPp received with `code` to requests of `method` ("200", "INVITE"), in order.
+std::vector<std::string> responses(const Sipp& s, std::string_view code, std::string_view method) {
+  std::vector<std::string> out;
+  for (auto& r : s.received("SIP/2.0")) {
+    if (r.rfind("SIP/2.0 " + std::string(code) + " ", 0) == 0 &&
+        header(r, "CSeq").ends_with(" " + std::string(method))) {
+      out.push_back(std::move(r));
+    }
+  }
+  return out;
+}
+
+// The visitor puts the bridged call on hold: its re-INVITE's offer goes to the operator in a re-INVITE of ours,
+// the operator's answer comes back in the 200, each under that leg's own o= line; the call goes on.
+TEST_F(TelephonyTest, VisitorsHoldIsRelayedToTheOperatorAndItsAnswerBack) {
+  auto op = sipp("operator", "op_answer_relay_hold.xml");
+  auto visitor = sipp("visitor", "visitor_hold.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);  // its own BYE, after the hold: the hold did not end anything
+  EXPECT_GE(talk_time(*call), 700ms);
+  EXPECT_FALSE(call->relay);
+
+  const auto op_invites = op->received("INVITE");
+  ASSERT_EQ(op_invites.size(), 3u);  // the initial one, the bridge, the relayed hold
+  const std::string relayed = body_of(op_invites[2]);
+  EXPECT_NE(relayed.find("s=visitor-hold\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\n"
+                         "a=rtpmap:0 PCMU/8000\r\na=sendonly\r\n"),
+            std::string::npos)
+      << relayed;
+  EXPECT_EQ(relayed.find("o=visitor"), std::string::npos) << "the visitor's origin must not leak";
+  const auto [op_session, op_version] = origin_parts(our_origin(op_invites[2]));
+  EXPECT_EQ(op_session, origin_parts(our_origin(op_invites[1])).first);
+  EXPECT_EQ(op_version, 3);
+
+  const auto oks = responses(*visitor, "200", "INVITE");
+  ASSERT_EQ(oks.size(), 1u);
+  const std::string answer = body_of(oks[0]);
+  EXPECT_NE(answer.find("s=operator-hold-answer\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40004 RTP/AVP 0\r\n"
+                        "a=rtpmap:0 PCMU/8000\r\na=recvonly\r\n"),
+            std::string::npos)
+      << answer;
+  const auto v_acks = visitor->received("ACK");
+  EXPECT_EQ(origin_parts(our_origin(oks[0])), std::make_pair(origin_parts(our_origin(v_acks.at(0))).first, 2));
+  EXPECT_EQ(op->received("ACK").size(), 3u);  // hold, bridge, relay: the relay's 2xx was ACKed
+  EXPECT_EQ(op->received("BYE").size(), 1u);
+}
+
+// The operator refuses the relayed hold with 488: the visitor's re-INVITE gets 488, and the call goes on until
+// the visitor hangs up.
+TEST_F(TelephonyTest, RefusedRelayIsPassedBackAndTheCallGoesOn) {
+  auto op = sipp("operator", "op_answer_relay_488.xml");
+  auto visitor = sipp("visitor", "visitor_hold_refused.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+  EXPECT_GE(talk_time(*call), 700ms);
+  EXPECT_EQ(responses(*visitor, "488", "INVITE").size(), 1u);
+  EXPECT_EQ(responses(*visitor, "200", "INVITE").size(), 0u);
+  EXPECT_EQ(op->received("INVITE").size(), 3u);
+  const auto byes = op->received("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(header(byes[0], "Reason"), "") << "the visitor's own BYE, forwarded as it came";
+}
+
+// The operator never answers the relayed hold: after reinvite_timeout the visitor gets 500 with Retry-After, our
+// re-INVITE is CANCELled (its 487 ACKed), and the call goes on.
+TEST_F(TelephonyTest, SilentRelayIsCancelledAndThePhoneToldToRetry) {
+  auto op = sipp("operator", "op_answer_relay_silent.xml");
+  auto visitor = sipp("visitor", "visitor_hold_timeout.xml");
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.reinvite_timeout = 1s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+  const auto refused = responses(*visitor, "500", "INVITE");
+  ASSERT_EQ(refused.size(), 1u);
+  EXPECT_EQ(header(refused[0], "Retry-After"), "5");
+  const auto asked = visitor->times(true, "INVITE ");
+  const auto told = visitor->times(false, "SIP/2.0 500");
+  ASSERT_FALSE(asked.empty());
+  ASSERT_EQ(told.size(), 1u);
+  EXPECT_GE(told[0] - asked[0], 0.95);
+  EXPECT_LT(told[0] - asked[0], 3.0);
+  const auto cancels = op->received("CANCEL");
+  ASSERT_EQ(cancels.size(), 1u);
+  EXPECT_EQ(header(cancels[0], "CSeq").substr(0, header(cancels[0], "CSeq").find(' ')),
+            header(op->received("INVITE").at(2), "CSeq").substr(0, header(cancels[0], "CSeq").find(' ')))
+      << "the CANCEL is the relayed re-INVITE's";
+  EXPECT_EQ(op->received("ACK").size(), 3u);  // hold, bridge, the 487
+}
+
+// Offerless re-INVITEs from the visitor: each 200 offers what the visitor has from us (the operator's answer)
+// under the next o= version; an answer that changes nothing stays with us, one that moves the visitor's RTP goes
+// to the operator as a re-INVITE.
+TEST_F(TelephonyTest, OfferlessReinviteGetsOurOfferAndOnlyAChangedAnswerIsForwarded) {
+  auto op = sipp("operator", "op_answer_relay_forwarded.xml");
+  auto visitor = sipp("visitor", "visitor_offerless.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+
+  const auto oks = responses(*visitor, "200", "INVITE");
+  ASSERT_EQ(oks.size(), 2u);
+  for (std::size_t i = 0; i < oks.size(); ++i) {
+    EXPECT_EQ(header(oks[i], "Content-Type"), "application/sdp");
+    EXPECT_NE(body_of(oks[i]).find("s=operator-answer\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 40002 RTP/AVP 0\r\n"),
+              std::string::npos)
+        << oks[i];
+    EXPECT_EQ(origin_parts(our_origin(oks[i])).second, static_cast<int>(i) + 2);
+  }
+  const auto op_invites = op->received("INVITE");
+  ASSERT_EQ(op_invites.size(), 3u) << "only the changed answer reaches the operator";
+  EXPECT_NE(body_of(op_invites[2]).find("s=visitor-moved\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50002 RTP/AVP 0\r\n"),
+            std::string::npos)
+      << op_invites[2];
+}
+
+// RFC 4028 session timers, refreshed by UPDATE without SDP (NUTAG_UPDATE_REFRESH). The operator's phone
+// answers Session-Expires: 90;refresher=uac, so the engine (the UAC of every leg) must refresh its leg: an UPDATE
+// without a body within the 90 s, about half-way. The visitor's phone answers refresher=uas and refreshes its leg
+// itself with an UPDATE 30 s in, which must get 200; we must not refresh that leg ourselves. Both run in one call,
+// about 50 s: the test has its own CTest entry (telephony_session_timer_siptest) to run beside the others.
+TEST_F(TelephonyTest, SessionTimerRefreshesByUpdateBothWays) {
+  auto op = sipp("operator", "op_answer_session_timer_uac.xml", 100s);
+  auto visitor = sipp("visitor", "visitor_session_timer_uas.xml", 100s);
+  auto req = request({op->uri("op1")}, visitor->uri("+79001234567"));
+  req.plan.max_talk = 300s;
+  auto id = engine_->place(req);
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator", 90s);
+  expect_passed(*visitor, "visitor", 15s);
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::operator_);  // its BYE after the refresh: the session never expired
+  EXPECT_GE(talk_time(*call), 39s);
+
+  const auto updates = op->received("UPDATE");
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(header(updates[0], "Content-Length"), "0");
+  EXPECT_EQ(header(updates[0], "Session-Expires"), "90;refresher=uac") << "the phone's interval, kept";
+  EXPECT_EQ(op->received("INVITE").size(), 2u) << "refreshed by UPDATE, not by re-INVITE";
+  // The refresh interval counts from the bridge's 200 (a re-INVITE refreshes too).
+  const auto refreshed = op->times(false, "UPDATE ");
+  ASSERT_EQ(refreshed.size(), 1u);
+  double bridged = 0;  // the last 200 the phone sent before the UPDATE: the bridge's (or its retransmission)
+  for (const double t : op->times(true, "SIP/2.0 200")) {
+    if (t < refreshed[0]) bridged = t;
+  }
+  const double after = refreshed[0] - bridged;
+  EXPECT_GE(after, 39.0);  // sofia picks 40..50 s for 90 (half, +-5 s)
+  EXPECT_LE(after, 62.0);
+  std::cerr << "the engine refreshed the operator's leg " << after << " s after the bridge\n";
+
+  const auto oks = responses(*visitor, "200", "UPDATE");
+  ASSERT_EQ(oks.size(), 1u);
+  EXPECT_EQ(header(oks[0], "Session-Expires"), "90;refresher=uas") << oks[0];
+  EXPECT_TRUE(visitor->received("UPDATE").empty()) << "the visitor refreshes its own leg";
+  EXPECT_EQ(visitor->received("INVITE").size(), 1u);
 }
 
 /// The NUA adapter alone, on a loop the test steps itself.

@@ -193,6 +193,14 @@ class Transition {
   Done on(const ReinviteAnswered&) {
     if (!c_.reinvite_pending) return conflict("re-INVITE 2xx with no re-INVITE pending");
     c_.reinvite_pending = false;
+    if (c_.relay) {
+      const Relay r = *std::exchange(c_.relay, std::nullopt);
+      push(AckReinvite{r.to});  // a 2xx is ACKed whatever became of the relay
+      if (c_.state != CallState::talking) return {};
+      stop_timer(TimerKind::relay_answer);
+      if (r.stage == RelayStage::offering) push(AcceptReinviteWithAnswer{r.from});
+      return {};
+    }
     push(AckOperatorReinvite{*c_.winner});  // a 2xx is ACKed even after the call ended, to stop retransmissions
     if (c_.state != CallState::bridging) return {};
     stop_timer(TimerKind::reinvite_answer);
@@ -208,6 +216,15 @@ class Transition {
     if (e.code < 300 || e.code > 699) return fail(Errc::bad_request, "re-INVITE failure code out of range");
     if (!c_.reinvite_pending) return conflict("re-INVITE failure with no re-INVITE pending");
     c_.reinvite_pending = false;
+    if (c_.relay) {
+      const Relay r = *std::exchange(c_.relay, std::nullopt);
+      if (c_.state != CallState::talking) return {};
+      stop_timer(TimerKind::relay_answer);
+      // The other phone refused: so does this one's re-INVITE, and both sessions stay as they were. A forwarded
+      // answer (stage forwarding) has nobody to tell; the phones keep what they had.
+      if (r.stage == RelayStage::offering) push(relay_refusal(r.from, e.code));
+      return {};
+    }
     if (c_.state != CallState::bridging) return {};
     stop_timer(TimerKind::reinvite_answer);
     if (e.code == 491 && !c_.glare_retried) {  // the operator's phone sent its own re-INVITE at the same time
@@ -257,6 +274,21 @@ class Transition {
         if (c_.state != CallState::bridging) return unexpected();
         send_reinvite();
         return {};
+      case TimerKind::relay_answer:
+        if (c_.state != CallState::talking || !c_.relay) return unexpected();
+        switch (c_.relay->stage) {
+          case RelayStage::offering:
+            push(RefuseReinvite{c_.relay->from, 500, kRelayRetryAfterSeconds});
+            [[fallthrough]];
+          case RelayStage::forwarding:
+            // Ours stays pending until the CANCEL brings its 487 (or a crossing 2xx, which is ACKed).
+            push(Cancel{c_.relay->to, std::nullopt});
+            c_.relay->stage = RelayStage::abandoned;
+            return {};
+          case RelayStage::awaiting_ack: c_.relay.reset(); return {};  // no ACK, no answer: nothing to pass on
+          case RelayStage::abandoned: break;
+        }
+        return unexpected();
       case TimerKind::max_talk:
         if (c_.state != CallState::talking) return unexpected();
         c_.talk_ended = now_;
@@ -271,9 +303,60 @@ class Transition {
         }
         if (c_.visitor.state == LegState::cancelling) c_.visitor.state = LegState::ended;
         c_.reinvite_pending = false;
+        c_.relay.reset();
         return {};
     }
     return unexpected();
+  }
+
+  Done on(const RemoteReinvite& e) {
+    auto leg = find(e.leg);
+    if (!leg) return std::unexpected(leg.error());
+    const bool in_talk = e.leg.party == Party::visitor || (c_.winner && e.leg.attempt == *c_.winner);
+    if (c_.state != CallState::talking || !in_talk || (*leg)->state != LegState::confirmed) {
+      // Nothing to pass it to: only a bridged call has two sessions to keep in step. 491 while our own re-INVITE
+      // is out on that leg (glare: the phone retries), else 488, which leaves its session as it was.
+      const bool glare = c_.reinvite_pending && c_.winner && e.leg == winner();
+      push(RefuseReinvite{e.leg, glare ? 491 : 488});
+      return {};
+    }
+    if (c_.relay) {  // one relay at a time; the phone retries after 491 (RFC 3261 14.1)
+      push(RefuseReinvite{e.leg, 491});
+      return {};
+    }
+    const LegId other = e.leg.party == Party::visitor ? winner() : LegId::visitor();
+    if (!e.offer) {
+      // We offer what the phone already has from us; its ACK brings the answer, passed on only if it changed.
+      c_.relay = Relay{e.leg, other, RelayStage::awaiting_ack};
+      push(AcceptReinviteAsBefore{e.leg});
+      start_timer(TimerKind::relay_answer, c_.config.reinvite_timeout);
+      return {};
+    }
+    if (!e.changed) {  // a session refresh, or a phone re-sending what it has: the session stays, answer as before
+      push(AcceptReinviteAsBefore{e.leg});
+      return {};
+    }
+    c_.relay = Relay{e.leg, other, RelayStage::offering};
+    c_.reinvite_pending = true;
+    push(RelayOffer{e.leg, other});
+    start_timer(TimerKind::relay_answer, c_.config.reinvite_timeout);
+    return {};
+  }
+
+  Done on(const RemoteReinviteAcked& e) {
+    if (auto leg = find(e.leg); !leg) return std::unexpected(leg.error());
+    // Any other ACK is for a 2xx whose exchange is complete already (or was given up): nothing to do.
+    if (!c_.relay || c_.relay->stage != RelayStage::awaiting_ack || c_.relay->from != e.leg) return {};
+    if (!e.changed) {
+      stop_timer(TimerKind::relay_answer);
+      c_.relay.reset();
+      return {};
+    }
+    c_.relay->stage = RelayStage::forwarding;
+    c_.reinvite_pending = true;
+    push(RelayOffer{c_.relay->from, c_.relay->to});
+    start_timer(TimerKind::relay_answer, c_.config.reinvite_timeout);  // supersedes the wait for the ACK
+    return {};
   }
 
   Done on(const Abort& e) {
@@ -425,6 +508,15 @@ class Transition {
   }
 
   /// `by` hung up during the talk; `other` is the leg we now hang up.
+  /// What `from` hears when the other phone refused the relayed offer with `code`. Codes about our dialog with
+  /// the other phone (3xx, a challenge, 481, 487) or its silence (408) mean nothing to this one: 500, with
+  /// Retry-After after a timeout. The rest (488, 491, 5xx, 6xx...) pass through.
+  static RefuseReinvite relay_refusal(LegId from, int code) {
+    if (code == 408) return {from, 500, kRelayRetryAfterSeconds};
+    if (code < 400 || code == 401 || code == 407 || code == 481 || code == 487) return {from, 500, 0};
+    return {from, code, 0};
+  }
+
   void end_talk(Party by, LegId other, const std::optional<Reason>& reason) {
     c_.talk_ended = now_;
     bye(other, reason, by);
@@ -469,6 +561,7 @@ class Transition {
     c_.ended_by = by;
     c_.timers.fill(0);
     step_.finished = true;
+    if (!c_.reinvite_pending) c_.relay.reset();  // a relayed re-INVITE still out keeps it, to ACK a late 2xx
     const bool waiting = c_.visitor.state == LegState::cancelling || c_.reinvite_pending ||
                          std::ranges::any_of(c_.operator_legs,
                                              [](const LegRecord& r) { return r.state == LegState::cancelling; });
@@ -567,9 +660,20 @@ std::string_view timer_kind_name(TimerKind k) {
     case TimerKind::reinvite_answer: return "reinvite_answer";
     case TimerKind::reinvite_retry: return "reinvite_retry";
     case TimerKind::max_talk: return "max_talk";
+    case TimerKind::relay_answer: return "relay_answer";
     case TimerKind::settle: return "settle";
   }
   return "settle";
+}
+
+std::string_view relay_stage_name(RelayStage s) {
+  switch (s) {
+    case RelayStage::offering: return "offering";
+    case RelayStage::awaiting_ack: return "awaiting_ack";
+    case RelayStage::forwarding: return "forwarding";
+    case RelayStage::abandoned: return "abandoned";
+  }
+  return "abandoned";
 }
 
 LegOutcome classify_final_code(int code) {

@@ -5,6 +5,9 @@
 //   INVITE visitor (no SDP)  -> 200 with the visitor's offer  -> re-INVITE operator with the visitor's offer
 //   -> 200 with the operator's answer -> ACK operator, ACK visitor with the operator's answer -> talking.
 //
+// While they talk, a phone's re-INVITE (hold, a codec change) is relayed: its offer goes to the other phone in a
+// re-INVITE of ours and that phone's answer comes back in the 200 (Call::relay, one at a time).
+//
 // This module owns the state machine and the call's record, nothing else: it says which leg to INVITE, CANCEL,
 // ACK or BYE and which timers to start. The SIP adapter (telephony/) feeds it events and executes its commands in
 // the order given; it owns the dialogs, the SDP bodies and the real timers. Pure: no I/O, no threads, no clock
@@ -135,6 +138,7 @@ enum class TimerKind {
   reinvite_answer,  // the operator's answer to the bridging re-INVITE
   reinvite_retry,   // after a 491 (glare) on the re-INVITE, RFC 3261 14.1
   max_talk,         // a ceiling on the talk
+  relay_answer,     // while talking: the other phone's answer to a relayed re-INVITE, or a phone's ACK
   settle,           // after the end, how long to wait for responses to our CANCELs before forgetting the legs
 };
 inline constexpr std::size_t kTimerKindCount = static_cast<std::size_t>(TimerKind::settle) + 1;
@@ -202,11 +206,12 @@ struct RemoteBye {
   std::optional<Reason> reason;
   bool operator==(const RemoteBye&) const = default;
 };
-/// A 2xx to the bridging re-INVITE of the winning operator (it carries the operator's answer).
+/// A 2xx to our re-INVITE: the bridging one to the winning operator (it carries the operator's answer), or while
+/// talking a relayed one (Call::relay says to which leg). At most one re-INVITE of ours is out per call.
 struct ReinviteAnswered {
   bool operator==(const ReinviteAnswered&) const = default;
 };
-/// A final non-2xx (300..699) to that re-INVITE. 491 is retried once after kGlareRetryDelay.
+/// A final non-2xx (300..699) to that re-INVITE. On the bridge, 491 is retried once after kGlareRetryDelay.
 struct ReinviteFailed {
   int code = 0;
   bool operator==(const ReinviteFailed&) const = default;
@@ -223,8 +228,24 @@ struct Abort {
   std::optional<Reason> reason;
   bool operator==(const Abort&) const = default;
 };
+/// The far end of `leg` sent a re-INVITE (hold, resume, a codec change, a session refresh). `offer`: it carried
+/// SDP; `changed`: that SDP differs from the phone's current description in more than its o= line (the adapter
+/// compares; ignored without an offer). Every one is answered by a command (AcceptReinvite*, RefuseReinvite or
+/// RelayOffer, whose outcome is answered later), so a phone never waits for nothing.
+struct RemoteReinvite {
+  LegId leg;
+  bool offer = true;
+  bool changed = true;
+  bool operator==(const RemoteReinvite&) const = default;
+};
+/// The ACK of our 2xx to `leg`'s offerless re-INVITE arrived with the phone's answer; `changed`: as above.
+struct RemoteReinviteAcked {
+  LegId leg;
+  bool changed = false;
+  bool operator==(const RemoteReinviteAcked&) const = default;
+};
 using Event = std::variant<Start, Provisional, Answered, Failed, RemoteBye, ReinviteAnswered, ReinviteFailed,
-                           TimerFired, Abort>;
+                           TimerFired, Abort, RemoteReinvite, RemoteReinviteAcked>;
 
 // ---- Commands: what the adapter must do, in order. ----
 
@@ -279,14 +300,63 @@ struct StartTimer {
   TimePoint deadline;
   bool operator==(const StartTimer&) const = default;
 };
+/// While talking: re-INVITE `to` with the SDP `from` sent that the other phone has not seen yet (the offer of
+/// `from`'s re-INVITE, or the answer in the ACK of its offerless one), under `to`'s o= line.
+struct RelayOffer {
+  LegId from;
+  LegId to;
+  bool operator==(const RelayOffer&) const = default;
+};
+/// ACK the 2xx to the relayed re-INVITE on `leg` (no body: the offer was in the re-INVITE).
+struct AckReinvite {
+  LegId leg;
+  bool operator==(const AckReinvite&) const = default;
+};
+/// Answer `leg`'s pending re-INVITE 200 with the answer the other phone gave to the relayed offer.
+struct AcceptReinviteWithAnswer {
+  LegId leg;
+  bool operator==(const AcceptReinviteWithAnswer&) const = default;
+};
+/// Answer `leg`'s pending re-INVITE 200 with the description that leg last received from us (its o= version
+/// bumped): the offer when the re-INVITE had none, the answer when its offer changed nothing.
+struct AcceptReinviteAsBefore {
+  LegId leg;
+  bool operator==(const AcceptReinviteAsBefore&) const = default;
+};
+/// Refuse `leg`'s pending re-INVITE with `code`, with Retry-After: `retry_after` seconds when > 0. Its session
+/// stays as it was.
+struct RefuseReinvite {
+  LegId leg;
+  int code = 488;
+  int retry_after = 0;
+  bool operator==(const RefuseReinvite&) const = default;
+};
 using Command = std::variant<InviteOperator, InviteVisitor, Cancel, AckWithHold, ReinviteOperatorWithOffer,
-                             AckOperatorReinvite, AckVisitorWithAnswer, Bye, StartTimer>;
+                             AckOperatorReinvite, AckVisitorWithAnswer, Bye, StartTimer, RelayOffer, AckReinvite,
+                             AcceptReinviteWithAnswer, AcceptReinviteAsBefore, RefuseReinvite>;
 
 /// The result of one transition.
 struct Step {
   std::vector<Command> commands;  // execute in this order
   bool finished = false;          // this transition ended the call: Call::status is now set
 };
+
+/// A phone's re-INVITE while they talk, on its way through the other leg (docs/callback.md, "Re-INVITEs").
+enum class RelayStage {
+  offering,      // `from`'s re-INVITE carried a new offer; ours with it is out to `to`; `from` awaits our answer
+  awaiting_ack,  // `from`'s re-INVITE had no offer; we answered 200 with one and await the ACK with its answer
+  forwarding,    // that answer changed `from`'s media; ours with it is out to `to`; nobody awaits us
+  abandoned,     // our re-INVITE to `to` took too long: CANCELled, its final response still to come
+};
+[[nodiscard]] std::string_view relay_stage_name(RelayStage s);
+struct Relay {
+  LegId from;
+  LegId to;
+  RelayStage stage = RelayStage::offering;
+  bool operator==(const Relay&) const = default;
+};
+/// Retry-After (seconds) on a relayed re-INVITE that timed out on the other leg.
+inline constexpr int kRelayRetryAfterSeconds = 5;
 
 /// One callback call: its plan, where it is, and its record. Change it only through on_event().
 struct Call {
@@ -303,8 +373,9 @@ struct Call {
   std::optional<TimePoint> talk_ended;    // the first BYE (received or sent) after talk_started
   std::optional<TimePoint> ended;         // status set
   std::optional<Party> ended_by;          // who ended the call
-  bool reinvite_pending = false;          // a re-INVITE is out with no final response yet
+  bool reinvite_pending = false;          // a re-INVITE of ours (bridge or relay) is out with no final response yet
   bool glare_retried = false;
+  std::optional<Relay> relay;             // a phone's re-INVITE being relayed; kept after the end while ours is out
   std::array<std::uint64_t, kTimerKindCount> timers{};  // the live timer's id per kind; 0: none
   std::uint64_t last_timer_id = 0;
 };

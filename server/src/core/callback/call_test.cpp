@@ -39,6 +39,16 @@ std::string render(const Command& c, TimePoint now) {
     }
     std::string operator()(const AckVisitorWithAnswer&) const { return "ack-answer visitor"; }
     std::string operator()(const Bye& x) const { return with_reason("bye " + leg_name(x.leg), x.reason); }
+    std::string operator()(const RelayOffer& x) const {
+      return "relay " + leg_name(x.from) + "->" + leg_name(x.to);
+    }
+    std::string operator()(const AckReinvite& x) const { return "ack-relay " + leg_name(x.leg); }
+    std::string operator()(const AcceptReinviteWithAnswer& x) const { return "accept-answer " + leg_name(x.leg); }
+    std::string operator()(const AcceptReinviteAsBefore& x) const { return "accept-as-before " + leg_name(x.leg); }
+    std::string operator()(const RefuseReinvite& x) const {
+      return "refuse " + leg_name(x.leg) + " " + std::to_string(x.code) +
+             (x.retry_after > 0 ? " retry-after " + std::to_string(x.retry_after) : "");
+    }
     std::string operator()(const StartTimer& x) const {
       return "timer " + std::string(timer_kind_name(x.kind)) + " +" +
              std::to_string(std::chrono::duration_cast<Millis>(x.deadline - now).count()) + "ms";
@@ -880,6 +890,177 @@ TEST(Impossible, TalkingRefusesLegEventsThatCannotHappen) {
   EXPECT_EQ(d.refused(Failed{kVisitor, 486}).code, Errc::conflict);
   EXPECT_EQ(d.refused(ReinviteAnswered{}).code, Errc::conflict);
   EXPECT_EQ(d.call.state, CallState::talking);
+}
+
+// ---- re-INVITEs from the phones while they talk ----
+
+TEST(Relay, VisitorsNewOfferGoesToTheOperatorAndItsAnswerComesBack) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.advance(10s);
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), (Lines{"relay visitor->op#0", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.call.relay, (Relay{kVisitor, op(0), RelayStage::offering}));
+  EXPECT_TRUE(d.call.reinvite_pending);
+  d.advance(100ms);
+  EXPECT_EQ(d.go(ReinviteAnswered{}), (Lines{"ack-relay op#0", "accept-answer visitor"}));
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_FALSE(d.call.reinvite_pending);
+  EXPECT_EQ(d.call.state, CallState::talking);
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), Lines{}) << "stale";
+  EXPECT_EQ(d.go(RemoteBye{kVisitor, std::nullopt}), Lines{"bye op#0"});
+  EXPECT_EQ(d.call.status, CallStatus::connected);
+  EXPECT_TRUE(settled(d.call));
+}
+
+TEST(Relay, OperatorsNewOfferGoesToTheVisitor) {
+  Driver d(config(RingStrategy::all_at_once, 2));
+  d.go(Start{});
+  d.go(Answered{op(1)});
+  d.go(Answered{kVisitor});
+  d.go(ReinviteAnswered{});
+  EXPECT_EQ(d.go(RemoteReinvite{op(1), true, true}), (Lines{"relay op#1->visitor", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.go(ReinviteAnswered{}), (Lines{"ack-relay visitor", "accept-answer op#1"}));
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), Lines{"refuse op#0 488"}) << "a loser is not in the talk";
+}
+
+TEST(Relay, TheOtherPhonesRefusalIsPassedBackAndTheCallGoesOn) {
+  const std::vector<std::pair<int, std::string>> cases = {
+      {488, "refuse visitor 488"}, {491, "refuse visitor 491"},  {503, "refuse visitor 503"},
+      {603, "refuse visitor 603"}, {408, "refuse visitor 500 retry-after 5"}, {481, "refuse visitor 500"},
+      {407, "refuse visitor 500"}, {302, "refuse visitor 500"},  {487, "refuse visitor 500"}};
+  for (const auto& [code, line] : cases) {
+    Driver d(config(RingStrategy::all_at_once, 1));
+    d.to_talking();
+    d.go(RemoteReinvite{kVisitor, true, true});
+    EXPECT_EQ(d.go(ReinviteFailed{code}), Lines{line}) << code;
+    EXPECT_EQ(d.call.state, CallState::talking);
+    EXPECT_FALSE(d.call.relay);
+    EXPECT_FALSE(d.call.reinvite_pending);
+    EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), (Lines{"relay visitor->op#0", "timer relay_answer +8000ms"}))
+        << "the next one is relayed again";
+  }
+}
+
+TEST(Relay, SilenceIsA500WithRetryAfterAndOursIsCancelled) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.go(RemoteReinvite{kVisitor, true, true});
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), (Lines{"refuse visitor 500 retry-after 5", "cancel op#0"}));
+  EXPECT_EQ(d.call.relay->stage, RelayStage::abandoned);
+  EXPECT_EQ(d.call.operator_legs[0].state, LegState::confirmed) << "the CANCEL is the re-INVITE's, not the call's";
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), Lines{"refuse visitor 491"}) << "ours is still out";
+  EXPECT_EQ(d.go(ReinviteFailed{487}), Lines{});
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_EQ(d.call.state, CallState::talking);
+  // A 2xx that crossed the CANCEL is ACKed, and nobody is answered twice.
+  d.go(RemoteReinvite{op(0), true, true});
+  d.fire(TimerKind::relay_answer);
+  EXPECT_EQ(d.go(ReinviteAnswered{}), Lines{"ack-relay visitor"});
+  EXPECT_FALSE(d.call.reinvite_pending);
+}
+
+TEST(Relay, OneAtATimeTheOtherGets491) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.go(RemoteReinvite{kVisitor, true, true});
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), Lines{"refuse op#0 491"});
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), false, false}), Lines{"refuse op#0 491"});
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), Lines{"refuse visitor 491"});
+  EXPECT_EQ(d.call.relay, (Relay{kVisitor, op(0), RelayStage::offering}));
+  d.go(ReinviteAnswered{});
+  d.go(RemoteReinvite{op(0), false, false});
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), Lines{"refuse visitor 491"}) << "waiting for op#0's ACK";
+}
+
+TEST(Relay, AnUnchangedOfferIsAnsweredAsBeforeWithoutBotheringTheOther) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, false}), Lines{"accept-as-before op#0"});
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_FALSE(d.call.reinvite_pending);
+}
+
+TEST(Relay, OfferlessIsAnsweredWithOurOfferAndAChangedAnswerIsForwarded) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, false, false}), (Lines{"accept-as-before visitor", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.call.relay, (Relay{kVisitor, op(0), RelayStage::awaiting_ack}));
+  EXPECT_FALSE(d.call.reinvite_pending);
+  EXPECT_EQ(d.go(RemoteReinviteAcked{kVisitor, false}), Lines{}) << "the same media: nothing to tell the operator";
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), Lines{}) << "stale";
+
+  d.go(RemoteReinvite{kVisitor, false, false});
+  EXPECT_EQ(d.go(RemoteReinviteAcked{op(0), true}), Lines{}) << "not the leg we wait for";
+  EXPECT_EQ(d.go(RemoteReinviteAcked{kVisitor, true}), (Lines{"relay visitor->op#0", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.call.relay->stage, RelayStage::forwarding);
+  EXPECT_EQ(d.go(RemoteReinviteAcked{kVisitor, true}), Lines{}) << "a retransmitted ACK";
+  EXPECT_EQ(d.go(ReinviteAnswered{}), Lines{"ack-relay op#0"}) << "the visitor's transaction is over already";
+  EXPECT_FALSE(d.call.relay);
+
+  d.go(RemoteReinvite{op(0), false, false});
+  d.go(RemoteReinviteAcked{op(0), true});
+  EXPECT_EQ(d.go(ReinviteFailed{488}), Lines{}) << "nobody to pass a refusal to";
+  EXPECT_EQ(d.call.state, CallState::talking);
+
+  d.go(RemoteReinvite{op(0), false, false});
+  d.go(RemoteReinviteAcked{op(0), true});
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), Lines{"cancel visitor"});
+  EXPECT_EQ(d.go(ReinviteFailed{487}), Lines{});
+  EXPECT_FALSE(d.call.relay);
+}
+
+TEST(Relay, AnAckThatNeverComesEndsTheWait) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.go(RemoteReinvite{kVisitor, false, false});
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), Lines{});
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_EQ(d.go(RemoteReinviteAcked{kVisitor, true}), Lines{}) << "too late";
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), (Lines{"relay op#0->visitor", "timer relay_answer +8000ms"}));
+}
+
+TEST(Relay, OnlyWhileTalking) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.go(Start{});
+  d.go(Answered{op(0)});
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), Lines{"refuse op#0 488"}) << "held while the visitor rings";
+  d.go(Answered{kVisitor});
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), Lines{"refuse op#0 491"}) << "glare with the bridge";
+  EXPECT_EQ(d.go(RemoteReinvite{kVisitor, false, false}), Lines{"refuse visitor 488"}) << "not ACKed yet";
+  EXPECT_FALSE(d.call.relay);
+  d.go(ReinviteAnswered{});
+  d.go(RemoteBye{kVisitor, std::nullopt});
+  EXPECT_EQ(d.go(RemoteReinvite{op(0), true, true}), Lines{"refuse op#0 488"}) << "after the end";
+  EXPECT_EQ(d.refused(RemoteReinvite{op(3), true, true}).code, Errc::bad_request);
+  EXPECT_EQ(d.refused(RemoteReinviteAcked{op(3), true}).code, Errc::bad_request);
+}
+
+TEST(Relay, TheEndWhileRelayingWaitsForOursToAckALate2xx) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.go(RemoteReinvite{kVisitor, true, true});
+  EXPECT_EQ(d.go(RemoteBye{op(0), std::nullopt}), (Lines{"bye visitor", "timer settle +32000ms"}));
+  EXPECT_EQ(d.call.status, CallStatus::connected);
+  EXPECT_FALSE(settled(d.call));
+  EXPECT_EQ(d.go(ReinviteAnswered{}), Lines{"ack-relay op#0"}) << "ACKed, and the visitor is not answered now";
+  EXPECT_TRUE(settled(d.call));
+
+  Driver e(config(RingStrategy::all_at_once, 1));
+  e.to_talking();
+  e.go(RemoteReinvite{op(0), true, true});
+  e.go(Abort{});
+  EXPECT_FALSE(settled(e.call));
+  EXPECT_EQ(e.fire(TimerKind::settle), Lines{});
+  EXPECT_TRUE(settled(e.call));
+  EXPECT_FALSE(e.call.relay);
+
+  Driver f(config(RingStrategy::all_at_once, 1));
+  f.to_talking();
+  f.go(RemoteReinvite{kVisitor, false, false});
+  EXPECT_EQ(f.go(RemoteBye{kVisitor, std::nullopt}), Lines{"bye op#0"});
+  EXPECT_TRUE(settled(f.call)) << "nothing of ours was out";
+  EXPECT_FALSE(f.call.relay);
 }
 
 // ---- late responses after the end ----
