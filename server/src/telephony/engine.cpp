@@ -472,6 +472,18 @@ struct CallbackEngine::Impl final : SipEventSink {
   void on_leg(const LegAnswered& e) {
     auto [slot, leg] = lookup(e.leg);
     if (slot == nullptr) return;
+    if (auto offer = sdp::parse(e.sdp); !offer) {
+      // Our INVITEs carry no SDP, so the 2xx must carry the phone's offer (RFC 3264): without a usable one there
+      // is nothing to hold or to bridge. The 2xx still gets its ACK (RFC 3261 13.2.2.4), then the dialog is hung
+      // up with 488 as the Reason, and the machine hears that this leg failed with 488: the next operator is
+      // tried; for the visitor the call ends (failed_technical).
+      spdlog::warn("call {}: {} answered without a usable offer ({}): hanging up", slot->id, leg_text(leg),
+                   offer.error().message);
+      report(*slot, leg, "ACK", control->ack(e.leg, {}));
+      report(*slot, leg, "BYE", control->bye(e.leg, Reason{ReasonProtocol::sip, 488, "Not Acceptable Here"}));
+      deliver(slot->id, Failed{leg, 488, std::nullopt});
+      return;
+    }
     leg_slot(*slot, leg).offer = e.sdp;
     deliver(slot->id, Answered{leg});
   }

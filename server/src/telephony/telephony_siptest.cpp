@@ -357,6 +357,30 @@ TEST_F(TelephonyTest, NextOperatorAnswersAfterTheFirstRingsOut) {
   EXPECT_GT(talk_time(*call), 900ms);
 }
 
+// An operator's 2xx without a usable offer: ACKed, hung up with 488 as the Reason, the attempt recorded as failed
+// with 488, and the next operator is rung.
+TEST_F(TelephonyTest, OperatorAnswerWithoutAUsableOfferIsHungUpAndTheNextOneRung) {
+  auto op0 = sipp("operator0", "op_answer_bad_offer.xml");
+  auto op1 = sipp("operator1", "op_answer_hangup.xml");
+  auto visitor = sipp("visitor", "visitor_answer.xml");
+  auto id = engine_->place(request({op0->uri("op0"), op1->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op0, "operator 0");
+  expect_passed(*op1, "operator 1");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  ASSERT_EQ(call->operator_legs.size(), 2u);
+  EXPECT_EQ(call->operator_legs[0].outcome, LegOutcome::failed);
+  EXPECT_EQ(call->operator_legs[0].final_code, 488);
+  EXPECT_EQ(call->operator_legs[1].outcome, LegOutcome::answered);
+  EXPECT_EQ(call->winner, 1u);
+  const auto byes = op0->received("BYE");
+  ASSERT_EQ(byes.size(), 1u);
+  EXPECT_EQ(header(byes[0], "Reason"), "SIP;cause=488;text=\"Not Acceptable Here\"");
+}
+
 // (c) The visitor is busy: the held operator is hung up with the visitor's code as the Reason.
 TEST_F(TelephonyTest, BusyVisitorEndsTheCallWithItsCodeAsTheReason) {
   auto op = sipp("operator", "op_answer_wait_bye.xml");
