@@ -363,7 +363,8 @@ struct CallbackEngine::Impl final : SipEventSink {
 
   void execute(CallSlot& slot, const RelayOffer& c) {
     LegSlot& to = leg_slot(slot, c.to);
-    auto offer = sdp::restamp(leg_slot(slot, c.from).proposed, *to.origin);
+    const LegSlot& from = leg_slot(slot, c.from);
+    auto offer = sdp::restamp(c.restore ? from.remote : from.proposed, *to.origin);
     Result<void> sent = offer ? control->reinvite(to.key, *offer) : std::unexpected(offer.error());
     if (!sent) {
       // Nothing went out: to the machine, the other phone refused it (a malformed offer is 488 to its sender).
@@ -515,6 +516,12 @@ struct CallbackEngine::Impl final : SipEventSink {
     ls.proposed = e.sdp;
     const bool offer = !e.sdp.empty();
     deliver(slot->id, RemoteReinvite{leg, offer, offer && !sdp::same_session(e.sdp, ls.remote)});
+  }
+  void on_leg(const LegReinviteCancelled& e) {
+    auto [slot, leg] = lookup(e.leg);
+    if (slot == nullptr) return;
+    leg_slot(*slot, leg).proposed.clear();
+    deliver(slot->id, RemoteReinviteCancelled{leg});
   }
   void on_leg(const LegAckReceived& e) {
     auto [slot, leg] = lookup(e.leg);

@@ -65,8 +65,11 @@ struct LegAckReceived {  // the ACK of our 2xx to the far end's re-INVITE; `sdp`
   LegKey leg = 0;
   std::string sdp;
 };
+struct LegReinviteCancelled {  // the far end CANCELled its re-INVITE before we answered it (the NUA said 487)
+  LegKey leg = 0;
+};
 using SipEvent = std::variant<LegProvisional, LegAnswered, LegFailed, LegRemoteBye, LegReinviteAnswered,
-                              LegReinviteFailed, LegReinviteReceived, LegAckReceived>;
+                              LegReinviteFailed, LegReinviteReceived, LegAckReceived, LegReinviteCancelled>;
 
 class SipEventSink {
  public:

@@ -237,8 +237,8 @@ void SofiaSipControl::dispatch(int ev, int status, nua_handle_s* nh, Leg* leg, c
       if (!leg->released) sink_.on_sip_event(LegAckReceived{leg->key, sdp_of(sip)});
       return;
     case nua_i_cancel:
-      // The phone gave up on its re-INVITE; the NUA has answered it 487 (a relay under way still completes on
-      // the other leg: docs/telephony.md).
+      // The phone gave up on its re-INVITE; the NUA has answered it 487. The engine takes back what it relayed.
+      if (leg->reinvite_received && !leg->released) sink_.on_sip_event(LegReinviteCancelled{leg->key});
       leg->reinvite_received = false;
       return;
     case nua_i_state: {

@@ -802,6 +802,35 @@ TEST_F(TelephonyTest, SilentRelayIsCancelledAndThePhoneToldToRetry) {
   EXPECT_EQ(op->received("ACK").size(), 3u);  // hold, bridge, the 487
 }
 
+// The visitor withdraws its hold (CANCEL) while we relay it, and the operator's 200 crosses our CANCEL of the
+// relayed re-INVITE: the visitor gets 487, never a 200; the operator's 2xx is ACKed and a re-INVITE gives it the
+// visitor's unchanged session back, so the two phones end in step; the call goes on.
+TEST_F(TelephonyTest, WithdrawnHoldIsCancelledAndACrossingAnswerUndone) {
+  auto op = sipp("operator", "op_answer_relay_crossing.xml");
+  auto visitor = sipp("visitor", "visitor_hold_cancel.xml");
+  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
+  ASSERT_TRUE(id) << id.error().message;
+  expect_passed(*op, "operator");
+  expect_passed(*visitor, "visitor");
+  auto call = settled_call(*id);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_EQ(call->ended_by, Party::visitor);
+  EXPECT_FALSE(call->relay);
+  EXPECT_TRUE(responses(*visitor, "200", "INVITE").empty()) << "the withdrawn hold was never accepted";
+  EXPECT_EQ(responses(*visitor, "487", "INVITE").size(), 1u);
+  const auto op_invites = op->received("INVITE");
+  ASSERT_EQ(op_invites.size(), 4u);  // the initial one, the bridge, the relayed hold, the restore
+  const std::string restored = body_of(op_invites[3]);
+  EXPECT_NE(restored.find("s=visitor-offer\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\nm=audio 50000 RTP/AVP 0\r\n"
+                          "a=rtpmap:0 PCMU/8000\r\na=sendrecv\r\n"),
+            std::string::npos)
+      << restored;
+  EXPECT_EQ(origin_parts(our_origin(op_invites[3])).second, 4);
+  EXPECT_EQ(op->received("CANCEL").size(), 1u);
+  EXPECT_EQ(op->received("ACK").size(), 4u);  // hold, bridge, the crossing 2xx, the restore
+}
+
 // Offerless re-INVITEs from the visitor: each 200 offers what the visitor has from us (the operator's answer)
 // under the next o= version; an answer that changes nothing stays with us, one that moves the visitor's RTP goes
 // to the operator as a re-INVITE.

@@ -199,6 +199,14 @@ class Transition {
       if (c_.state != CallState::talking) return {};
       stop_timer(TimerKind::relay_answer);
       if (r.stage == RelayStage::offering) push(AcceptReinviteWithAnswer{r.from});
+      if (r.stage == RelayStage::withdrawn) {
+        // `to` took an offer its sender no longer stands by (its 2xx crossed our CANCEL): the two phones differ.
+        // Give `to` the session `from` really has, and let that exchange end like a forwarded answer.
+        c_.relay = Relay{r.from, r.to, RelayStage::forwarding};
+        c_.reinvite_pending = true;
+        push(RelayOffer{r.from, r.to, true});
+        start_timer(TimerKind::relay_answer, c_.config.reinvite_timeout);
+      }
       return {};
     }
     push(AckOperatorReinvite{*c_.winner});  // a 2xx is ACKed even after the call ended, to stop retransmissions
@@ -278,14 +286,19 @@ class Transition {
         if (c_.state != CallState::talking || !c_.relay) return unexpected();
         switch (c_.relay->stage) {
           case RelayStage::offering:
+            // Ours stays pending until the CANCEL brings its 487, or a crossing 2xx, which is then undone.
             push(RefuseReinvite{c_.relay->from, 500, kRelayRetryAfterSeconds});
-            [[fallthrough]];
+            push(Cancel{c_.relay->to, std::nullopt});
+            c_.relay->stage = RelayStage::withdrawn;
+            return {};
           case RelayStage::forwarding:
-            // Ours stays pending until the CANCEL brings its 487 (or a crossing 2xx, which is ACKed).
+            // Ours stays pending until the CANCEL brings its 487 (or a crossing 2xx: then `to` has what `from`
+            // has, which is the point; it is ACKed).
             push(Cancel{c_.relay->to, std::nullopt});
             c_.relay->stage = RelayStage::abandoned;
             return {};
           case RelayStage::awaiting_ack: c_.relay.reset(); return {};  // no ACK, no answer: nothing to pass on
+          case RelayStage::withdrawn:
           case RelayStage::abandoned: break;
         }
         return unexpected();
@@ -340,6 +353,16 @@ class Transition {
     c_.reinvite_pending = true;
     push(RelayOffer{e.leg, other});
     start_timer(TimerKind::relay_answer, c_.config.reinvite_timeout);
+    return {};
+  }
+
+  Done on(const RemoteReinviteCancelled& e) {
+    if (auto leg = find(e.leg); !leg) return std::unexpected(leg.error());
+    // Only an offer on its way to the other phone needs taking back; anything else that phone never saw.
+    if (!c_.relay || c_.relay->from != e.leg || c_.relay->stage != RelayStage::offering) return {};
+    stop_timer(TimerKind::relay_answer);
+    push(Cancel{c_.relay->to, std::nullopt});
+    c_.relay->stage = RelayStage::withdrawn;
     return {};
   }
 
@@ -507,7 +530,6 @@ class Transition {
     finish(CallStatus::failed_technical, Party::system);
   }
 
-  /// `by` hung up during the talk; `other` is the leg we now hang up.
   /// What `from` hears when the other phone refused the relayed offer with `code`. Codes about our dialog with
   /// the other phone (3xx, a challenge, 481, 487) or its silence (408) mean nothing to this one: 500, with
   /// Retry-After after a timeout. The rest (488, 491, 5xx, 6xx...) pass through.
@@ -517,6 +539,7 @@ class Transition {
     return {from, code, 0};
   }
 
+  /// `by` hung up during the talk; `other` is the leg we now hang up.
   void end_talk(Party by, LegId other, const std::optional<Reason>& reason) {
     c_.talk_ended = now_;
     bye(other, reason, by);
@@ -671,6 +694,7 @@ std::string_view relay_stage_name(RelayStage s) {
     case RelayStage::offering: return "offering";
     case RelayStage::awaiting_ack: return "awaiting_ack";
     case RelayStage::forwarding: return "forwarding";
+    case RelayStage::withdrawn: return "withdrawn";
     case RelayStage::abandoned: return "abandoned";
   }
   return "abandoned";

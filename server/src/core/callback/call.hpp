@@ -244,8 +244,13 @@ struct RemoteReinviteAcked {
   bool changed = false;
   bool operator==(const RemoteReinviteAcked&) const = default;
 };
+/// The far end of `leg` CANCELled the re-INVITE it sent (the stack has answered it 487).
+struct RemoteReinviteCancelled {
+  LegId leg;
+  bool operator==(const RemoteReinviteCancelled&) const = default;
+};
 using Event = std::variant<Start, Provisional, Answered, Failed, RemoteBye, ReinviteAnswered, ReinviteFailed,
-                           TimerFired, Abort, RemoteReinvite, RemoteReinviteAcked>;
+                           TimerFired, Abort, RemoteReinvite, RemoteReinviteAcked, RemoteReinviteCancelled>;
 
 // ---- Commands: what the adapter must do, in order. ----
 
@@ -301,10 +306,12 @@ struct StartTimer {
   bool operator==(const StartTimer&) const = default;
 };
 /// While talking: re-INVITE `to` with the SDP `from` sent that the other phone has not seen yet (the offer of
-/// `from`'s re-INVITE, or the answer in the ACK of its offerless one), under `to`'s o= line.
+/// `from`'s re-INVITE, or the answer in the ACK of its offerless one), under `to`'s o= line. `restore`: with the
+/// session `from` has instead — `to` took an offer that `from` withdrew or we gave up on, and must get it back.
 struct RelayOffer {
   LegId from;
   LegId to;
+  bool restore = false;
   bool operator==(const RelayOffer&) const = default;
 };
 /// ACK the 2xx to the relayed re-INVITE on `leg` (no body: the offer was in the re-INVITE).
@@ -346,7 +353,9 @@ enum class RelayStage {
   offering,      // `from`'s re-INVITE carried a new offer; ours with it is out to `to`; `from` awaits our answer
   awaiting_ack,  // `from`'s re-INVITE had no offer; we answered 200 with one and await the ACK with its answer
   forwarding,    // that answer changed `from`'s media; ours with it is out to `to`; nobody awaits us
-  abandoned,     // our re-INVITE to `to` took too long: CANCELled, its final response still to come
+  withdrawn,     // `from`'s offer is off (it CANCELled, or `to` was too slow and `from` got a 500): ours to `to` is
+                 // CANCELled, its final response still to come; a 2xx crossing the CANCEL is undone (restore)
+  abandoned,     // the forwarded answer took too long: CANCELled, its final response still to come
 };
 [[nodiscard]] std::string_view relay_stage_name(RelayStage s);
 struct Relay {

@@ -40,7 +40,7 @@ std::string render(const Command& c, TimePoint now) {
     std::string operator()(const AckVisitorWithAnswer&) const { return "ack-answer visitor"; }
     std::string operator()(const Bye& x) const { return with_reason("bye " + leg_name(x.leg), x.reason); }
     std::string operator()(const RelayOffer& x) const {
-      return "relay " + leg_name(x.from) + "->" + leg_name(x.to);
+      return "relay " + leg_name(x.from) + "->" + leg_name(x.to) + (x.restore ? " restore" : "");
     }
     std::string operator()(const AckReinvite& x) const { return "ack-relay " + leg_name(x.leg); }
     std::string operator()(const AcceptReinviteWithAnswer& x) const { return "accept-answer " + leg_name(x.leg); }
@@ -946,17 +946,48 @@ TEST(Relay, SilenceIsA500WithRetryAfterAndOursIsCancelled) {
   d.to_talking();
   d.go(RemoteReinvite{kVisitor, true, true});
   EXPECT_EQ(d.fire(TimerKind::relay_answer), (Lines{"refuse visitor 500 retry-after 5", "cancel op#0"}));
-  EXPECT_EQ(d.call.relay->stage, RelayStage::abandoned);
+  EXPECT_EQ(d.call.relay->stage, RelayStage::withdrawn);
   EXPECT_EQ(d.call.operator_legs[0].state, LegState::confirmed) << "the CANCEL is the re-INVITE's, not the call's";
   EXPECT_EQ(d.go(RemoteReinvite{kVisitor, true, true}), Lines{"refuse visitor 491"}) << "ours is still out";
   EXPECT_EQ(d.go(ReinviteFailed{487}), Lines{});
   EXPECT_FALSE(d.call.relay);
   EXPECT_EQ(d.call.state, CallState::talking);
-  // A 2xx that crossed the CANCEL is ACKed, and nobody is answered twice.
+  // A 2xx that crossed the CANCEL is ACKed, nobody is answered twice, and the visitor — who took an offer the
+  // operator was told failed — gets the operator's session back.
   d.go(RemoteReinvite{op(0), true, true});
   d.fire(TimerKind::relay_answer);
+  EXPECT_EQ(d.go(ReinviteAnswered{}), (Lines{"ack-relay visitor", "relay op#0->visitor restore", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.call.relay, (Relay{op(0), kVisitor, RelayStage::forwarding}));
   EXPECT_EQ(d.go(ReinviteAnswered{}), Lines{"ack-relay visitor"});
+  EXPECT_FALSE(d.call.relay);
   EXPECT_FALSE(d.call.reinvite_pending);
+}
+
+// A phone CANCELs its re-INVITE while we relay it: ours to the other phone is CANCELled too; if the other phone's
+// 2xx crosses that CANCEL, it gets the first phone's session back, so that the two never stay out of step.
+TEST(Relay, AWithdrawnReinviteIsTakenBackFromTheOtherPhone) {
+  Driver d(config(RingStrategy::all_at_once, 1));
+  d.to_talking();
+  d.go(RemoteReinvite{kVisitor, true, true});
+  EXPECT_EQ(d.go(RemoteReinviteCancelled{op(0)}), Lines{}) << "not the phone whose offer we relay";
+  EXPECT_EQ(d.go(RemoteReinviteCancelled{kVisitor}), Lines{"cancel op#0"});
+  EXPECT_EQ(d.call.relay->stage, RelayStage::withdrawn);
+  EXPECT_EQ(d.fire(TimerKind::relay_answer), Lines{}) << "stopped: nobody waits for an answer now";
+  EXPECT_EQ(d.go(ReinviteFailed{487}), Lines{}) << "the visitor's transaction is over (the stack said 487)";
+  EXPECT_FALSE(d.call.relay);
+  EXPECT_EQ(d.call.state, CallState::talking);
+
+  d.go(RemoteReinvite{kVisitor, true, true});
+  d.go(RemoteReinviteCancelled{kVisitor});
+  EXPECT_EQ(d.go(ReinviteAnswered{}), (Lines{"ack-relay op#0", "relay visitor->op#0 restore", "timer relay_answer +8000ms"}));
+  EXPECT_EQ(d.go(ReinviteFailed{488}), Lines{}) << "a refused restore has nobody to tell";
+  EXPECT_FALSE(d.call.relay);
+
+  // Too late to withdraw: once answered (or for an offerless one, answered by us), a CANCEL changes nothing.
+  d.go(RemoteReinvite{kVisitor, false, false});
+  EXPECT_EQ(d.go(RemoteReinviteCancelled{kVisitor}), Lines{});
+  EXPECT_EQ(d.call.relay->stage, RelayStage::awaiting_ack);
+  EXPECT_EQ(d.refused(RemoteReinviteCancelled{op(3)}).code, Errc::bad_request) << "no such leg";
 }
 
 TEST(Relay, OneAtATimeTheOtherGets491) {
