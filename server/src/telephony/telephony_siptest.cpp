@@ -203,6 +203,17 @@ class TelephonyTest : public ::testing::Test {
     return calls_.at(id);
   }
 
+  /// One call from the operator `op` ("op1") to the visitor `visitor` with the default plan: both SIPps play to
+  /// the end (checked), then the settled call, or nullopt.
+  std::optional<Call> call_between(Sipp& op, Sipp& visitor) {
+    auto id = engine_->place(request({op.uri("op1")}, visitor.uri("+79001234567")));
+    EXPECT_TRUE(id) << id.error().message;
+    if (!id) return std::nullopt;
+    expect_passed(op, "operator");
+    expect_passed(visitor, "visitor");
+    return settled_call(*id);
+  }
+
   /// Checks that each SIPp finished its one call successfully, printing its errors if not.
   static void expect_passed(Sipp& s, std::string_view who, std::chrono::milliseconds limit = 15s) {
     const int rc = s.wait(limit);
@@ -280,11 +291,7 @@ bool digest_matches(const std::string& invite, const std::string& password) {
 TEST_F(TelephonyTest, ConnectedCallBridgesTheOffersAndForwardsTheHangup) {
   auto op = sipp("operator", "op_answer_hangup.xml");
   auto visitor = sipp("visitor", "visitor_answer.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::connected);
   EXPECT_EQ(call->ended_by, Party::operator_);
@@ -385,11 +392,7 @@ TEST_F(TelephonyTest, OperatorAnswerWithoutAUsableOfferIsHungUpAndTheNextOneRung
 TEST_F(TelephonyTest, BusyVisitorEndsTheCallWithItsCodeAsTheReason) {
   auto op = sipp("operator", "op_answer_wait_bye.xml");
   auto visitor = sipp("visitor", "busy_here.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::visitor_busy);
   EXPECT_EQ(call->ended_by, Party::visitor);
@@ -406,11 +409,7 @@ TEST_F(TelephonyTest, BusyVisitorEndsTheCallWithItsCodeAsTheReason) {
 TEST_F(TelephonyTest, OperatorHangingUpEarlyCancelsTheVisitor) {
   auto op = sipp("operator", "op_answer_early_hangup.xml");
   auto visitor = sipp("visitor", "visitor_ring_cancel.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::operator_hung_up_early);
   EXPECT_EQ(call->ended_by, Party::operator_);
@@ -648,11 +647,7 @@ TEST_F(TelephonyTest, BusyOperatorsEndTheCallBeforeTheVisitorIsRung) {
 TEST_F(TelephonyTest, RefusedBridgeHoldsThenHangsUpBoth) {
   auto op = sipp("operator", "op_answer_reinvite_488.xml");
   auto visitor = sipp("visitor", "visitor_answer_held.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::failed_technical);
   EXPECT_FALSE(call->talk_started);
@@ -712,11 +707,7 @@ std::vector<std::string> responses(const Sipp& s, std::string_view code, std::st
 TEST_F(TelephonyTest, VisitorsHoldIsRelayedToTheOperatorAndItsAnswerBack) {
   auto op = sipp("operator", "op_answer_relay_hold.xml");
   auto visitor = sipp("visitor", "visitor_hold.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::connected);
   EXPECT_EQ(call->ended_by, Party::visitor);  // its own BYE, after the hold: the hold did not end anything
@@ -753,11 +744,7 @@ TEST_F(TelephonyTest, VisitorsHoldIsRelayedToTheOperatorAndItsAnswerBack) {
 TEST_F(TelephonyTest, RefusedRelayIsPassedBackAndTheCallGoesOn) {
   auto op = sipp("operator", "op_answer_relay_488.xml");
   auto visitor = sipp("visitor", "visitor_hold_refused.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::connected);
   EXPECT_EQ(call->ended_by, Party::visitor);
@@ -808,11 +795,7 @@ TEST_F(TelephonyTest, SilentRelayIsCancelledAndThePhoneToldToRetry) {
 TEST_F(TelephonyTest, WithdrawnHoldIsCancelledAndACrossingAnswerUndone) {
   auto op = sipp("operator", "op_answer_relay_crossing.xml");
   auto visitor = sipp("visitor", "visitor_hold_cancel.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::connected);
   EXPECT_EQ(call->ended_by, Party::visitor);
@@ -837,11 +820,7 @@ TEST_F(TelephonyTest, WithdrawnHoldIsCancelledAndACrossingAnswerUndone) {
 TEST_F(TelephonyTest, OfferlessReinviteGetsOurOfferAndOnlyAChangedAnswerIsForwarded) {
   auto op = sipp("operator", "op_answer_relay_forwarded.xml");
   auto visitor = sipp("visitor", "visitor_offerless.xml");
-  auto id = engine_->place(request({op->uri("op1")}, visitor->uri("+79001234567")));
-  ASSERT_TRUE(id) << id.error().message;
-  expect_passed(*op, "operator");
-  expect_passed(*visitor, "visitor");
-  auto call = settled_call(*id);
+  auto call = call_between(*op, *visitor);
   ASSERT_TRUE(call);
   EXPECT_EQ(call->status, CallStatus::connected);
   EXPECT_EQ(call->ended_by, Party::visitor);
