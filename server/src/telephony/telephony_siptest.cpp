@@ -41,14 +41,18 @@ std::string read_file(const fs::path& p) {
   return ss.str();
 }
 
+enum class Transport { udp, tcp };
+
 /// One SIPp process playing one scenario as a UAS on its own port, for one call.
 class Sipp {
  public:
   /// `limit`: SIPp's own deadline for the whole run, after which it fails.
-  Sipp(const fs::path& dir, std::string name, const std::string& scenario, std::chrono::seconds limit = 30s)
-      : name_(std::move(name)), port_(free_udp_port()), dir_(dir) {
+  Sipp(const fs::path& dir, std::string name, const std::string& scenario, std::chrono::seconds limit = 30s,
+       Transport transport = Transport::udp)
+      : name_(std::move(name)), port_(free_udp_port()), tcp_(transport == Transport::tcp), dir_(dir) {
     const std::string sf = std::string(OTK_SIPP_SCENARIOS) + "/" + scenario;
-    std::vector<std::string> args = {OTK_SIPP_BINARY, "-sf", sf, "-i", "127.0.0.1", "-p", std::to_string(port_),
+    std::vector<std::string> args = {OTK_SIPP_BINARY, "-sf", sf, "-t", tcp_ ? "t1" : "u1", "-i", "127.0.0.1",
+                                     "-p", std::to_string(port_),
                                      "-m", "1", "-nostdin", "-timeout", std::to_string(limit.count()) + "s",
                                      "-timeout_error",
                                      "-default_behaviors", "abortunexp",
@@ -56,13 +60,13 @@ class Sipp {
                                      "-trace_err", "-error_file", (dir / (name_ + ".err")).string()};
     child_ = std::make_unique<Child>(std::move(args), dir / (name_ + ".out"));
     // Ready once it holds its port: before that our INVITE would be lost (and retransmitted, slowing the test).
-    child_->wait_for_port(port_, 3000ms);
+    child_->wait_for_port(port_, 3000ms, tcp_ ? SOCK_STREAM : SOCK_DGRAM);
   }
 
   bool running() const { return child_->running(); }
   int port() const { return port_; }
   std::string uri(std::string_view user) const {
-    return "sip:" + std::string(user) + "@127.0.0.1:" + std::to_string(port_);
+    return "sip:" + std::string(user) + "@127.0.0.1:" + std::to_string(port_) + (tcp_ ? ";transport=tcp" : "");
   }
 
   /// The exit code (0: its one call succeeded), or -1 if it did not finish within `limit` (then it is killed).
@@ -135,6 +139,7 @@ class Sipp {
  private:
   std::string name_;
   int port_;
+  bool tcp_;
   fs::path dir_;
   std::unique_ptr<Child> child_;
 };
@@ -147,9 +152,14 @@ class TelephonyTest : public ::testing::Test {
     const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
     dir_ = fs::temp_directory_path() / ("otk-siptest-" + std::to_string(::getpid())) / info->name();
     fs::create_directories(dir_);
+    start_engine(Transport::udp);
+  }
+  /// (Re)starts the engine listening on a free loopback port for `transport`.
+  void start_engine(Transport transport) {
+    if (engine_) engine_->stop();
     port_ = free_udp_port();
     EngineOptions o;
-    o.bind_url = "sip:127.0.0.1:" + std::to_string(port_) + ";transport=udp";
+    o.bind_url = "sip:127.0.0.1:" + std::to_string(port_) + (transport == Transport::tcp ? ";transport=tcp" : ";transport=udp");
     o.on_update = [this](std::uint64_t id, const Call& c) {
       std::lock_guard lock(mutex_);
       calls_[id] = c;
@@ -170,8 +180,9 @@ class TelephonyTest : public ::testing::Test {
     fs::remove(dir_.parent_path(), ec);  // only once empty: the last passing test takes the run's folder
   }
 
-  std::unique_ptr<Sipp> sipp(std::string name, const std::string& scenario, std::chrono::seconds limit = 30s) {
-    auto s = std::make_unique<Sipp>(dir_, std::move(name), scenario, limit);
+  std::unique_ptr<Sipp> sipp(std::string name, const std::string& scenario, std::chrono::seconds limit = 30s,
+                             Transport transport = Transport::udp) {
+    auto s = std::make_unique<Sipp>(dir_, std::move(name), scenario, limit, transport);
     EXPECT_TRUE(s->running());
     return s;
   }
@@ -362,6 +373,24 @@ TEST_F(TelephonyTest, NextOperatorAnswersAfterTheFirstRingsOut) {
   ASSERT_EQ(cancels.size(), 1u);
   EXPECT_EQ(header(cancels[0], "Reason"), "");
   EXPECT_GT(talk_time(*call), 900ms);
+}
+
+// The same over TCP (RFC 3261 18.1.1: a request over 1,300 bytes must go by TCP, so trunks offer it): both phones
+// listen on TCP only, and every request reaches them over it.
+TEST_F(TelephonyTest, ConnectedCallOverTcp) {
+  start_engine(Transport::tcp);
+  auto op = sipp("operator", "op_answer_hangup.xml", 30s, Transport::tcp);
+  auto visitor = sipp("visitor", "visitor_answer.xml", 30s, Transport::tcp);
+  auto call = call_between(*op, *visitor);
+  ASSERT_TRUE(call);
+  EXPECT_EQ(call->status, CallStatus::connected);
+  EXPECT_GT(talk_time(*call), 900ms);
+  const auto invites = op->received("INVITE");
+  ASSERT_EQ(invites.size(), 2u);  // the call and the bridge
+  for (const auto& m : invites) EXPECT_TRUE(header(m, "Via").starts_with("SIP/2.0/TCP ")) << header(m, "Via");
+  const auto visitor_invites = visitor->received("INVITE");
+  ASSERT_EQ(visitor_invites.size(), 1u);
+  EXPECT_TRUE(header(visitor_invites[0], "Via").starts_with("SIP/2.0/TCP ")) << header(visitor_invites[0], "Via");
 }
 
 // An operator's 2xx without a usable offer: ACKed, hung up with 488 as the Reason, the attempt recorded as failed

@@ -34,8 +34,9 @@ inline int free_udp_port() {
   return ntohs(a.sin_port);
 }
 
-inline bool udp_port_taken(int port) {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+/// Whether a loopback port is bound already, for UDP (SOCK_DGRAM) or TCP (SOCK_STREAM).
+inline bool port_taken(int port, int type = SOCK_DGRAM) {
+  const int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -95,9 +96,9 @@ class Child {
 
   /// Waits until UDP `port` on loopback is held (by the process, once it is ready to receive; but a port is not
   /// labelled: check the process still runs), at most `limit`.
-  bool wait_for_port(int port, std::chrono::milliseconds limit) const {
+  bool wait_for_port(int port, std::chrono::milliseconds limit, int type = SOCK_DGRAM) const {
     const auto until = std::chrono::steady_clock::now() + limit;
-    while (pid_ > 0 && !udp_port_taken(port)) {
+    while (pid_ > 0 && !port_taken(port, type)) {
       if (std::chrono::steady_clock::now() > until) return false;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
