@@ -14,7 +14,7 @@ interface Plan {
   round_pause_ms: number; visitor_ring_ms: number; reinvite_ms: number; max_talk_ms: number;
 }
 interface Trunk {
-  domain: string; outbound_proxy: string; username: string; has_password: boolean; caller_id: string; display_name: string;
+  domain: string; outbound_proxy: string; username: string; has_password: boolean; caller_id: string; display_name: string; transport: 'udp' | 'tcp';
 }
 interface Fraud {
   allow_voip: boolean; allowed_regions: string[]; denied_prefixes: string[]; blocked_numbers: string[];
@@ -171,6 +171,9 @@ function Editor({ siteKey, csrf, saved, dials, onSaved, onDirty }: {
         <div class="eg-grid">
           <label class="eg-field">{t.cbDomain}<input value={d.trunk.domain} spellcheck={false} placeholder="sip.provider.ru" data-field="trunk.domain"
             onInput={(e) => trunk({ domain: val(e).trim() })} /></label>
+          <label class="eg-field">{t.cbTransport}<select value={d.trunk.transport} data-field="trunk.transport"
+            onChange={(e) => trunk({ transport: (e.target as HTMLSelectElement).value as 'udp' | 'tcp' })}>
+            <option value="udp">UDP</option><option value="tcp">TCP</option></select></label>
           <label class="eg-field">{t.cbProxy}<input value={d.trunk.outbound_proxy} spellcheck={false} placeholder="sip:proxy.provider.ru"
             onInput={(e) => trunk({ outbound_proxy: val(e).trim() })} /></label>
           <label class="eg-field">{t.cbUsername}<input value={d.trunk.username} spellcheck={false} autocomplete="off"

@@ -110,6 +110,7 @@ Result<CallbackSettings> validate_callback_settings(CallbackSettings s) {
       })) {
     return bad("trunk.display_name", "at most 64 bytes, no quotes or control characters");
   }
+  if (t.transport != "udp" && t.transport != "tcp") return bad("trunk.transport", "udp or tcp");
   if (s.enabled) {
     if (s.plan.operator_uris.empty()) return bad("plan.operator_uris", "at least one operator to ring");
     if (t.domain.empty()) return bad("trunk.domain", "required to dial visitors");
@@ -160,13 +161,15 @@ Result<CallbackSettings> callback_settings_from_json(std::string_view text) {
     if (auto it = j.find("trunk"); it != j.end()) {
       where = "trunk.";
       const auto& t = *it;
-      if (auto r = only_keys(t, "trunk", {"domain", "outbound_proxy", "username", "password", "caller_id", "display_name"});
+      if (auto r = only_keys(t, "trunk",
+                             {"domain", "outbound_proxy", "username", "password", "caller_id", "display_name", "transport"});
           !r) {
         return std::unexpected(r.error());
       }
       s.trunk = TrunkSettings{take<std::string>(t, "domain", ""),   take<std::string>(t, "outbound_proxy", ""),
                               take<std::string>(t, "username", ""), take<std::string>(t, "password", ""),
-                              take<std::string>(t, "caller_id", ""), take<std::string>(t, "display_name", "")};
+                              take<std::string>(t, "caller_id", ""), take<std::string>(t, "display_name", ""),
+                              take<std::string>(t, "transport", "udp")};
     }
     if (auto it = j.find("fraud"); it != j.end()) {
       where = "fraud.";
@@ -252,7 +255,8 @@ std::string callback_settings_to_json(const CallbackSettings& s) {
                 {"username", s.trunk.username},
                 {"password", s.trunk.password},
                 {"caller_id", s.trunk.caller_id},
-                {"display_name", s.trunk.display_name}}},
+                {"display_name", s.trunk.display_name},
+                {"transport", s.trunk.transport}}},
               {"fraud",
                {{"allow_voip", f.allow_voip},
                 {"allowed_regions", f.allowed_regions},
@@ -279,7 +283,7 @@ std::string callback_settings_to_json(const CallbackSettings& s) {
 }
 
 std::string visitor_sip_uri(const TrunkSettings& trunk, std::string_view e164) {
-  return "sip:" + std::string(e164) + "@" + trunk.domain;
+  return "sip:" + std::string(e164) + "@" + trunk.domain + (trunk.transport == "tcp" ? ";transport=tcp" : "");
 }
 
 }  // namespace otk

@@ -21,6 +21,7 @@ struct TrunkSettings {
   std::string password;
   std::string caller_id;       // the number the visitor sees, E.164 ("+74951234567"); "" for the trunk's default
   std::string display_name;    // shown with it, e.g. the shop's name
+  std::string transport = "udp";  // how visitors' numbers are dialled at `domain`: "udp" or "tcp"
   bool operator==(const TrunkSettings&) const = default;
 };
 

@@ -38,6 +38,7 @@ TEST(CallbackSettings, RefusesBadFieldsByName) {
       {[](CallbackSettings& s) { s.trunk.domain = "trunk example"; }, "trunk.domain"},
       {[](CallbackSettings& s) { s.trunk.caller_id = "84951234567"; }, "trunk.caller_id"},
       {[](CallbackSettings& s) { s.trunk.display_name = "Shop \"Best\""; }, "trunk.display_name"},
+      {[](CallbackSettings& s) { s.trunk.transport = "sctp"; }, "trunk.transport"},
       {[](CallbackSettings& s) { s.plan.rounds = 0; }, "plan: rounds"},
       {[](CallbackSettings& s) { s.region = "RUS"; }, "region"},
       {[](CallbackSettings& s) { s.fraud.number_per_day = 0; }, "fraud: number_per_day"},
@@ -60,6 +61,7 @@ TEST(CallbackSettings, JsonRoundTripKeepsEverything) {
   s.trunk.username = "shop";
   s.trunk.password = "s3cret";
   s.trunk.display_name = "Уютный дом";
+  s.trunk.transport = "tcp";
   s.fraud.blocked_numbers = {"+79990000000"};
   s.billing.per_minute = 250;
   s.billing.rounding = Rounding{30, 6};
@@ -68,6 +70,7 @@ TEST(CallbackSettings, JsonRoundTripKeepsEverything) {
   EXPECT_EQ(back->plan.operator_uris, s.plan.operator_uris);
   EXPECT_EQ(back->plan.strategy, RingStrategy::in_turn);
   EXPECT_EQ(back->plan.operator_ring_timeout, Millis(7000));
+  EXPECT_EQ(back->trunk.transport, "tcp");
   EXPECT_EQ(back->trunk, s.trunk);
   EXPECT_EQ(back->fraud.blocked_numbers, s.fraud.blocked_numbers);
   EXPECT_EQ(back->billing, s.billing);
@@ -113,6 +116,10 @@ TEST(CallbackSettings, NumbersMustBeWholeAndFitTheirField) {
 
 TEST(CallbackSettings, VisitorUriDialsTheNumberAtTheTrunk) {
   EXPECT_EQ(visitor_sip_uri(enabled().trunk, "+79161234567"), "sip:+79161234567@trunk.example:5060");
+  auto tcp = enabled().trunk;
+  tcp.transport = "tcp";
+  EXPECT_EQ(visitor_sip_uri(tcp, "+79161234567"), "sip:+79161234567@trunk.example:5060;transport=tcp");
+  EXPECT_EQ(callback_settings_from_json(R"({"trunk": {"domain": "t.example"}})")->trunk.transport, "udp") << "the default";
 }
 
 }  // namespace
