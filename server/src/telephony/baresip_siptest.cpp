@@ -455,6 +455,9 @@ class BaresipTest : public ::testing::Test {
     return history_[id];
   }
 
+  /// The body of the hold-and-resume tests: `holds` (the visitor or the operator) holds and resumes a talk.
+  void hold_and_resume(Party holds);
+
   /// The engine's SIP address, as a phone's trace names it.
   std::string sip_address() const { return "127.0.0.1:" + std::to_string(port_); }
 
@@ -606,18 +609,21 @@ TEST_F(BaresipTest, PhonesTalkDirectlyAndHearEachOther) {
   expect_heard(visitor, "visitor", kOperatorHz, kVisitorHz, 20);
 }
 
-// The visitor puts the call on hold and takes it off again mid-talk (baresip's own hold and resume, asked for over
-// ctrl_tcp), the engine relaying each re-INVITE to the operator and its answer back. Evidence: the phones' SIP
-// traces (the operator received our re-INVITEs with the visitor's sendonly offer, then sendrecv, and answered
-// recvonly, then sendrecv; the visitor got those answers), the phones' own state and RTP counters (audio_debug:
-// while held the operator's stream is recvonly and sends nothing; after the resume both are sendrecv and each
-// receives again from the other's RTP port and SSRC), the engine's record (talking throughout, connected at the
-// end), and the BYEs of the engine's hang-up.
-TEST_F(BaresipTest, VisitorHoldsAndResumesThroughTheEngine) {
+// One phone puts the call on hold and takes it off again mid-talk (baresip's own hold and resume, asked for over
+// ctrl_tcp), the engine relaying each re-INVITE to the other phone and its answer back. Evidence: the phones' SIP
+// traces (the held phone received our re-INVITEs with the holder's sendonly offer, then sendrecv, and answered
+// recvonly, then sendrecv; the holder got those answers), the phones' own state and RTP counters (audio_debug:
+// while held the other phone's stream is recvonly and sends nothing; after the resume both are sendrecv and each
+// receives again from the other's RTP port and SSRC), the engine's record (talking throughout, two relays from the
+// holder's leg, connected at the end), and the BYEs of the engine's hang-up.
+void BaresipTest::hold_and_resume(Party holds) {
   Baresip op(dir_ / "operator", "operator", kOperatorHz);
   Baresip visitor(dir_ / "visitor", "visitor", kVisitorHz);
   ASSERT_TRUE(op.ready()) << op.log();
   ASSERT_TRUE(visitor.ready()) << visitor.log();
+  const bool visitor_holds = holds == Party::visitor;
+  const Baresip& holder = visitor_holds ? visitor : op;
+  const Baresip& held = visitor_holds ? op : visitor;
   const auto id = place(op, visitor);
   ASSERT_TRUE(id);
   ASSERT_TRUE(wait_for(*id, 10s, [](const Call& c) { return c.state == CallState::talking || c.status; }))
@@ -625,55 +631,55 @@ TEST_F(BaresipTest, VisitorHoldsAndResumesThroughTheEngine) {
   ASSERT_EQ(call(*id).state, CallState::talking);
 
   // Talk until each phone has received 1.5 s of RTP (75 packets of 20 ms).
-  std::optional<RtpStats> op_rtp, visitor_rtp;
-  const auto received_at_least = [&](long op_packets, long visitor_packets) {
+  std::optional<RtpStats> holder_rtp, held_rtp;
+  const auto received_at_least = [&](long holder_packets, long held_packets) {
     return wait_until(5s, [&] {
-      op_rtp = op.rtp_stats();
-      visitor_rtp = visitor.rtp_stats();
-      return op_rtp && visitor_rtp && op_rtp->received >= op_packets && visitor_rtp->received >= visitor_packets;
+      holder_rtp = holder.rtp_stats();
+      held_rtp = held.rtp_stats();
+      return holder_rtp && held_rtp && holder_rtp->received >= holder_packets && held_rtp->received >= held_packets;
     });
   };
   ASSERT_TRUE(received_at_least(75, 75)) << op.log() << visitor.log();
 
-  // Hold: the visitor's re-INVITE is answered once the operator answered ours.
-  ASSERT_TRUE(visitor.command("hold")) << visitor.log();
+  // Hold: the holder's re-INVITE is answered once the other phone answered ours.
+  ASSERT_TRUE(holder.command("hold")) << holder.log();
   const auto answered = [&](std::size_t n) {
     return wait_until(5s, [&] {
-      const auto sent = invites_with_offer(visitor, false);
+      const auto sent = invites_with_offer(holder, false);
       return sent.size() == n && !sent.back().answer.empty();
     });
   };
-  ASSERT_TRUE(answered(1)) << "the visitor's hold was not answered\n" << visitor.log();
+  ASSERT_TRUE(answered(1)) << "the hold was not answered\n" << holder.log();
   EXPECT_TRUE(wait_for(*id, 2s, [](const Call& c) { return c.state == CallState::talking && !c.relay; }));
-  // A second on hold, after 200 ms for the packets already on their way: the operator sends nothing.
+  // A second on hold, after 200 ms for the packets already on their way: the held phone sends nothing.
   std::this_thread::sleep_for(200ms);
-  const auto op_held = op.rtp_stats(), visitor_held = visitor.rtp_stats();
+  const auto holder_held = holder.rtp_stats(), held_held = held.rtp_stats();
   std::this_thread::sleep_for(1s);
-  const auto op_held_end = op.rtp_stats(), visitor_held_end = visitor.rtp_stats();
-  ASSERT_TRUE(op_held && visitor_held && op_held_end && visitor_held_end) << op.log() << visitor.log();
-  std::cout << "held for 1 s: the operator (" << op_held_end->dir << ") received "
-            << op_held_end->received - op_held->received << " packets and sent " << op_held_end->sent - op_held->sent
-            << ", the visitor (" << visitor_held_end->dir << ") received "
-            << visitor_held_end->received - visitor_held->received << "\n";
-  EXPECT_EQ(visitor_held_end->dir, "sendonly");
-  EXPECT_TRUE(op_held_end->dir == "recvonly" || op_held_end->dir == "inactive") << op_held_end->dir;
-  EXPECT_LE(op_held_end->sent - op_held->sent, 2) << "the held operator went on sending";
-  EXPECT_LE(visitor_held_end->received - visitor_held->received, 2) << "the visitor received RTP while holding";
+  const auto holder_held_end = holder.rtp_stats(), held_held_end = held.rtp_stats();
+  ASSERT_TRUE(holder_held && held_held && holder_held_end && held_held_end) << op.log() << visitor.log();
+  std::cout << "held for 1 s: the holder (" << holder_held_end->dir << ") received "
+            << holder_held_end->received - holder_held->received << " packets, the other ("
+            << held_held_end->dir << ") received " << held_held_end->received - held_held->received
+            << " and sent " << held_held_end->sent - held_held->sent << "\n";
+  EXPECT_EQ(holder_held_end->dir, "sendonly");
+  EXPECT_TRUE(held_held_end->dir == "recvonly" || held_held_end->dir == "inactive") << held_held_end->dir;
+  EXPECT_LE(held_held_end->sent - held_held->sent, 2) << "the held phone went on sending";
+  EXPECT_LE(holder_held_end->received - holder_held->received, 2) << "the holder received RTP while holding";
 
   // Resume: media both ways again, a second's worth on each side within 5 s.
-  ASSERT_TRUE(visitor.command("resume")) << visitor.log();
-  ASSERT_TRUE(answered(2)) << "the visitor's resume was not answered\n" << visitor.log();
-  EXPECT_TRUE(received_at_least(op_held_end->received + 50, visitor_held_end->received + 50))
-      << "no RTP after the resume: operator " << (op_rtp ? op_rtp->received : -1) << " packets ("
-      << op_held_end->received << " when held), visitor " << (visitor_rtp ? visitor_rtp->received : -1) << " ("
-      << visitor_held_end->received << ")";
-  ASSERT_TRUE(op_rtp && visitor_rtp);
-  std::cout << "after the resume: the operator (" << op_rtp->dir << ") received "
-            << op_rtp->received - op_held_end->received << " packets from port " << op_rtp->peer_port
-            << ", the visitor (" << visitor_rtp->dir << ") " << visitor_rtp->received - visitor_held_end->received
-            << " from port " << visitor_rtp->peer_port << "\n";
-  EXPECT_EQ(op_rtp->dir, "sendrecv");
-  EXPECT_EQ(visitor_rtp->dir, "sendrecv");
+  ASSERT_TRUE(holder.command("resume")) << holder.log();
+  ASSERT_TRUE(answered(2)) << "the resume was not answered\n" << holder.log();
+  EXPECT_TRUE(received_at_least(holder_held_end->received + 50, held_held_end->received + 50))
+      << "no RTP after the resume: the holder " << (holder_rtp ? holder_rtp->received : -1) << " packets ("
+      << holder_held_end->received << " when held), the other " << (held_rtp ? held_rtp->received : -1) << " ("
+      << held_held_end->received << ")";
+  ASSERT_TRUE(holder_rtp && held_rtp);
+  std::cout << "after the resume: the holder (" << holder_rtp->dir << ") received "
+            << holder_rtp->received - holder_held_end->received << " packets from port " << holder_rtp->peer_port
+            << ", the other (" << held_rtp->dir << ") " << held_rtp->received - held_held_end->received
+            << " from port " << held_rtp->peer_port << "\n";
+  EXPECT_EQ(holder_rtp->dir, "sendrecv");
+  EXPECT_EQ(held_rtp->dir, "sendrecv");
   const std::vector<Call> seen = history(*id);
   ASSERT_EQ(call(*id).state, CallState::talking);
 
@@ -682,15 +688,15 @@ TEST_F(BaresipTest, VisitorHoldsAndResumesThroughTheEngine) {
   const Call ended = call(*id);
   EXPECT_EQ(ended.status, CallStatus::connected);
   // Through the hold and the resume the engine reported the call talking, every time, and relayed two re-INVITEs
-  // from the visitor to the operator (two runs of records with a relay).
+  // from the holder's leg to the other's (two runs of records with a relay).
   const auto talk = std::ranges::find_if(seen, [](const Call& c) { return c.state == CallState::talking; });
   EXPECT_TRUE(std::all_of(talk, seen.end(), [](const Call& c) { return c.state == CallState::talking; }));
   int relays = 0;
   for (auto it = talk; it != seen.end(); ++it) {
     if (!it->relay || (it != seen.begin() && std::prev(it)->relay)) continue;
     ++relays;
-    EXPECT_EQ(it->relay->from, LegId::visitor());
-    EXPECT_EQ(it->relay->to.party, Party::operator_);
+    EXPECT_EQ(it->relay->from.party, holds);
+    EXPECT_EQ(it->relay->to.party, visitor_holds ? Party::operator_ : Party::visitor);
   }
   EXPECT_EQ(relays, 2);
   for (const Baresip* phone : {&op, &visitor}) {
@@ -702,44 +708,51 @@ TEST_F(BaresipTest, VisitorHoldsAndResumesThroughTheEngine) {
   EXPECT_EQ(op.stop(), 0);
   EXPECT_EQ(visitor.stop(), 0);
 
-  // Signalling. The visitor sent two offers to the engine, sendonly then sendrecv, and got the operator's answers
+  // Signalling. The holder sent two offers to the engine, sendonly then sendrecv, and got the other phone's answers
   // (its RTP port: relayed, not an answer of ours), recvonly (or inactive) then sendrecv.
-  const int op_port = offered_port(op), visitor_port = offered_port(visitor);
-  const auto sent = invites_with_offer(visitor, false);
-  ASSERT_EQ(sent.size(), 2u) << visitor.log();
+  const int holder_port = offered_port(holder), held_port = offered_port(held);
+  const auto sent = invites_with_offer(holder, false);
+  ASSERT_EQ(sent.size(), 2u) << holder.log();
   for (const auto& x : sent) {
     EXPECT_EQ(x.peer, sip_address());
-    EXPECT_EQ(audio_port(x.answer), op_port) << x.answer;
+    EXPECT_EQ(audio_port(x.answer), held_port) << x.answer;
   }
   EXPECT_EQ(direction(sent[0].offer), "sendonly");
   EXPECT_TRUE(direction(sent[0].answer) == "recvonly" || direction(sent[0].answer) == "inactive") << sent[0].answer;
   EXPECT_EQ(direction(sent[1].offer), "sendrecv");
   EXPECT_EQ(direction(sent[1].answer), "sendrecv");
-  // The operator received three offers from the engine, each the visitor's (its port): the bridge, the hold (a
-  // sendonly or inactive offer, answered recvonly or inactive) and the resume (sendrecv, answered sendrecv).
-  const auto got = invites_with_offer(op, true);
-  ASSERT_EQ(got.size(), 3u) << op.log();
+  // The held phone received offers from the engine, each the holder's (its port): the hold (a sendonly or inactive
+  // offer, answered recvonly or inactive) and the resume (sendrecv, answered sendrecv), after the bridge's re-INVITE
+  // when it is the operator (the visitor's session is set up by our ACK).
+  const auto got = invites_with_offer(held, true);
+  ASSERT_EQ(got.size(), visitor_holds ? 3u : 2u) << held.log();
   for (const auto& x : got) {
     EXPECT_EQ(x.peer, sip_address());
-    EXPECT_EQ(audio_port(x.offer), visitor_port) << x.offer;
+    EXPECT_EQ(audio_port(x.offer), holder_port) << x.offer;
     EXPECT_FALSE(x.answer.empty()) << x.offer;
   }
-  EXPECT_EQ(direction(got[0].offer), "sendrecv");
-  EXPECT_TRUE(direction(got[1].offer) == "sendonly" || direction(got[1].offer) == "inactive") << got[1].offer;
-  EXPECT_TRUE(direction(got[1].answer) == "recvonly" || direction(got[1].answer) == "inactive") << got[1].answer;
-  EXPECT_EQ(direction(got[2].offer), "sendrecv") << got[2].offer;
-  EXPECT_EQ(direction(got[2].answer), "sendrecv") << got[2].answer;
+  if (visitor_holds) EXPECT_EQ(direction(got[0].offer), "sendrecv");
+  const OfferAnswer& hold = got[got.size() - 2];
+  const OfferAnswer& resume = got.back();
+  EXPECT_TRUE(direction(hold.offer) == "sendonly" || direction(hold.offer) == "inactive") << hold.offer;
+  EXPECT_TRUE(direction(hold.answer) == "recvonly" || direction(hold.answer) == "inactive") << hold.answer;
+  EXPECT_EQ(direction(resume.offer), "sendrecv") << resume.offer;
+  EXPECT_EQ(direction(resume.answer), "sendrecv") << resume.answer;
 
   // Media after the resume came from the other phone: its RTP port and the SSRC its SDP announced.
-  EXPECT_EQ(op_rtp->peer_port, visitor_port);
-  EXPECT_EQ(visitor_rtp->peer_port, op_port);
-  EXPECT_EQ(op_rtp->peer_ssrc, announced_ssrc(sent[1].offer));
-  EXPECT_EQ(visitor_rtp->peer_ssrc, announced_ssrc(got[2].answer));
+  EXPECT_EQ(held_rtp->peer_port, holder_port);
+  EXPECT_EQ(holder_rtp->peer_port, held_port);
+  EXPECT_EQ(held_rtp->peer_ssrc, announced_ssrc(sent[1].offer));
+  EXPECT_EQ(holder_rtp->peer_ssrc, announced_ssrc(resume.answer));
   // Before the hold each recorded the other's tone. baresip 1.0.0 drops the sndfile filter from its receiving side
   // when a re-INVITE puts the stream on hold, so the recordings end there; the RTP counters above cover the rest.
   expect_heard(op, "operator", kVisitorHz, kOperatorHz, 10);
   expect_heard(visitor, "visitor", kOperatorHz, kVisitorHz, 10);
 }
+
+TEST_F(BaresipTest, VisitorHoldsAndResumesThroughTheEngine) { hold_and_resume(Party::visitor); }
+
+TEST_F(BaresipTest, OperatorHoldsAndResumesThroughTheEngine) { hold_and_resume(Party::operator_); }
 
 }  // namespace
 }  // namespace otk
