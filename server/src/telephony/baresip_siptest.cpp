@@ -4,6 +4,7 @@
 // over ctrl_tcp (hold, resume, its RTP counters), so one can put the call on hold through the engine.
 // docs/telephony.md, "baresip".
 #include <gtest/gtest.h>
+#include <sys/time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <mutex>
 #include <numbers>
@@ -21,7 +23,10 @@
 #include <set>
 #include <span>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
@@ -731,7 +736,9 @@ void BaresipTest::hold_and_resume(Party holds) {
     EXPECT_EQ(audio_port(x.offer), holder_port) << x.offer;
     EXPECT_FALSE(x.answer.empty()) << x.offer;
   }
-  if (visitor_holds) EXPECT_EQ(direction(got[0].offer), "sendrecv");
+  if (visitor_holds) {
+    EXPECT_EQ(direction(got[0].offer), "sendrecv") << "the bridge's re-INVITE";
+  }
   const OfferAnswer& hold = got[got.size() - 2];
   const OfferAnswer& resume = got.back();
   EXPECT_TRUE(direction(hold.offer) == "sendonly" || direction(hold.offer) == "inactive") << hold.offer;
