@@ -66,12 +66,9 @@ Result<CallbackBody> parse_callback_body(const json& body) {
   }
   if (const auto ip = body.find("ip"); ip != body.end() && !ip->is_null()) {
     // The person's address as the site's backend saw it: it counts towards the per-address limits.
-    boost::system::error_code ec;
-    const auto address = ip->is_string() ? net::ip::make_address(ip->get_ref<const std::string&>(), ec) : net::ip::address{};
-    if (!ip->is_string() || ec) return fail(Errc::bad_request, "'ip' must be an IPv4 or IPv6 address");
-    out.ask.ip = address.is_v6() && address.to_v6().is_v4_mapped()
-                     ? net::ip::make_address_v4(net::ip::v4_mapped, address.to_v6()).to_string()
-                     : address.to_string();
+    auto address = ip->is_string() ? canonical_address(ip->get_ref<const std::string&>()) : std::nullopt;
+    if (!address) return fail(Errc::bad_request, "'ip' must be an IPv4 or IPv6 address");
+    out.ask.ip = std::move(*address);
   }
   return out;
 }

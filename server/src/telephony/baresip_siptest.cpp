@@ -40,6 +40,7 @@ namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 using testing::Child;
+using testing::free_tcp_port;  // a phone's ctrl_tcp
 using testing::free_udp_port;
 
 constexpr int kRate = 8'000;  // G.711's rate: the WAVs need no resampling on either side
@@ -176,19 +177,6 @@ std::string direction(const std::string& msg) {
   static const std::regex d(R"(\na=(sendrecv|sendonly|recvonly|inactive)\r?\n)");
   std::smatch match;
   return std::regex_search(msg, match, d) ? std::string(match[1]) : "sendrecv";
-}
-
-/// A TCP port on 127.0.0.1 that nobody holds right now, for a phone's ctrl_tcp.
-int free_tcp_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  socklen_t len = sizeof a;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  ::close(fd);
-  return ntohs(a.sin_port);
 }
 
 /// What a phone's `audio_debug` command says of its audio stream: the direction it applies, and the RTCP session's

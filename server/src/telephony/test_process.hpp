@@ -21,9 +21,10 @@ extern char** environ;
 
 namespace otk::testing {
 
-/// A UDP port on 127.0.0.1 that nobody holds right now (the kernel picks it; we release it for the peer).
-inline int free_udp_port() {
-  const int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+/// A UDP (SOCK_DGRAM) or TCP (SOCK_STREAM) port on 127.0.0.1 that nobody holds right now (the kernel picks it; we
+/// release it for the peer).
+inline int free_port(int type) {
+  const int fd = ::socket(AF_INET, type, 0);
   sockaddr_in a{};
   a.sin_family = AF_INET;
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -33,6 +34,8 @@ inline int free_udp_port() {
   ::close(fd);
   return ntohs(a.sin_port);
 }
+inline int free_udp_port() { return free_port(SOCK_DGRAM); }
+inline int free_tcp_port() { return free_port(SOCK_STREAM); }
 
 /// Whether a loopback port is bound already, for UDP (SOCK_DGRAM) or TCP (SOCK_STREAM).
 inline bool port_taken(int port, int type = SOCK_DGRAM) {

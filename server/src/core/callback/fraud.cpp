@@ -328,6 +328,14 @@ std::optional<PhoneType> parse_phone_type(std::string_view name) {
   return std::nullopt;
 }
 
+std::optional<std::string> canonical_address(std::string_view text) {
+  const auto addr = parse_address(text);
+  if (!addr) return std::nullopt;
+  char out[INET6_ADDRSTRLEN];
+  if (inet_ntop(addr->v6 ? AF_INET6 : AF_INET, addr->bytes.data(), out, sizeof out) == nullptr) return std::nullopt;
+  return std::string(out);
+}
+
 std::string_view fraud_rule_name(FraudRule r) {
   const auto i = static_cast<std::size_t>(r);
   return i < kFraudRuleCount ? kRuleNames[i] : "invalid_number";

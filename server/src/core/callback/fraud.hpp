@@ -128,6 +128,10 @@ struct FraudPolicy {
   std::int64_t site_monthly_spend = 0;       // kopecks per calendar month; 0 disables
 };
 
+/// An IPv4 or IPv6 address in its canonical text, an IPv4-mapped IPv6 one (::ffff:a.b.c.d) as IPv4, so that both
+/// spellings of one address count as one in the per-address limits; nullopt when `text` is not an address.
+[[nodiscard]] std::optional<std::string> canonical_address(std::string_view text);
+
 /// The defaults for a site whose visitors are in `site_region` ("RU"): only that region's numbers are called.
 [[nodiscard]] FraudPolicy default_fraud_policy(std::string_view site_region);
 

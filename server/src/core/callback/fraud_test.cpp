@@ -206,6 +206,15 @@ TEST(CheckCallback, TimeOnPage) {
   EXPECT_EQ(check(p, a), "allowed");
 }
 
+TEST(CanonicalAddress, OneSpellingPerAddress) {
+  EXPECT_EQ(canonical_address("203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(canonical_address("::ffff:203.0.113.7"), "203.0.113.7");
+  EXPECT_EQ(canonical_address("2001:DB8:0:0::1"), "2001:db8::1");
+  EXPECT_EQ(canonical_address("999.1.1.1"), std::nullopt);
+  EXPECT_EQ(canonical_address("203.0.113.0/24"), std::nullopt);
+  EXPECT_EQ(canonical_address(""), std::nullopt);
+}
+
 // A request with no page behind it (the REST API): no page time to measure, so that rule is skipped — and only it.
 TEST(CheckCallback, NoPageSkipsOnlyThePageTimeRule) {
   auto a = attempt();
